@@ -1,0 +1,155 @@
+// The CPU at EL0: runs guest code from pre-decoded pages until something leaves the
+// interpreter as an exit. It knows nothing of VMs; the layer above owns everything
+// privileged and calls run() again after it has handled the exit.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <unordered_map>
+
+#include "emulator/exit.h"
+#include "emulator/guest_memory.h"
+#include "emulator/inst.h"
+#include "emulator/registers.h"
+
+namespace trapeze {
+
+inline constexpr std::uint64_t kPageBits = 12;
+inline constexpr std::uint64_t kPageSize = 1ull << kPageBits;
+inline constexpr std::uint64_t kPageMask = kPageSize - 1;
+inline constexpr std::size_t kInstsPerPage = kPageSize / 4;
+
+// One guest page of code, decoded lazily: every slot starts as a stub that decodes the
+// word in place on first execution. One extra slot past the end continues on the next page.
+struct DecodedPage {
+    std::uint64_t pa = 0;
+    const std::uint8_t* host = nullptr;
+    bool tracked = false;  // stores to this page must invalidate it (see Cpu::track)
+    Inst insts[kInstsPerPage + 1];
+};
+
+class Cpu {
+public:
+    explicit Cpu(GuestMemory& memory);
+    Cpu(const Cpu&) = delete;
+    Cpu& operator=(const Cpu&) = delete;
+    ~Cpu();
+
+    RegisterFile regs;
+
+    GuestMemory& memory() { return memory_; }
+
+    // Run from regs.pc for at most `max_instructions`, or until an exception exit.
+    RunResult run(std::uint64_t max_instructions);
+
+    // The layer above wrote guest memory itself (an image, DC ZVA...): forget decoded code there.
+    void invalidate_code(std::uint64_t pa, std::uint64_t len);
+    void invalidate_all_code();
+    // Address translation changed (stage-1 registers, TLBI): forget cached translations.
+    void flush_tlb();
+    // With the MMU off, data accesses are to Device memory and unaligned ones fault.
+    void set_strict_alignment(bool strict);
+    bool strict_alignment() const { return align_mask_ != 0; }
+    // An exception entry or return clears the local exclusive monitor.
+    void clear_exclusive_monitor() { exclusive_valid_ = false; }
+
+    // ---- what the semantics (exec_*.cpp) use ----
+    std::uint64_t pc_of(const Inst* ip) const {
+        return current_va_ + (static_cast<std::uint64_t>(ip - current_page_->insts) << 2);
+    }
+    // Continue at `target`: within the current page without a lookup.
+    const Inst* branch(std::uint64_t target) {
+        if (((target ^ current_va_) >> kPageBits) == 0 && (target & 3) == 0)
+            return current_page_->insts + ((target & kPageMask) >> 2);
+        regs.pc = target;
+        return nullptr;
+    }
+    // Stop before `ip` with an exception: the instruction does not retire.
+    const Inst* raise(const Inst* ip, std::uint32_t esr, std::uint64_t far = 0);
+
+    template <typename T>
+    bool load(const Inst* ip, std::uint64_t va, T& out) {
+        const TlbEntry& e = read_tlb_[(va >> kPageBits) % kTlbEntries];
+        if (e.page == (va >> kPageBits) && fast_ok(va, sizeof(T))) [[likely]] {
+            std::memcpy(&out, e.host + (va & kPageMask), sizeof(T));
+            return true;
+        }
+        return access_slow(ip, va, &out, sizeof(T), Access::Read);
+    }
+    template <typename T>
+    bool store(const Inst* ip, std::uint64_t va, T value) {
+        const TlbEntry& e = write_tlb_[(va >> kPageBits) % kTlbEntries];
+        if (e.page == (va >> kPageBits) && fast_ok(va, sizeof(T))) [[likely]] {
+            std::memcpy(e.host + (va & kPageMask), &value, sizeof(T));
+            return true;
+        }
+        return access_slow(ip, va, &value, sizeof(T), Access::Write);
+    }
+    // Exclusive and atomic accesses: always naturally aligned (an alignment fault otherwise).
+    // Returns the host address of the whole access, or nullptr after raising an exit.
+    std::uint8_t* atomic_access(const Inst* ip, std::uint64_t va, unsigned size, bool write);
+
+    // The local exclusive monitor (LDXR marks, STXR checks and clears).
+    void mark_exclusive(std::uint64_t va, unsigned size) {
+        exclusive_va_ = va;
+        exclusive_size_ = size;
+        exclusive_valid_ = true;
+    }
+    bool check_and_clear_exclusive(std::uint64_t va, unsigned size) {
+        const bool ok = exclusive_valid_ && exclusive_va_ == va && exclusive_size_ == size;
+        exclusive_valid_ = false;
+        return ok;
+    }
+
+    // Slot fillers used by the page decoder.
+    static const Inst* exec_decode_stub(Cpu& cpu, const Inst* ip);
+    static const Inst* exec_next_page(Cpu& cpu, const Inst* ip);
+
+private:
+    enum class Access : std::uint8_t { Read, Write, Execute };
+    struct TlbEntry {
+        std::uint64_t page = ~0ull;  // virtual page number
+        std::uint8_t* host = nullptr;
+    };
+    static constexpr std::size_t kTlbEntries = 256;
+    struct FetchEntry {
+        std::uint64_t page = ~0ull;
+        DecodedPage* decoded = nullptr;
+    };
+
+    bool fast_ok(std::uint64_t va, unsigned size) const {
+        // Within one page, and aligned when the memory type demands it.
+        return (va & kPageMask) <= kPageSize - size && (va & (size - 1) & align_mask_) == 0;
+    }
+    bool access_slow(const Inst* ip, std::uint64_t va, void* data, unsigned size, Access access);
+    // The one translation function: virtual -> guest-physical. Stage 1 of the guest arrives
+    // with v3; until then the MMU is off and addresses are flat. Returns false on a fault.
+    bool translate(std::uint64_t va, Access access, std::uint64_t& pa, std::uint32_t& fsc);
+    const Inst* enter(std::uint64_t va);  // the decoded slot for va, or nullptr with an exit raised
+    const Inst* raise_at(std::uint64_t pc, std::uint32_t esr, std::uint64_t far, std::uint32_t word);
+    const Inst* data_abort(const Inst* ip, std::uint64_t va, bool write, std::uint32_t fsc);
+    DecodedPage& decoded_page(std::uint64_t pa_page, std::uint8_t* host);
+    void track(DecodedPage& page);
+    void reset_page(DecodedPage& page);
+
+    GuestMemory& memory_;
+    std::uint64_t align_mask_ = ~0ull;
+    std::uint64_t left_ = 0;  // instructions this run may still retire
+    bool exit_pending_ = false;
+    Exit exit_{};
+
+    DecodedPage* current_page_ = nullptr;
+    std::uint64_t current_va_ = 0;  // virtual address of current_page_
+
+    TlbEntry read_tlb_[kTlbEntries];
+    TlbEntry write_tlb_[kTlbEntries];
+    FetchEntry fetch_cache_[kTlbEntries];
+    std::unordered_map<std::uint64_t, std::unique_ptr<DecodedPage>> pages_;  // by physical page
+
+    std::uint64_t exclusive_va_ = 0;
+    unsigned exclusive_size_ = 0;
+    bool exclusive_valid_ = false;
+};
+
+}  // namespace trapeze

@@ -1,0 +1,31 @@
+// What the CPU hands back to the layer above when it stops running guest code.
+#pragma once
+
+#include <cstdint>
+
+#include "emulator/exception_class.h"
+
+namespace trapeze {
+
+enum class ExitReason : std::uint8_t {
+    Exception,         // an exception to EL1: the syndrome says which (trap, abort, SVC...)
+    InstructionLimit,  // the run's instruction count is used up (the VMM's quantum or budget)
+};
+
+struct Exit {
+    ExitReason reason = ExitReason::InstructionLimit;
+    std::uint32_t esr = 0;          // EC:IL:ISS, as ESR_EL1 would hold it
+    std::uint64_t far = 0;          // faulting virtual address (aborts only)
+    std::uint64_t pc = 0;           // the instruction that caused it; it has not retired
+    std::uint32_t instruction = 0;  // the instruction word at pc (0 for instruction aborts)
+
+    ExceptionClass ec() const { return esr_ec(esr); }
+    std::uint32_t iss() const { return esr_iss(esr); }
+};
+
+struct RunResult {
+    Exit exit;
+    std::uint64_t retired = 0;  // instructions completed during this run
+};
+
+}  // namespace trapeze

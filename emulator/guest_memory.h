@@ -1,0 +1,47 @@
+// The guest-physical address space of one VM: host-backed RAM and MMIO windows.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace trapeze {
+
+struct MmioWindow {
+    std::uint64_t base;
+    std::uint64_t size;
+    std::string name;
+    bool contains(std::uint64_t pa) const { return pa - base < size; }
+};
+
+class GuestMemory {
+public:
+    GuestMemory(std::uint64_t ram_base, std::uint64_t ram_size);
+
+    std::uint64_t ram_base() const { return ram_base_; }
+    std::uint64_t ram_size() const { return ram_size_; }
+    bool in_ram(std::uint64_t pa, std::uint64_t len) const {
+        return pa >= ram_base_ && len <= ram_size_ && pa - ram_base_ <= ram_size_ - len;
+    }
+    // Host address of guest-physical RAM [pa, pa+len), or nullptr if that is not all RAM.
+    std::uint8_t* host(std::uint64_t pa, std::uint64_t len = 1) {
+        return in_ram(pa, len) ? ram_.get() + (pa - ram_base_) : nullptr;
+    }
+
+    // Accesses to an MMIO window leave the CPU as data aborts for the layer above to emulate.
+    void add_mmio(std::uint64_t base, std::uint64_t size, std::string name);
+    const MmioWindow* mmio_at(std::uint64_t pa) const;
+
+    // Copy bytes in or out of RAM; throws std::out_of_range naming the address if not RAM.
+    void write(std::uint64_t pa, const void* data, std::uint64_t len);
+    void read(std::uint64_t pa, void* data, std::uint64_t len) const;
+
+private:
+    std::uint64_t ram_base_;
+    std::uint64_t ram_size_;
+    std::unique_ptr<std::uint8_t[]> ram_;
+    std::vector<MmioWindow> mmio_;
+};
+
+}  // namespace trapeze
