@@ -1,8 +1,68 @@
-// Semantics of the system instructions.
+// Semantics of the exception-generating and system instructions of C4.1.87: the few that run
+// natively at EL0 (hints, barriers, CLREX, NZCV, TPIDR_EL0) and the exits that trap_policy.h
+// decides for all the others.
 #include "emulator/exec_common.h"
+#include "emulator/trap_policy.h"
 
 namespace trapeze {
+namespace {
 
-void add_system(SemanticsTable&) {}
+// ---- Exits: the ESR is precomputed in w; the instruction does not retire and the exit
+// reports its own address (the layer above picks the return address, e.g. PC + 4 after SVC).
+const Inst* trap(Cpu& cpu, const Inst* ip) { return cpu.raise(ip, ip->w); }
+
+// ---- Hints and barriers: one interpreted CPU sees its own accesses in order.
+const Inst* nop(Cpu&, const Inst* ip) { return ip + 1; }
+const Inst* clrex(Cpu& cpu, const Inst* ip) {
+    cpu.clear_exclusive_monitor();
+    return ip + 1;
+}
+
+// ---- Native system registers: Rt in d (MRS) or n (MSR).
+const Inst* mrs_nzcv(Cpu& cpu, const Inst* ip) {
+    write_reg(cpu, ip->d, static_cast<std::uint64_t>(cpu.regs.nzcv));
+    return ip + 1;
+}
+const Inst* msr_nzcv(Cpu& cpu, const Inst* ip) {
+    cpu.regs.nzcv = static_cast<std::uint32_t>(cpu.regs.x[ip->n]) & (kFlagN | kFlagZ | kFlagC | kFlagV);
+    return ip + 1;
+}
+const Inst* mrs_tpidr_el0(Cpu& cpu, const Inst* ip) {
+    write_reg(cpu, ip->d, cpu.regs.tpidr_el0);
+    return ip + 1;
+}
+const Inst* msr_tpidr_el0(Cpu& cpu, const Inst* ip) {
+    cpu.regs.tpidr_el0 = cpu.regs.x[ip->n];
+    return ip + 1;
+}
+
+// ---- Preparers: everything comes from the trap policy.
+void prepare_system(const Decoded& d, Inst& i) {
+    const TrapDecision policy = trap_policy(d);
+    if (!policy.rule) return;  // not in the policy: stays UNDEFINED (prepare_inst's default)
+    if (policy.action == TrapAction::Exit) {
+        i.exec = trap;
+        i.w = policy.esr;
+        return;
+    }
+    const unsigned rt = d.raw & 31;
+    i.d = slot_zr_dst(rt);
+    i.n = slot_zr_src(rt);
+    const bool read = d.op == Op::MRS;
+    switch (policy.native) {
+        case NativeRegister::Nzcv: i.exec = read ? mrs_nzcv : msr_nzcv; break;
+        case NativeRegister::TpidrEl0: i.exec = read ? mrs_tpidr_el0 : msr_tpidr_el0; break;
+        case NativeRegister::None: i.exec = d.op == Op::CLREX ? clrex : nop; break;
+    }
+}
+
+}  // namespace
+
+void add_system(SemanticsTable& t) {
+    for (Op op : {Op::SVC, Op::HVC, Op::SMC, Op::BRK, Op::HLT, Op::NOP, Op::YIELD, Op::WFE, Op::WFI, Op::SEV,
+                  Op::SEVL, Op::HINT, Op::CLREX, Op::DSB, Op::DMB, Op::ISB, Op::MSR_imm, Op::SYS, Op::SYSL,
+                  Op::MSR_reg, Op::MRS, Op::ERET, Op::ERETA, Op::DRPS})
+        t.prepare[static_cast<std::size_t>(op)] = prepare_system;
+}
 
 }  // namespace trapeze

@@ -1,4 +1,4 @@
-// The general-purpose register file of the CPU at EL0: X0..X30, SP, PC and NZCV.
+// The general-purpose register file of the CPU at EL0: X0..X30, SP, PC, NZCV and TPIDR_EL0.
 #pragma once
 
 #include <array>
@@ -23,6 +23,7 @@ struct RegisterFile {
     std::array<std::uint64_t, kRegisterSlots> x{};  // slots as above; x[kZeroSlot] stays 0
     std::uint64_t pc = 0;
     std::uint32_t nzcv = 0;  // bits 31..28
+    std::uint64_t tpidr_el0 = 0;  // EL0 thread ID: MSR/MRS execute natively (see trap_policy.h)
 
     std::uint64_t& sp() { return x[kSpSlot]; }
     std::uint64_t sp() const { return x[kSpSlot]; }
