@@ -1,0 +1,67 @@
+// Which version of the lecture first virtualizes what: one table per kind of exit.
+#include "versions/roadmap.h"
+
+#include "decoder/decoder.h"
+#include "vmm/devices/psci.h"
+#include "vmm/sysreg.h"
+#include "vmm/vm.h"
+
+namespace trapeze {
+namespace {
+
+struct GroupVersion {
+    SysregGroup group;
+    std::string_view version;
+};
+constexpr GroupVersion kSysregGroups[] = {
+    {SysregGroup::IrqHandler, "v2"}, {SysregGroup::IrqBit, "v2"},   {SysregGroup::Timer, "v2"},
+    {SysregGroup::Gic, "v2"},        {SysregGroup::Exception, "v2"}, {SysregGroup::Context, "v2"},
+    {SysregGroup::Id, "v2"},         {SysregGroup::Mmu, "v3"},       {SysregGroup::Debug, "v3"},
+};
+
+struct PsciVersion {
+    std::uint32_t function;
+    std::string_view version;
+};
+constexpr PsciVersion kPsciCalls[] = {
+    {psci::kSystemOff, "v1"},  {psci::kVersion, "v2"}, {psci::kFeatures, "v2"},     {psci::kSystemReset, "v2"},
+    {psci::kCpuOn, "v7"},      {psci::kCpuOff, "v7"},  {psci::kAffinityInfo, "v7"},
+};
+
+struct DeviceVersion {
+    std::string_view device;
+    std::string_view version;
+};
+constexpr DeviceVersion kDevices[] = {{"pl011", "v1"}, {"gicd", "v2"}, {"gicr", "v2"}};
+
+std::string_view sysreg_version(const SysRegIss& iss) {
+    if (pstate_field(iss) != PstateField::None) return "v2";  // DAIFSet / DAIFClr: irq_bit
+    if (iss.op0 == 1) return "v3";                             // TLBI, DC, IC, AT
+    const SysregInfo* reg = find_sysreg(iss);
+    if (!reg) return {};
+    for (const auto& g : kSysregGroups)
+        if (g.group == reg->group) return g.version;
+    return {};
+}
+
+}  // namespace
+
+std::string_view lecture_roadmap(const Vcpu& vcpu, const Exit& exit) {
+    switch (exit.ec()) {
+        case ExceptionClass::SysRegister: return sysreg_version(SysRegIss::decode(exit.iss()));
+        case ExceptionClass::Hvc64:
+            for (const auto& c : kPsciCalls)
+                if (c.function == static_cast<std::uint32_t>(vcpu.x(0))) return c.version;
+            return {};
+        case ExceptionClass::DataAbortLower:
+            for (const auto& d : kDevices)
+                if (d.device == vcpu.vm().device_at(exit.far)) return d.version;
+            return {};
+        case ExceptionClass::WfiWfe: return "v2";
+        case ExceptionClass::Svc64: return "v3";
+        case ExceptionClass::Unknown: return decode(exit.instruction).op == Op::ERET ? "v2" : std::string_view();
+        default: return {};
+    }
+}
+
+}  // namespace trapeze

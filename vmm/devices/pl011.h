@@ -1,0 +1,35 @@
+// The PL011 UART, transmit side: what the guest writes to DR appears on the host terminal.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace trapeze {
+
+inline constexpr std::uint64_t kPl011Base = 0x0900'0000;
+inline constexpr std::uint64_t kPl011Size = 0x1000;
+
+class Pl011 {
+public:
+    // Each complete line goes to `sink`, with `prefix` in front (per-VM, when several run).
+    using LineSink = std::function<void(const std::string& line)>;
+    Pl011(std::string prefix, LineSink sink) : prefix_(std::move(prefix)), sink_(std::move(sink)) {}
+
+    std::uint64_t read(std::uint64_t offset, unsigned size) const;
+    void write(std::uint64_t offset, unsigned size, std::uint64_t value);
+    void flush();  // a partial last line, at the end of the run
+
+    const std::string& output() const { return output_; }  // everything written, for tests
+
+private:
+    void put(char c);
+
+    std::string prefix_;
+    LineSink sink_;
+    std::string line_;
+    std::string output_;
+    std::uint32_t cr_ = 0x300, lcr_h_ = 0, ibrd_ = 0, fbrd_ = 0, imsc_ = 0, ifls_ = 0x12;
+};
+
+}  // namespace trapeze

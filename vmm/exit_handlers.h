@@ -1,0 +1,68 @@
+// The VMM's exit-handler tables, filled by a version when its target starts.
+//
+// The return convention, written down once (as KVM's handle_exit.c does): a handler gets
+// the vCPU and the exit (its syndrome says what trapped), updates virtual state, a device
+// or the run queue, and returns an Action saying what happens next:
+//   Action::resume_next()  continue after the trapping instruction (PC + 4)
+//   Action::resume_at(pc)  continue at pc (an exception entry or return moved it)
+//   Action::block()        WFI: continue after it once an interrupt is pending
+//   Action::stop(reason)   stop this VM; the reason is printed and the exit status is non-zero
+//   Action::power_off()    the guest asked to power off (PSCI SYSTEM_OFF): stop, successfully
+//   Action::not_virtualized()  this version does not handle it: stop, naming the version that does
+// A handler never touches the interpreter's internals, only the vCPU's registers and state.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "emulator/exit.h"
+
+namespace trapeze {
+
+class Vcpu;
+
+struct Action {
+    enum class Kind : std::uint8_t { ResumeNext, ResumeAt, Block, Stop, PowerOff, NotVirtualized };
+    Kind kind = Kind::ResumeNext;
+    std::uint64_t pc = 0;
+    std::string_view note;  // what the VMM did, for the trace (static text)
+    std::string reason;     // why the VM stops
+
+    static Action resume_next(std::string_view note = "emulated") { return {Kind::ResumeNext, 0, note, {}}; }
+    static Action resume_at(std::uint64_t pc, std::string_view note) { return {Kind::ResumeAt, pc, note, {}}; }
+    static Action block(std::string_view note = "vCPU blocks until an interrupt") { return {Kind::Block, 0, note, {}}; }
+    static Action stop(std::string reason) { return {Kind::Stop, 0, "stopped the VM", std::move(reason)}; }
+    static Action power_off() { return {Kind::PowerOff, 0, "powered the VM off", {}}; }
+    static Action not_virtualized() { return {Kind::NotVirtualized, 0, "stopped the VM: not virtualized", {}}; }
+};
+
+using ExitHandler = Action (*)(Vcpu&, const Exit&);
+// The physical timer expired: the VMM has the CPU back (a VM exit that is not the guest's doing).
+using PhysicalTimerHandler = Action (*)(Vcpu&);
+// The vCPU's GIC signals an interrupt: inject a virtual IRQ if the guest can take it now.
+using IrqDelivery = bool (*)(Vcpu&);
+// Which version of the lecture first virtualizes what made this exit ("v2"), or "" if none does.
+using Roadmap = std::string_view (*)(const Vcpu&, const Exit&);
+
+inline constexpr std::size_t kExceptionClassCount = 64;
+
+struct VersionHooks {
+    std::string_view version;  // "v1", "v2"...: for messages only
+    std::array<ExitHandler, kExceptionClassCount> by_ec{};  // null: not virtualized by this version
+    PhysicalTimerHandler physical_timer = nullptr;
+    IrqDelivery deliver_irq = nullptr;
+    Roadmap roadmap = nullptr;
+
+    void on(ExceptionClass ec, ExitHandler handler) { by_ec[static_cast<std::size_t>(ec)] = handler; }
+};
+
+// "MSR VBAR_EL1, x0", "HVC #0 (PSCI SYSTEM_OFF)", "data abort: write to pl011+0x0"...:
+// what the exit is, for traces and messages.
+std::string describe_exit(const Vcpu& vcpu, const Exit& exit);
+
+// The message for an exit the version does not handle, naming the version that adds it.
+std::string not_virtualized_message(const Vcpu& vcpu, const Exit& exit, const VersionHooks& hooks);
+
+}  // namespace trapeze

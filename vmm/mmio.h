@@ -1,0 +1,14 @@
+// Emulating a trapped MMIO access: the data abort's syndrome names the register and size
+// (ISV = 1), the VM's device map does the access, and the load's value goes to Rt.
+#pragma once
+
+#include "vmm/exit_handlers.h"
+
+namespace trapeze {
+
+// Emulate the access of a data-abort exit on whichever device of the VM is there.
+// Stops the VM (with a message saying why) for an address outside every device, or for an
+// access the syndrome cannot describe (ISV = 0: pairs, writeback, exclusives).
+Action emulate_mmio(Vcpu& vcpu, const Exit& exit);
+
+}  // namespace trapeze

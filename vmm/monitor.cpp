@@ -1,0 +1,160 @@
+// The monitor's run loop and exit dispatch.
+#include "vmm/monitor.h"
+
+#include <algorithm>
+#include <exception>
+
+#include <fmt/format.h>
+
+#include "decoder/disassembler.h"
+
+namespace trapeze {
+
+Monitor::Monitor(const VersionHooks& hooks, Tracer& tracer, MonitorOptions options)
+    : hooks_(hooks), tracer_(tracer), options_(options), pcpus_(1), budget_left_(options.budget) {}
+
+void Monitor::run(Vm& vm) {
+    PhysicalCpu& pcpu = pcpus_.front();
+    Vcpu& vcpu = vm.vcpu(0);
+    pcpu.current = &vcpu;
+    vcpu.pcpu = &pcpu;
+    std::uint64_t quantum_left = options_.quantum;
+    while (vm.running()) {
+        update_interrupt_lines(vcpu);
+        if (vcpu.state == VcpuState::Blocked && !idle(vcpu)) break;
+        if (vcpu.state != VcpuState::Runnable) break;
+        deliver_interrupts(vcpu);
+        run_slice(vcpu, quantum_left);
+    }
+    vm.uart().flush();
+}
+
+void Monitor::update_interrupt_lines(Vcpu& vcpu) {
+    // The virtual timer's output is a level-sensitive PPI at the vCPU's redistributor.
+    const std::uint32_t bit = 1u << kVirtualTimerIntid;
+    if (vcpu.timer.irq_line(vcpu.counter())) vcpu.gic.level |= bit;
+    else vcpu.gic.level &= ~bit;
+}
+
+void Monitor::deliver_interrupts(Vcpu& vcpu) {
+    if (!hooks_.deliver_irq || !vcpu.gic.irq_signalled(vcpu.vm().gicd().group1_enabled())) return;
+    const std::uint64_t pc = vcpu.pc();
+    if (hooks_.deliver_irq(vcpu)) {
+        ++vcpu.virqs_injected;
+        if (tracer_.enabled())
+            trace(vcpu, TraceEvent::Kind::VirtualIrq,
+                  fmt::format("vIRQ INTID {} taken at pc={:#x}", vcpu.gic.highest_pending(true), pc),
+                  fmt::format("entered the guest's vector at {:#x}", vcpu.pc()));
+    }
+}
+
+bool Monitor::idle(Vcpu& vcpu) {
+    if (vcpu.gic.irq_signalled(vcpu.vm().gicd().group1_enabled())) {
+        vcpu.state = VcpuState::Runnable;
+        if (tracer_.enabled()) trace(vcpu, TraceEvent::Kind::Wakeup, "an interrupt is pending", "vCPU runs again");
+        return true;
+    }
+    const std::uint64_t until = instructions_until_timer(vcpu);
+    if (until == std::numeric_limits<std::uint64_t>::max()) {
+        vcpu.vm().stop(VmStatus::Failed,
+                       fmt::format("vcpu{} waits in WFI at pc={:#x} but no interrupt can ever wake it", vcpu.id(),
+                                   vcpu.pc()));
+        return false;
+    }
+    vcpu.pcpu->clock_ns += until;  // nothing runs until the timer fires: skip ahead
+    update_interrupt_lines(vcpu);
+    return true;
+}
+
+std::uint64_t Monitor::instructions_until_timer(const Vcpu& vcpu) const {
+    const auto deadline = vcpu.timer.deadline();
+    if (!deadline) return std::numeric_limits<std::uint64_t>::max();
+    const std::uint64_t deadline_ns = (*deadline + vcpu.vm().counter_offset) * kNanosecondsPerTick;
+    const std::uint64_t now = vcpu.pcpu->clock_ns;
+    if (deadline_ns <= now) return std::numeric_limits<std::uint64_t>::max();  // already fired: the line is up
+    return deadline_ns - now;
+}
+
+void Monitor::run_slice(Vcpu& vcpu, std::uint64_t& quantum_left) {
+    const std::uint64_t slice = std::min({quantum_left, budget_left_, instructions_until_timer(vcpu)});
+    const RunResult result = vcpu.cpu.run(slice);
+    vcpu.pcpu->clock_ns += result.retired;
+    vcpu.retired += result.retired;
+    quantum_left -= result.retired;
+    budget_left_ -= result.retired;
+
+    if (result.exit.reason == ExitReason::Exception) handle_exit(vcpu, result.exit);
+    if (!vcpu.vm().running()) return;
+    if (quantum_left == 0) {
+        // The physical timer: the VMM gets the CPU back whatever the guest is doing.
+        quantum_left = options_.quantum;
+        ++vcpu.physical_timer_exits;
+        const Action action = hooks_.physical_timer ? hooks_.physical_timer(vcpu) : Action::resume_at(vcpu.pc(), "resumed");
+        if (tracer_.enabled())
+            trace(vcpu, TraceEvent::Kind::PhysicalTimer, "physical timer: the quantum expired", action.note);
+        if (action.kind == Action::Kind::Stop) vcpu.vm().stop(VmStatus::Failed, action.reason);
+    }
+    if (budget_left_ == 0 && vcpu.vm().running())
+        vcpu.vm().stop(VmStatus::Failed, fmt::format("instruction budget of {} exhausted at pc={:#x} {}",
+                                                     options_.budget, vcpu.pc(), vcpu.vm().image().describe(vcpu.pc())));
+}
+
+void Monitor::handle_exit(Vcpu& vcpu, const Exit& exit) {
+    const auto ec = static_cast<std::size_t>(exit.ec());
+    ++vcpu.exits_by_ec[ec];
+    const ExitHandler handler = hooks_.by_ec[ec];
+    Action action;
+    if (!handler) {
+        action = Action::stop(not_virtualized_message(vcpu, exit, hooks_));
+    } else {
+        try {
+            action = handler(vcpu, exit);
+        } catch (const std::exception& e) {
+            // A broken handler stops its VM, never the monitor.
+            action = Action::stop(fmt::format("{}: the handler for {} failed: {}", hooks_.version,
+                                              exception_class_name(exit.ec()), e.what()));
+        }
+    }
+    if (action.kind == Action::Kind::NotVirtualized) action = Action::stop(not_virtualized_message(vcpu, exit, hooks_));
+    if (tracer_.enabled()) trace(vcpu, TraceEvent::Kind::Exit, describe_exit(vcpu, exit), action.note, &exit);
+    apply(vcpu, exit, std::move(action));
+}
+
+void Monitor::apply(Vcpu& vcpu, const Exit& exit, Action action) {
+    switch (action.kind) {
+        case Action::Kind::ResumeNext: vcpu.set_pc(exit.pc + 4); break;
+        case Action::Kind::ResumeAt: vcpu.set_pc(action.pc); break;
+        case Action::Kind::Block:
+            vcpu.set_pc(exit.pc + 4);
+            vcpu.state = VcpuState::Blocked;
+            break;
+        case Action::Kind::Stop:
+        case Action::Kind::NotVirtualized: vcpu.vm().stop(VmStatus::Failed, std::move(action.reason)); break;
+        case Action::Kind::PowerOff: vcpu.vm().stop(VmStatus::PoweredOff, "the guest powered off (PSCI SYSTEM_OFF)"); break;
+    }
+}
+
+void Monitor::trace(const Vcpu& vcpu, TraceEvent::Kind kind, std::string what, std::string_view action,
+                    const Exit* exit) {
+    TraceEvent e;
+    e.kind = kind;
+    e.time_ns = vcpu.pcpu ? vcpu.pcpu->clock_ns : 0;
+    e.pcpu = vcpu.pcpu ? vcpu.pcpu->id : 0;
+    e.vm = vcpu.vm().id();
+    e.vcpu = vcpu.id();
+    e.pc = exit ? exit->pc : vcpu.pc();
+    e.symbol = vcpu.vm().image().describe(e.pc);
+    if (exit && exit->ec() != ExceptionClass::InstructionAbortLower && exit->ec() != ExceptionClass::PcAlignment) {
+        e.instruction = exit->instruction;
+        e.has_instruction = true;
+        e.disassembly = disassemble(exit->instruction, exit->pc);
+        e.esr = exit->esr;
+    } else if (exit) {
+        e.esr = exit->esr;
+    }
+    e.what = std::move(what);
+    e.action = std::string(action);
+    tracer_.emit(e);
+}
+
+}  // namespace trapeze

@@ -1,0 +1,72 @@
+// A virtual machine: its guest-physical memory, its image, its devices and its vCPUs.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "emulator/elf_loader.h"
+#include "emulator/guest_memory.h"
+#include "vmm/devices/gic.h"
+#include "vmm/devices/pl011.h"
+#include "vmm/vcpu.h"
+
+namespace trapeze {
+
+inline constexpr std::uint64_t kRamBase = 0x4000'0000;
+inline constexpr std::uint64_t kDefaultRamSize = 128ull << 20;
+
+struct VmConfig {
+    std::string name = "vm0";
+    std::string guest;                     // path of the guest ELF
+    std::uint64_t ram_size = kDefaultRamSize;
+    unsigned vcpus = 1;
+    std::string console_prefix;            // in front of each console line ("[vm1] " when several run)
+};
+
+// Where a VM's run ended.
+enum class VmStatus : std::uint8_t { Running, PoweredOff, Failed };
+
+class Vm {
+public:
+    Vm(unsigned id, const VmConfig& config, ElfImage image, Pl011::LineSink console);
+
+    unsigned id() const { return id_; }
+    const std::string& name() const { return name_; }
+    GuestMemory& memory() { return memory_; }
+    const ElfImage& image() const { return image_; }
+    Pl011& uart() { return uart_; }
+    GicDistributor& gicd() { return gicd_; }
+    std::vector<std::unique_ptr<Vcpu>>& vcpus() { return vcpus_; }
+    Vcpu& vcpu(unsigned i) { return *vcpus_.at(i); }
+
+    // The VM's virtual counter is the machine's counter minus this offset (CNTVOFF).
+    std::uint64_t counter_offset = 0;
+
+    // Load the image and put vCPU 0 at its entry, at EL1h with the MMU off and DAIF
+    // masked, as QEMU does for -kernel; the other vCPUs wait for PSCI CPU_ON.
+    void reset();
+
+    // Emulate an MMIO access by `vcpu`; false if no device is there.
+    bool mmio_read(Vcpu& vcpu, std::uint64_t pa, unsigned size, std::uint64_t& value);
+    bool mmio_write(Vcpu& vcpu, std::uint64_t pa, unsigned size, std::uint64_t value);
+    // The name of the device at `pa`, or "" (for traces and messages).
+    std::string_view device_at(std::uint64_t pa) const;
+
+    VmStatus status = VmStatus::Running;
+    std::string stop_reason;  // why it stopped, for the summary and the exit status
+    void stop(VmStatus how, std::string reason);
+    bool running() const { return status == VmStatus::Running; }
+
+private:
+    unsigned id_;
+    std::string name_;
+    GuestMemory memory_;
+    ElfImage image_;
+    Pl011 uart_;
+    GicDistributor gicd_;
+    std::vector<std::unique_ptr<Vcpu>> vcpus_;
+};
+
+}  // namespace trapeze
