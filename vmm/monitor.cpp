@@ -21,8 +21,10 @@ void Monitor::run(Vm& vm) {
     std::uint64_t quantum_left = options_.quantum;
     while (vm.running()) {
         update_interrupt_lines(vcpu);
-        if (vcpu.state == VcpuState::Blocked && !idle(vcpu)) break;
-        if (vcpu.state != VcpuState::Runnable) break;
+        if (vcpu.state == VcpuState::Blocked) {
+            if (!idle(vcpu)) break;
+            continue;
+        }
         deliver_interrupts(vcpu);
         run_slice(vcpu, quantum_left);
     }
@@ -62,7 +64,6 @@ bool Monitor::idle(Vcpu& vcpu) {
         return false;
     }
     vcpu.pcpu->clock_ns += until;  // nothing runs until the timer fires: skip ahead
-    update_interrupt_lines(vcpu);
     return true;
 }
 
