@@ -1,0 +1,85 @@
+// The Unicorn engine behind the differential tests: set-up, state transfer, runs.
+#include "tests/diff/unicorn_cpu.h"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace trapeze::diff {
+namespace {
+
+// X0..X28 are consecutive in Unicorn's enum, X29 and X30 are not.
+constexpr int reg_id(unsigned n) {
+    return n < 29 ? UC_ARM64_REG_X0 + static_cast<int>(n) : n == 29 ? UC_ARM64_REG_X29 : UC_ARM64_REG_X30;
+}
+
+void check(uc_err err, const char* what) {
+    if (err != UC_ERR_OK) throw UnicornError(what, err);
+}
+
+}  // namespace
+
+UnicornError::UnicornError(const std::string& what, uc_err err)
+    : std::runtime_error("unicorn: " + what + ": " + uc_strerror(err)) {}
+
+UnicornCpu::UnicornCpu() {
+    check(uc_open(UC_ARCH_ARM64, UC_MODE_ARM, &uc_), "uc_open");
+    // Must come before the first mapping: that is when Unicorn creates the CPU.
+    check(uc_ctl_set_cpu_model(uc_, UC_CPU_ARM64_MAX), "uc_ctl_set_cpu_model(MAX)");
+}
+
+UnicornCpu::~UnicornCpu() {
+    if (uc_) uc_close(uc_);
+}
+
+std::uint8_t* UnicornCpu::map_ram(std::uint64_t base, std::uint64_t size) {
+    auto* host = static_cast<std::uint8_t*>(std::aligned_alloc(4096, size));
+    if (!host) throw std::bad_alloc();
+    std::memset(host, 0, size);
+    buffers_.emplace_back(host, std::free);
+    check(uc_mem_map_ptr(uc_, base, size, UC_PROT_ALL, host), "uc_mem_map_ptr");
+    return host;
+}
+
+void UnicornCpu::set_state(const State& s) {
+    int ids[34];
+    const void* values[34];
+    for (unsigned n = 0; n < 31; ++n) {
+        ids[n] = reg_id(n);
+        values[n] = &s.x[n];
+    }
+    ids[31] = UC_ARM64_REG_SP;
+    values[31] = &s.sp;
+    ids[32] = UC_ARM64_REG_PC;
+    values[32] = &s.pc;
+    ids[33] = UC_ARM64_REG_NZCV;  // bits 31..28, as ours
+    values[33] = &s.nzcv;
+    check(uc_reg_write_batch(uc_, ids, const_cast<void* const*>(values), 34), "uc_reg_write_batch");
+}
+
+State UnicornCpu::state() const {
+    State s;
+    int ids[34];
+    void* values[34];
+    for (unsigned n = 0; n < 31; ++n) {
+        ids[n] = reg_id(n);
+        values[n] = &s.x[n];
+    }
+    ids[31] = UC_ARM64_REG_SP;
+    values[31] = &s.sp;
+    ids[32] = UC_ARM64_REG_PC;
+    values[32] = &s.pc;
+    ids[33] = UC_ARM64_REG_NZCV;
+    values[33] = &s.nzcv;
+    check(uc_reg_read_batch(uc_, ids, values, 34), "uc_reg_read_batch");
+    return s;
+}
+
+uc_err UnicornCpu::run(std::uint64_t begin, std::uint64_t until, std::size_t count) {
+    return uc_emu_start(uc_, begin, until, 0, count);
+}
+
+void UnicornCpu::forget_code(std::uint64_t begin, std::uint64_t end) {
+    check(uc_ctl_remove_cache(uc_, begin, end), "uc_ctl_remove_cache");
+}
+
+}  // namespace trapeze::diff
