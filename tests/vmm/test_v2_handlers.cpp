@@ -1,0 +1,167 @@
+// v2's handlers: from a given vCPU state and a real exit, the exact next state.
+#include <doctest/doctest.h>
+
+#include "versions/v2/handlers.h"
+#include "vm_fixture.h"
+#include "vmm/devices/psci.h"
+
+using namespace trapeze;
+using namespace trapeze::test;
+
+namespace {
+
+constexpr std::uint32_t MSR_VBAR_X0 = 0xd518c000, MRS_X1_VBAR = 0xd538c001, MSR_DAIFSET_2 = 0xd50342df,
+                        MSR_DAIFCLR_2 = 0xd50342ff, MRS_X2_DAIF = 0xd53b4222, MSR_DAIF_X3 = 0xd51b4223,
+                        ERET = 0xd69f03e0, WFI = 0xd503207f, WFE = 0xd503205f, HVC_0 = 0xd4000002,
+                        MRS_X4_CNTVCT = 0xd53be044, MSR_CNTV_TVAL_X5 = 0xd51be305, MSR_TTBR0_X0 = 0xd5182000,
+                        NOP = 0xd503201f;
+
+// Runs the vCPU until its next exit (none of these test programs runs long).
+Exit next_exit(VmFixture& f) {
+    const RunResult r = f.vcpu().cpu.run(1000);
+    f.pcpu.clock_ns += r.retired;
+    REQUIRE(r.exit.reason == ExitReason::Exception);
+    return r.exit;
+}
+
+}  // namespace
+
+TEST_CASE("MSR/MRS VBAR_EL1 keep irq_handler in the virtual state, bits 10..0 RES0") {
+    VmFixture f(v2::install, {MSR_VBAR_X0, MRS_X1_VBAR});
+    f.vcpu().set_x(0, 0x4008'0FFF);
+    Exit e = next_exit(f);
+    CHECK(e.ec() == ExceptionClass::SysRegister);
+    Action a = v2::handle_sysreg(f.vcpu(), e);
+    CHECK(a.kind == Action::Kind::ResumeNext);
+    CHECK(f.vcpu().sysreg(SysregId::VBAR_EL1) == 0x4008'0800);
+    f.monitor.handle_exit(f.vcpu(), e);  // the monitor applies it: PC + 4
+    CHECK(f.vcpu().pc() == kGuestLoad + 4);
+    e = next_exit(f);
+    f.monitor.handle_exit(f.vcpu(), e);
+    CHECK(f.vcpu().x(1) == 0x4008'0800);
+    CHECK(f.vcpu().pc() == kGuestLoad + 8);
+}
+
+TEST_CASE("irq_bit: DAIFSet, DAIFClr and MSR/MRS DAIF change only the virtual PSTATE") {
+    VmFixture f(v2::install, {MSR_DAIFCLR_2, MRS_X2_DAIF, MSR_DAIFSET_2, MSR_DAIF_X3});
+    CHECK(f.vcpu().daif() == pstate::kDaifMask);  // reset: all masked
+    f.monitor.handle_exit(f.vcpu(), next_exit(f));
+    CHECK(f.vcpu().daif() == (pstate::kD | pstate::kA | pstate::kF));
+    CHECK_FALSE(f.vcpu().irqs_masked());
+    f.monitor.handle_exit(f.vcpu(), next_exit(f));
+    CHECK(f.vcpu().x(2) == (pstate::kD | pstate::kA | pstate::kF));
+    f.monitor.handle_exit(f.vcpu(), next_exit(f));
+    CHECK(f.vcpu().irqs_masked());
+    f.vcpu().set_x(3, 0);
+    f.monitor.handle_exit(f.vcpu(), next_exit(f));
+    CHECK(f.vcpu().daif() == 0);
+    CHECK(f.vcpu().pc() == kGuestLoad + 16);
+}
+
+TEST_CASE("a vIRQ taken at EL1h saves PC and PSTATE and enters VBAR_EL1 + 0x280 with DAIF masked") {
+    VmFixture f(v2::install, {NOP, NOP, NOP});
+    Vcpu& v = f.vcpu();
+    v.set_sysreg(SysregId::VBAR_EL1, 0x4009'0000);
+    v.set_pc(kGuestLoad + 8);
+    v.set_daif(0);
+    v.cpu.regs.nzcv = kFlagZ | kFlagC;
+    v.cpu.regs.sp() = 0x4000'8000;
+    REQUIRE(v.el() == 1);
+    REQUIRE(v.sp_sel());
+    CHECK(v2::deliver_irq(v));
+    CHECK(v.sysreg(SysregId::ELR_EL1) == kGuestLoad + 8);
+    CHECK(v.sysreg(SysregId::SPSR_EL1) == (kFlagZ | kFlagC | pstate::kEL1h));
+    CHECK(v.pc() == 0x4009'0280);
+    CHECK(v.daif() == pstate::kDaifMask);
+    CHECK(v.el() == 1);
+    CHECK(v.cpu.regs.sp() == 0x4000'8000);  // still SP_EL1
+}
+
+TEST_CASE("a vIRQ taken at EL1t uses the SP_EL0 block of the vector table (+0x080)") {
+    VmFixture f(v2::install, {NOP});
+    Vcpu& v = f.vcpu();
+    v.set_sysreg(SysregId::VBAR_EL1, 0x4009'0000);
+    v.set_pstate(pstate::kEL1t);
+    CHECK(v2::deliver_irq(v));
+    CHECK(v.pc() == 0x4009'0080);
+    CHECK(v.sysreg(SysregId::SPSR_EL1) == pstate::kEL1t);
+}
+
+TEST_CASE("with irq_bit set, no vIRQ is injected and nothing changes") {
+    VmFixture f(v2::install, {NOP});
+    Vcpu& v = f.vcpu();
+    v.set_sysreg(SysregId::VBAR_EL1, 0x4009'0000);
+    const std::uint64_t pc = v.pc();
+    CHECK_FALSE(v2::deliver_irq(v));
+    CHECK(v.pc() == pc);
+    CHECK(v.sysreg(SysregId::ELR_EL1) == 0);
+}
+
+TEST_CASE("ERET returns to ELR_EL1 in the state of SPSR_EL1, switching the stack pointer bank") {
+    VmFixture f(v2::install, {ERET});
+    Vcpu& v = f.vcpu();
+    v.cpu.regs.sp() = 0x1000;  // SP_EL1
+    v.set_sp_el0(0x2000);
+    v.set_sysreg(SysregId::ELR_EL1, 0x4008'1234 & ~3ull);
+    v.set_sysreg(SysregId::SPSR_EL1, kFlagN | pstate::kF | pstate::kEL1t);
+    f.monitor.handle_exit(f.vcpu(), next_exit(f));
+    CHECK(v.pc() == (0x4008'1234 & ~3ull));
+    CHECK(v.cpu.regs.nzcv == kFlagN);
+    CHECK(v.daif() == pstate::kF);
+    CHECK_FALSE(v.sp_sel());
+    CHECK(v.cpu.regs.sp() == 0x2000);  // now SP_EL0 is live
+    CHECK(v.sp_el1() == 0x1000);
+}
+
+TEST_CASE("WFI blocks the vCPU after the instruction; WFE does not wait") {
+    VmFixture f(v2::install, {WFI, WFE});
+    f.monitor.handle_exit(f.vcpu(), next_exit(f));
+    CHECK(f.vcpu().state == VcpuState::Blocked);
+    CHECK(f.vcpu().pc() == kGuestLoad + 4);
+    f.vcpu().state = VcpuState::Runnable;
+    f.monitor.handle_exit(f.vcpu(), next_exit(f));
+    CHECK(f.vcpu().state == VcpuState::Runnable);
+    CHECK(f.vcpu().pc() == kGuestLoad + 8);
+}
+
+TEST_CASE("PSCI over HVC: VERSION, FEATURES, CPU_ON (not in v2) and SYSTEM_OFF") {
+    VmFixture f(v2::install, {HVC_0, HVC_0, HVC_0, HVC_0});
+    Vcpu& v = f.vcpu();
+    v.set_x(0, psci::kVersion);
+    f.monitor.handle_exit(v, next_exit(f));
+    CHECK(v.x(0) == 0x10001);
+    CHECK(v.pc() == kGuestLoad + 4);
+    v.set_x(0, psci::kFeatures);
+    v.set_x(1, psci::kCpuOn);
+    f.monitor.handle_exit(v, next_exit(f));
+    CHECK(v.x(0) == static_cast<std::uint64_t>(psci::kNotSupported));
+    v.set_x(0, psci::kSystemOff);
+    f.monitor.handle_exit(v, next_exit(f));
+    CHECK(f.vm.status == VmStatus::PoweredOff);
+}
+
+TEST_CASE("PSCI CPU_ON on v2 stops the VM naming v7") {
+    VmFixture f(v2::install, {HVC_0});
+    f.vcpu().set_x(0, psci::kCpuOn);
+    f.monitor.handle_exit(f.vcpu(), next_exit(f));
+    CHECK(f.vm.status == VmStatus::Failed);
+    CHECK(f.vm.stop_reason.find("version v7 adds it") != std::string::npos);
+}
+
+TEST_CASE("the virtual timer: TVAL sets CVAL from the counter, CNTVCT counts one tick per 16 instructions") {
+    VmFixture f(v2::install, {MRS_X4_CNTVCT, MSR_CNTV_TVAL_X5});
+    f.pcpu.clock_ns = 16 * 1000;
+    f.monitor.handle_exit(f.vcpu(), next_exit(f));
+    CHECK(f.vcpu().x(4) == 1000);
+    f.vcpu().set_x(5, 500);
+    f.monitor.handle_exit(f.vcpu(), next_exit(f));
+    CHECK(f.vcpu().timer.cval == 1500);
+}
+
+TEST_CASE("v2 does not virtualize the MMU registers: the VM stops naming v3") {
+    VmFixture f(v2::install, {MSR_TTBR0_X0});
+    f.monitor.handle_exit(f.vcpu(), next_exit(f));
+    CHECK(f.vm.status == VmStatus::Failed);
+    CHECK(f.vm.stop_reason.find("MSR TTBR0_EL1, x0 is not virtualized here") != std::string::npos);
+    CHECK(f.vm.stop_reason.find("version v3 adds it") != std::string::npos);
+}

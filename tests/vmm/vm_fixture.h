@@ -1,0 +1,54 @@
+// A VM around a few instruction words, with a version's handlers installed, for handler tests.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "support/elf_builder.h"
+#include "vmm/monitor.h"
+#include "vmm/vm.h"
+
+namespace trapeze::test {
+
+struct VmFixture {
+    std::vector<std::string> console;
+    Tracer tracer;
+    VersionHooks hooks;
+    Vm vm;
+    Monitor monitor;
+    PhysicalCpu pcpu;
+
+    VmFixture(void (*install)(VersionHooks&), const std::vector<std::uint32_t>& words,
+              MonitorOptions options = {})
+        : hooks(installed(install)),
+          vm(0, VmConfig{.ram_size = 1 << 20}, ElfImage::parse(tiny_elf(words), "test"),
+             [this](const std::string& line) { console.push_back(line); }),
+          monitor(hooks, tracer, options) {
+        vcpu().pcpu = &pcpu;
+    }
+
+    static VersionHooks installed(void (*install)(VersionHooks&)) {
+        VersionHooks h;
+        install(h);
+        return h;
+    }
+
+    Vcpu& vcpu() { return vm.vcpu(0); }
+
+    // The exit a trapped instruction word would make at the vCPU's PC.
+    Exit exit_for(std::uint32_t esr, std::uint32_t word = 0, std::uint64_t far = 0) {
+        Exit e;
+        e.reason = ExitReason::Exception;
+        e.esr = esr;
+        e.pc = vcpu().pc();
+        e.instruction = word;
+        e.far = far;
+        return e;
+    }
+    static std::uint32_t sysreg_esr(unsigned op0, unsigned op1, unsigned crn, unsigned crm, unsigned op2, unsigned rt,
+                                    bool read) {
+        return make_esr(ExceptionClass::SysRegister, SysRegIss{op0, op1, crn, crm, op2, rt, read}.encode());
+    }
+};
+
+}  // namespace trapeze::test
