@@ -1,8 +1,295 @@
-// Semantics of the atomics instructions.
+// Semantics of the exclusive, acquire/release and atomic accesses of C4.1.88: LDXR/STXR and
+// their pair and acquire/release forms, LDAR/STLR/LDAPR, and the FEAT_LSE atomics (LDADD...,
+// SWP, CAS, CASP).
+//
+// One CPU sees its own accesses in program order, so the acquire and release orderings
+// (the A and L of LDADDAL, LDAXR, STLR...) need nothing more than the access itself. Every
+// access here must be naturally aligned, whatever the memory type: Cpu::atomic_access
+// raises the alignment fault otherwise (a pair is aligned to its total size).
+// An instruction runs to completion before another vCPU's does (the deterministic mode runs
+// them on one host thread), so plain host accesses are atomic here; a threaded mode with
+// several vCPUs of one VM would need host atomics and a monitor shared between them.
+#include <cstring>
+#include <type_traits>
+
 #include "emulator/exec_common.h"
 
 namespace trapeze {
+namespace {
 
-void add_atomics(SemanticsTable&) {}
+using std::uint16_t;
+using std::uint32_t;
+using std::uint64_t;
+using std::uint8_t;
+
+template <typename T>
+inline T read_host(const uint8_t* host) {
+    T value;
+    std::memcpy(&value, host, sizeof(T));
+    return value;
+}
+template <typename T>
+inline void write_host(uint8_t* host, T value) {
+    std::memcpy(host, &value, sizeof(T));
+}
+
+// ---- Load-acquire and load-acquire RCpc (LDAR, LDAPR): d = Rt, n = Rn.
+template <typename T>
+const Inst* ldar(Cpu& cpu, const Inst* ip) {
+    const uint8_t* host = cpu.atomic_access(ip, cpu.regs.x[ip->n], sizeof(T), false);
+    if (!host) return nullptr;
+    write_reg(cpu, ip->d, read_host<T>(host));
+    return ip + 1;
+}
+
+// ---- Store-release (STLR): m = Rt, n = Rn.
+template <typename T>
+const Inst* stlr(Cpu& cpu, const Inst* ip) {
+    uint8_t* host = cpu.atomic_access(ip, cpu.regs.x[ip->n], sizeof(T), true);
+    if (!host) return nullptr;
+    write_host(host, read_reg<T>(cpu, ip->m));
+    return ip + 1;
+}
+
+// ---- Load exclusive (LDXR, LDAXR): d = Rt, n = Rn. Marks the address for the next STXR.
+template <typename T>
+const Inst* ldxr(Cpu& cpu, const Inst* ip) {
+    const uint64_t address = cpu.regs.x[ip->n];
+    const uint8_t* host = cpu.atomic_access(ip, address, sizeof(T), false);
+    if (!host) return nullptr;
+    cpu.mark_exclusive(address, sizeof(T));
+    write_reg(cpu, ip->d, read_host<T>(host));
+    return ip + 1;
+}
+
+// ---- Load exclusive pair (LDXP, LDAXP): d = Rt (lower address), a = Rt2, n = Rn.
+template <bool Sf>
+const Inst* ldxp(Cpu& cpu, const Inst* ip) {
+    using T = Word<Sf>;
+    const uint64_t address = cpu.regs.x[ip->n];
+    const uint8_t* host = cpu.atomic_access(ip, address, 2 * sizeof(T), false);
+    if (!host) return nullptr;
+    cpu.mark_exclusive(address, 2 * sizeof(T));
+    write_reg(cpu, ip->d, read_host<T>(host));
+    write_reg(cpu, ip->a, read_host<T>(host + sizeof(T)));
+    return ip + 1;
+}
+
+// Store exclusive, in the order of the manual's AArch64.ExclusiveMonitorsPass: the alignment
+// fault comes first; a store the monitor does not cover fails without translating the
+// address; a translation fault leaves the monitor as it was (the instruction changes nothing).
+enum class Exclusive : uint8_t { Stored, Failed, Faulted };
+
+inline Exclusive store_exclusive(Cpu& cpu, const Inst* ip, uint64_t address, const void* data, unsigned size) {
+    if ((address & (size - 1)) != 0) {
+        cpu.atomic_access(ip, address, size, true);  // raises the alignment fault
+        return Exclusive::Faulted;
+    }
+    if (!cpu.check_and_clear_exclusive(address, size)) return Exclusive::Failed;
+    uint8_t* host = cpu.atomic_access(ip, address, size, true);
+    if (!host) {
+        cpu.mark_exclusive(address, size);
+        return Exclusive::Faulted;
+    }
+    std::memcpy(host, data, size);
+    return Exclusive::Stored;
+}
+
+// ---- Store exclusive (STXR, STLXR): d = Ws (status), m = Rt, n = Rn.
+// Ws is 0 when the store happened, 1 when the monitor did not cover it.
+template <typename T>
+const Inst* stxr(Cpu& cpu, const Inst* ip) {
+    const T value = read_reg<T>(cpu, ip->m);
+    const Exclusive result = store_exclusive(cpu, ip, cpu.regs.x[ip->n], &value, sizeof(T));
+    if (result == Exclusive::Faulted) return nullptr;
+    write_reg(cpu, ip->d, static_cast<uint32_t>(result == Exclusive::Failed));
+    return ip + 1;
+}
+
+// ---- Store exclusive pair (STXP, STLXP): d = Ws, m = Rt (lower address), a = Rt2, n = Rn.
+template <bool Sf>
+const Inst* stxp(Cpu& cpu, const Inst* ip) {
+    using T = Word<Sf>;
+    const T values[2] = {read_reg<T>(cpu, ip->m), read_reg<T>(cpu, ip->a)};
+    const Exclusive result = store_exclusive(cpu, ip, cpu.regs.x[ip->n], values, sizeof(values));
+    if (result == Exclusive::Faulted) return nullptr;
+    write_reg(cpu, ip->d, static_cast<uint32_t>(result == Exclusive::Failed));
+    return ip + 1;
+}
+
+// ---- Atomic memory operations (LDADD...SWP): d = Rt (gets the old value; XZR discards it,
+// which is what the ST<op> aliases are), m = Rs (the operand), n = Rn.
+enum class AtomicOp : uint8_t { Add, Clr, Eor, Set, Smax, Smin, Umax, Umin, Swp };
+
+template <typename T, AtomicOp Op>
+inline T atomic_result(T old, T operand) {
+    using S = std::make_signed_t<T>;
+    if constexpr (Op == AtomicOp::Add) return static_cast<T>(old + operand);
+    else if constexpr (Op == AtomicOp::Clr) return static_cast<T>(old & ~operand);
+    else if constexpr (Op == AtomicOp::Eor) return static_cast<T>(old ^ operand);
+    else if constexpr (Op == AtomicOp::Set) return static_cast<T>(old | operand);
+    else if constexpr (Op == AtomicOp::Smax) return static_cast<S>(old) > static_cast<S>(operand) ? old : operand;
+    else if constexpr (Op == AtomicOp::Smin) return static_cast<S>(old) < static_cast<S>(operand) ? old : operand;
+    else if constexpr (Op == AtomicOp::Umax) return old > operand ? old : operand;
+    else if constexpr (Op == AtomicOp::Umin) return old < operand ? old : operand;
+    else return operand;  // Swp
+}
+
+template <typename T, AtomicOp Op>
+const Inst* atomic_op(Cpu& cpu, const Inst* ip) {
+    const T operand = read_reg<T>(cpu, ip->m);
+    uint8_t* host = cpu.atomic_access(ip, cpu.regs.x[ip->n], sizeof(T), true);
+    if (!host) return nullptr;
+    const T old = read_host<T>(host);
+    write_host(host, atomic_result<T, Op>(old, operand));
+    write_reg(cpu, ip->d, old);  // B, H and W forms zero-extend into the W/X register
+    return ip + 1;
+}
+
+// ---- Compare and swap (CAS): m = Rs (the expected value), a = Rs (gets the old value),
+// d = Rt (the new value), n = Rn. Rs is read and written through two slots so that 31
+// reads as zero and its write is discarded.
+template <typename T>
+const Inst* cas(Cpu& cpu, const Inst* ip) {
+    const T expected = read_reg<T>(cpu, ip->m);
+    const T desired = read_reg<T>(cpu, ip->d);
+    uint8_t* host = cpu.atomic_access(ip, cpu.regs.x[ip->n], sizeof(T), true);
+    if (!host) return nullptr;
+    const T old = read_host<T>(host);
+    if (old == expected) write_host(host, desired);
+    write_reg(cpu, ip->a, old);
+    return ip + 1;
+}
+
+// ---- Compare and swap pair (CASP): m = Rs, b0/b1 = R(s+1) to read/write, d = Rt,
+// b2 = R(t+1), n = Rn. Rs and Rt are even, so only the second of a pair can be XZR.
+// Little-endian: the first register of each pair goes with the lower address.
+template <bool Sf>
+const Inst* casp(Cpu& cpu, const Inst* ip) {
+    using T = Word<Sf>;
+    const T expected0 = read_reg<T>(cpu, ip->m), expected1 = read_reg<T>(cpu, ip->b0);
+    const T desired0 = read_reg<T>(cpu, ip->d), desired1 = read_reg<T>(cpu, ip->b2);
+    uint8_t* host = cpu.atomic_access(ip, cpu.regs.x[ip->n], 2 * sizeof(T), true);
+    if (!host) return nullptr;
+    const T old0 = read_host<T>(host), old1 = read_host<T>(host + sizeof(T));
+    if (old0 == expected0 && old1 == expected1) {
+        write_host(host, desired0);
+        write_host(host + sizeof(T), desired1);
+    }
+    write_reg(cpu, ip->m, old0);
+    write_reg(cpu, ip->b1, old1);
+    return ip + 1;
+}
+
+// ---- Preparers. Choosing the instance: size is log2 of the access bytes.
+template <template <typename> class F>
+ExecFn by_size(unsigned size) {
+    switch (size) {
+        case 0: return F<uint8_t>::fn;
+        case 1: return F<uint16_t>::fn;
+        case 2: return F<uint32_t>::fn;
+        default: return F<uint64_t>::fn;
+    }
+}
+template <typename T> struct Ldar { static constexpr ExecFn fn = ldar<T>; };
+template <typename T> struct Stlr { static constexpr ExecFn fn = stlr<T>; };
+template <typename T> struct Ldxr { static constexpr ExecFn fn = ldxr<T>; };
+template <typename T> struct Stxr { static constexpr ExecFn fn = stxr<T>; };
+template <typename T> struct Cas { static constexpr ExecFn fn = cas<T>; };
+template <AtomicOp Op>
+struct Atomic {
+    template <typename T> struct Of { static constexpr ExecFn fn = atomic_op<T, Op>; };
+};
+
+// LDAR, LDAPR, LDXR, LDAXR: Rt <- [Rn].
+template <template <typename> class F>
+void prepare_load(const Decoded& d, Inst& i) {
+    i.exec = by_size<F>(d.field('x'));
+    i.d = slot_zr_dst(d.field('t'));
+    i.n = slot_sp(d.field('n'));
+}
+
+void prepare_stlr(const Decoded& d, Inst& i) {
+    i.exec = by_size<Stlr>(d.field('x'));
+    i.m = slot_zr_src(d.field('t'));
+    i.n = slot_sp(d.field('n'));
+}
+
+void prepare_stxr(const Decoded& d, Inst& i) {
+    i.exec = by_size<Stxr>(d.field('x'));
+    i.d = slot_zr_dst(d.field('s'));
+    i.m = slot_zr_src(d.field('t'));
+    i.n = slot_sp(d.field('n'));
+}
+
+void prepare_ldxp(const Decoded& d, Inst& i) {
+    i.exec = TRAPEZE_BY_SF(d.field('z'), ldxp);
+    i.d = slot_zr_dst(d.field('t'));
+    i.a = slot_zr_dst(d.field('u'));
+    i.n = slot_sp(d.field('n'));
+}
+
+void prepare_stxp(const Decoded& d, Inst& i) {
+    i.exec = TRAPEZE_BY_SF(d.field('z'), stxp);
+    i.d = slot_zr_dst(d.field('s'));
+    i.m = slot_zr_src(d.field('t'));
+    i.a = slot_zr_src(d.field('u'));
+    i.n = slot_sp(d.field('n'));
+}
+
+template <AtomicOp Op>
+void prepare_atomic(const Decoded& d, Inst& i) {
+    i.exec = by_size<Atomic<Op>::template Of>(d.field('x'));
+    i.d = slot_zr_dst(d.field('t'));
+    i.m = slot_zr_src(d.field('s'));
+    i.n = slot_sp(d.field('n'));
+}
+
+void prepare_cas(const Decoded& d, Inst& i) {
+    i.exec = by_size<Cas>(d.field('x'));
+    i.m = slot_zr_src(d.field('s'));
+    i.a = slot_zr_dst(d.field('s'));
+    i.d = slot_zr_src(d.field('t'));
+    i.n = slot_sp(d.field('n'));
+}
+
+void prepare_casp(const Decoded& d, Inst& i) {
+    const unsigned s = d.field('s'), t = d.field('t');  // both even (the decoder rejects odd ones)
+    i.exec = TRAPEZE_BY_SF(d.field('z'), casp);
+    i.m = slot_zr_src(s);
+    i.b0 = slot_zr_src(s + 1);
+    i.b1 = slot_zr_dst(s + 1);
+    i.d = slot_zr_src(t);
+    i.b2 = slot_zr_src(t + 1);
+    i.n = slot_sp(d.field('n'));
+}
+
+}  // namespace
+
+void add_atomics(SemanticsTable& t) {
+    auto set = [&](Op op, Preparer p) { t.prepare[static_cast<std::size_t>(op)] = p; };
+    set(Op::STXR, prepare_stxr);
+    set(Op::STLXR, prepare_stxr);
+    set(Op::LDXR, prepare_load<Ldxr>);
+    set(Op::LDAXR, prepare_load<Ldxr>);
+    set(Op::STXP, prepare_stxp);
+    set(Op::STLXP, prepare_stxp);
+    set(Op::LDXP, prepare_ldxp);
+    set(Op::LDAXP, prepare_ldxp);
+    set(Op::STLR, prepare_stlr);
+    set(Op::LDAR, prepare_load<Ldar>);
+    set(Op::LDAPR, prepare_load<Ldar>);
+    set(Op::CAS, prepare_cas);
+    set(Op::CASP, prepare_casp);
+    set(Op::LDADD, prepare_atomic<AtomicOp::Add>);
+    set(Op::LDCLR, prepare_atomic<AtomicOp::Clr>);
+    set(Op::LDEOR, prepare_atomic<AtomicOp::Eor>);
+    set(Op::LDSET, prepare_atomic<AtomicOp::Set>);
+    set(Op::LDSMAX, prepare_atomic<AtomicOp::Smax>);
+    set(Op::LDSMIN, prepare_atomic<AtomicOp::Smin>);
+    set(Op::LDUMAX, prepare_atomic<AtomicOp::Umax>);
+    set(Op::LDUMIN, prepare_atomic<AtomicOp::Umin>);
+    set(Op::SWP, prepare_atomic<AtomicOp::Swp>);
+}
 
 }  // namespace trapeze
