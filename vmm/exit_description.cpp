@@ -50,9 +50,7 @@ std::string describe_exit(const Vcpu& vcpu, const Exit& exit) {
 
 std::string not_virtualized_message(const Vcpu& vcpu, const Exit& exit, const VersionHooks& hooks) {
     const std::string what = describe_exit(vcpu, exit);
-    const std::string symbol = vcpu.vm().image().describe(exit.pc);
-    const std::string where = symbol.empty() ? fmt::format("at pc={:#x}", exit.pc)
-                                             : fmt::format("at pc={:#x} {}", exit.pc, symbol);
+    const std::string where = vcpu.vm().location(exit.pc);
     const std::string_view adds = hooks.roadmap ? hooks.roadmap(vcpu, exit) : std::string_view();
     if (adds.empty()) return fmt::format("{}: {} {}: no version of this VMM virtualizes it", hooks.version, what, where);
     return fmt::format("{}: {} is not virtualized here ({}); version {} adds it", hooks.version, what, where, adds);

@@ -12,7 +12,7 @@ Action emulate_mmio(Vcpu& vcpu, const Exit& exit) {
     const DataAbortIss iss = DataAbortIss::decode(exit.iss());
     Vm& vm = vcpu.vm();
     const std::string_view device = vm.device_at(exit.far);
-    const std::string where = fmt::format("at pc={:#x} {}", exit.pc, vm.image().describe(exit.pc));
+    const std::string where = vm.location(exit.pc);
     if (device.empty())
         return Action::stop(fmt::format("the guest touched memory it does not own: {} {:#x} {}",
                                         iss.wnr ? "write to" : "read from", exit.far, where));

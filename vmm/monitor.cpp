@@ -58,9 +58,8 @@ bool Monitor::idle(Vcpu& vcpu) {
     }
     const std::uint64_t until = instructions_until_timer(vcpu);
     if (until == std::numeric_limits<std::uint64_t>::max()) {
-        vcpu.vm().stop(VmStatus::Failed,
-                       fmt::format("vcpu{} waits in WFI at pc={:#x} but no interrupt can ever wake it", vcpu.id(),
-                                   vcpu.pc()));
+        vcpu.vm().stop(VmStatus::Failed, fmt::format("vcpu{} waits in WFI {} but no interrupt can ever wake it",
+                                                     vcpu.id(), vcpu.vm().location(vcpu.pc())));
         return false;
     }
     vcpu.pcpu->clock_ns += until;  // nothing runs until the timer fires: skip ahead
@@ -96,8 +95,8 @@ void Monitor::run_slice(Vcpu& vcpu, std::uint64_t& quantum_left) {
         if (action.kind == Action::Kind::Stop) vcpu.vm().stop(VmStatus::Failed, action.reason);
     }
     if (budget_left_ == 0 && vcpu.vm().running())
-        vcpu.vm().stop(VmStatus::Failed, fmt::format("instruction budget of {} exhausted at pc={:#x} {}",
-                                                     options_.budget, vcpu.pc(), vcpu.vm().image().describe(vcpu.pc())));
+        vcpu.vm().stop(VmStatus::Failed, fmt::format("instruction budget of {} exhausted {}", options_.budget,
+                                                     vcpu.vm().location(vcpu.pc())));
 }
 
 void Monitor::handle_exit(Vcpu& vcpu, const Exit& exit) {

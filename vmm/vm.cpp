@@ -1,6 +1,8 @@
 // A virtual machine: reset and the MMIO map of the virtual platform.
 #include "vmm/vm.h"
 
+#include <fmt/format.h>
+
 namespace trapeze {
 
 Vm::Vm(unsigned id, const VmConfig& config, ElfImage image, Pl011::LineSink console)
@@ -34,6 +36,11 @@ void Vm::stop(VmStatus how, std::string reason) {
     stop_reason = std::move(reason);
     uart_.flush();
     for (auto& v : vcpus_) v->state = VcpuState::Stopped;
+}
+
+std::string Vm::location(std::uint64_t pc) const {
+    const std::string symbol = image_.describe(pc);
+    return symbol.empty() ? fmt::format("at pc={:#x}", pc) : fmt::format("at pc={:#x} {}", pc, symbol);
 }
 
 std::string_view Vm::device_at(std::uint64_t pa) const {

@@ -51,6 +51,8 @@ public:
     // Emulate an MMIO access by `vcpu`; false if no device is there.
     bool mmio_read(Vcpu& vcpu, std::uint64_t pa, unsigned size, std::uint64_t& value);
     bool mmio_write(Vcpu& vcpu, std::uint64_t pa, unsigned size, std::uint64_t value);
+    // "at pc=0x40080010 main+0x10": where in the guest something happened, for messages.
+    std::string location(std::uint64_t pc) const;
     // The name of the device at `pa`, or "" (for traces and messages).
     std::string_view device_at(std::uint64_t pa) const;
 
