@@ -112,6 +112,8 @@ private:
         const std::size_t bytes = code.size() * 4;
         memory_.write(kBlockBase, code.data(), bytes);
         cpu_.invalidate_code(kBlockBase, bytes);
+        // Every block reuses the same addresses: Unicorn must drop the old translations (2.0.1
+        // happened to notice the new words without it here, but nothing promises that).
         std::memcpy(uc_code_ + (kBlockBase - kCodeBase), code.data(), bytes);
         uc_.forget_code(kCodeBase, kBlockBase + bytes);
         set_state(cpu_, b.initial);
