@@ -9,9 +9,8 @@ namespace trapeze {
 Cpu::Cpu(GuestMemory& memory) : memory_(memory) {}
 Cpu::~Cpu() = default;
 
-RunResult Cpu::run(std::uint64_t max_instructions) {
+const RunResult& Cpu::run(std::uint64_t max_instructions) {
     exit_pending_ = false;
-    exit_ = Exit{};
     left_ = max_instructions;
     const Inst* ip = left_ ? enter(regs.pc) : nullptr;
     if (ip) {
@@ -27,25 +26,22 @@ RunResult Cpu::run(std::uint64_t max_instructions) {
         }
         if (ip) regs.pc = pc_of(ip);
     }
-    RunResult result;
-    result.retired = max_instructions - left_;
-    if (exit_pending_) {
-        result.exit = exit_;
-    } else {
-        result.exit.reason = ExitReason::InstructionLimit;
-        result.exit.pc = regs.pc;
+    result_.retired = max_instructions - left_;
+    if (!exit_pending_) {
+        result_.exit.reason = ExitReason::InstructionLimit;
+        result_.exit.pc = regs.pc;
     }
-    return result;
+    return result_;
 }
 
 const Inst* Cpu::raise_at(std::uint64_t pc, std::uint32_t esr, std::uint64_t far, std::uint32_t word) {
     regs.pc = pc;
     exit_pending_ = true;
-    exit_.reason = ExitReason::Exception;
-    exit_.esr = esr;
-    exit_.far = far;
-    exit_.pc = pc;
-    exit_.instruction = word;
+    result_.exit.reason = ExitReason::Exception;
+    result_.exit.esr = esr;
+    result_.exit.far = far;
+    result_.exit.pc = pc;
+    result_.exit.instruction = word;
     return nullptr;
 }
 

@@ -40,8 +40,9 @@ public:
 
     GuestMemory& memory() { return memory_; }
 
-    // Run from regs.pc for at most `max_instructions`, or until an exception exit.
-    RunResult run(std::uint64_t max_instructions);
+    // Run from regs.pc for at most `max_instructions`, or until an exception exit. The
+    // result stays valid until the next run().
+    const RunResult& run(std::uint64_t max_instructions);
 
     // The layer above wrote guest memory itself (an image, DC ZVA...): forget decoded code there.
     void invalidate_code(std::uint64_t pa, std::uint64_t len);
@@ -137,7 +138,7 @@ private:
     std::uint64_t align_mask_ = ~0ull;
     std::uint64_t left_ = 0;  // instructions this run may still retire
     bool exit_pending_ = false;
-    Exit exit_{};
+    RunResult result_{};  // raise() writes the exit here in place; run() returns it
 
     DecodedPage* current_page_ = nullptr;
     std::uint64_t current_va_ = 0;  // virtual address of current_page_

@@ -77,7 +77,7 @@ std::uint64_t Monitor::instructions_until_timer(const Vcpu& vcpu) const {
 
 void Monitor::run_slice(Vcpu& vcpu, std::uint64_t& quantum_left) {
     const std::uint64_t slice = std::min({quantum_left, budget_left_, instructions_until_timer(vcpu)});
-    const RunResult result = vcpu.cpu.run(slice);
+    const RunResult& result = vcpu.cpu.run(slice);
     vcpu.pcpu->clock_ns += result.retired;
     vcpu.retired += result.retired;
     quantum_left -= result.retired;
@@ -102,25 +102,25 @@ void Monitor::run_slice(Vcpu& vcpu, std::uint64_t& quantum_left) {
 void Monitor::handle_exit(Vcpu& vcpu, const Exit& exit) {
     const auto ec = static_cast<std::size_t>(exit.ec());
     ++vcpu.exits_by_ec[ec];
-    const ExitHandler handler = hooks_.by_ec[ec];
-    Action action;
-    if (!handler) {
-        action = Action::stop(not_virtualized_message(vcpu, exit, hooks_));
-    } else {
-        try {
-            action = handler(vcpu, exit);
-        } catch (const std::exception& e) {
-            // A broken handler stops its VM, never the monitor.
-            action = Action::stop(fmt::format("{}: the handler for {} failed: {}", hooks_.version,
-                                              exception_class_name(exit.ec()), e.what()));
-        }
-    }
+    Action action = dispatch(vcpu, exit);
     if (action.kind == Action::Kind::NotVirtualized) action = Action::stop(not_virtualized_message(vcpu, exit, hooks_));
     if (tracer_.enabled()) trace(vcpu, TraceEvent::Kind::Exit, describe_exit(vcpu, exit), action.note, &exit);
-    apply(vcpu, exit, std::move(action));
+    apply(vcpu, exit, action);
 }
 
-void Monitor::apply(Vcpu& vcpu, const Exit& exit, Action action) {
+Action Monitor::dispatch(Vcpu& vcpu, const Exit& exit) {
+    const ExitHandler handler = hooks_.by_ec[static_cast<std::size_t>(exit.ec())];
+    if (!handler) return Action::not_virtualized();
+    try {
+        return handler(vcpu, exit);
+    } catch (const std::exception& e) {
+        // A broken handler stops its VM, never the monitor.
+        return Action::stop(fmt::format("{}: the handler for {} failed: {}", hooks_.version,
+                                        exception_class_name(exit.ec()), e.what()));
+    }
+}
+
+void Monitor::apply(Vcpu& vcpu, const Exit& exit, Action& action) {
     switch (action.kind) {
         case Action::Kind::ResumeNext: vcpu.set_pc(exit.pc + 4); break;
         case Action::Kind::ResumeAt: vcpu.set_pc(action.pc); break;

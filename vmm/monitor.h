@@ -38,7 +38,8 @@ private:
     bool idle(Vcpu& vcpu);  // a blocked vCPU: wake it or skip time ahead; false if it never wakes
     void update_interrupt_lines(Vcpu& vcpu);
     std::uint64_t instructions_until_timer(const Vcpu& vcpu) const;
-    void apply(Vcpu& vcpu, const Exit& exit, Action action);
+    Action dispatch(Vcpu& vcpu, const Exit& exit);  // the version's handler for the exit's EC
+    void apply(Vcpu& vcpu, const Exit& exit, Action& action);
     void trace(const Vcpu& vcpu, TraceEvent::Kind kind, std::string what, std::string_view action,
                const Exit* exit = nullptr);
 

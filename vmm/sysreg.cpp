@@ -2,6 +2,7 @@
 #include "vmm/sysreg.h"
 
 #include <array>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -25,11 +26,23 @@ std::span<const SysregInfo> sysreg_table() { return kSysregs; }
 
 const SysregInfo& sysreg_info(SysregId id) { return kSysregs[static_cast<std::size_t>(id)]; }
 
+// Every trapped MSR/MRS looks its register up: one load from a table indexed by the 16-bit
+// encoding instead of a search. Built before main() runs.
+constexpr std::uint8_t kNoSysreg = 0xff;
+static_assert(std::size(kSysregs) < kNoSysreg);
+const std::unique_ptr<std::array<std::uint8_t, 1u << 16>> kSysregIndex = [] {
+    auto t = std::make_unique<std::array<std::uint8_t, 1u << 16>>();
+    t->fill(kNoSysreg);
+    for (std::size_t i = 0; i < std::size(kSysregs); ++i) {
+        const SysregInfo& r = kSysregs[i];
+        (*t)[key(r.op0, r.op1, r.crn, r.crm, r.op2)] = static_cast<std::uint8_t>(i);
+    }
+    return t;
+}();
+
 const SysregInfo* find_sysreg(const SysRegIss& iss) {
-    const std::uint32_t k = key(iss.op0, iss.op1, iss.crn, iss.crm, iss.op2);
-    for (const SysregInfo& r : kSysregs)
-        if (key(r.op0, r.op1, r.crn, r.crm, r.op2) == k) return &r;
-    return nullptr;
+    const std::uint8_t i = (*kSysregIndex)[key(iss.op0, iss.op1, iss.crn, iss.crm, iss.op2)];
+    return i == kNoSysreg ? nullptr : &kSysregs[i];
 }
 
 std::string_view sysreg_group_name(SysregGroup group) {
