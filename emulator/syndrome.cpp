@@ -13,6 +13,7 @@ struct SingleRegisterAccess {
     Op op;
     Extend extend;
     bool acquire_release;
+    int size = -1;  // SAS for the forms without a size field; -1: the size field
 };
 
 // The loads and stores of one general-purpose register without writeback (ISV = 1).
@@ -27,6 +28,8 @@ constexpr SingleRegisterAccess kIsvAccesses[] = {
     {Op::LDRS_x_imm, Extend::SignToX, false}, {Op::LDRS_w_imm, Extend::SignToW, false},
     {Op::STLR, Extend::Zero, true},     {Op::LDAR, Extend::Zero, true},
     {Op::LDAPR, Extend::Zero, true},
+    {Op::LDR_lit_w, Extend::Zero, false, 2}, {Op::LDR_lit_x, Extend::Zero, false, 3},
+    {Op::LDRSW_lit, Extend::SignToX, false, 2},
 };
 
 }  // namespace
@@ -39,7 +42,7 @@ std::uint32_t data_abort_iss(std::uint32_t word, bool write, std::uint32_t fsc) 
     for (const SingleRegisterAccess& a : kIsvAccesses) {
         if (a.op != d.op) continue;
         iss.isv = true;
-        iss.sas = d.field('x');
+        iss.sas = a.size >= 0 ? static_cast<unsigned>(a.size) : d.field('x');
         iss.sse = a.extend != Extend::Zero;
         iss.srt = d.field('t');
         iss.sf = a.extend == Extend::SignToX || (a.extend == Extend::Zero && iss.sas == 3);
