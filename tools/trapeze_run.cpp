@@ -111,7 +111,7 @@ public:
     int run() {
         while (retired_ < options_.budget) {
             const std::uint64_t chunk = std::min<std::uint64_t>(options_.budget - retired_, 1u << 30);
-            const RunResult result = cpu_.run(chunk);
+            const RunResult& result = cpu_.run(chunk);  // valid until the next run()
             retired_ += result.retired;
             if (result.exit.reason == ExitReason::InstructionLimit) continue;
             if (const auto status = handle(result.exit)) return *status;
