@@ -29,6 +29,7 @@
 extern char vectors[];
 
 static volatile uint32_t ticks;
+static volatile uint64_t busy;  // keeps the polling loop's work from being optimized away
 static uint64_t tick_interval;
 
 static void mmio_write32(uintptr_t addr, uint32_t v) { *(volatile uint32_t *)addr = v; }
@@ -86,8 +87,7 @@ int main(void) {
     // irq_bit at work: with IRQs masked, a tick that is due stays pending.
     timer_arm();
     WRITE_SYSREG(CNTV_CTL_EL0, CNTV_CTL_ENABLE);
-    while (!(READ_SYSREG(CNTV_CTL_EL0) & CNTV_CTL_ISTATUS)) {
-    }
+    while (!(READ_SYSREG(CNTV_CTL_EL0) & CNTV_CTL_ISTATUS)) busy = work(100 + (busy & 1));  // poll now and then
     guest_printf("timer fired with IRQs masked: ticks = %u\n", ticks);
     __asm__ volatile("msr daifclr, #2" ::: "memory");  // unmask IRQs: the pending tick arrives now
     guest_printf("after unmasking: ticks = %u\n", ticks);
