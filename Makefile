@@ -14,7 +14,7 @@ build: deps
 	cmake --build --preset $(PRESET)
 
 demo: build
-	$(BUILD)/trapeze-run $(BUILD)/examples/primes.elf
+	$(BUILD)/trapeze-v2 $(BUILD)/examples/v2-ticks.json
 
 test: build
 	ctest --preset $(PRESET) -j2

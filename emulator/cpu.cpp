@@ -11,7 +11,8 @@ Cpu::~Cpu() = default;
 
 const RunResult& Cpu::run(std::uint64_t max_instructions) {
     exit_pending_ = false;
-    left_ = max_instructions;
+    result_.exit_handled = false;
+    left_ = run_length_ = max_instructions;
     const Inst* ip = left_ ? enter(regs.pc) : nullptr;
     if (ip) {
         // The hot loop: one indirect call per instruction, nothing else.
@@ -47,7 +48,16 @@ const Inst* Cpu::raise_at(std::uint64_t pc, std::uint32_t esr, std::uint64_t far
 
 const Inst* Cpu::raise(const Inst* ip, std::uint32_t esr, std::uint64_t far) {
     ++left_;  // the instruction that raised did not retire
-    return raise_at(pc_of(ip), esr, far, ip->raw);
+    raise_at(pc_of(ip), esr, far, ip->raw);
+    if (exit_hook_) {
+        result_.exit_handled = true;
+        if (exit_hook_(exit_hook_context_, result_.exit)) {
+            exit_pending_ = false;
+            result_.exit_handled = false;
+            return branch(regs.pc);  // handled in place: go on where the layer above put the PC
+        }
+    }
+    return nullptr;
 }
 
 const Inst* Cpu::data_abort(const Inst* ip, std::uint64_t va, bool write, std::uint32_t fsc) {

@@ -52,6 +52,13 @@ public:
     // With the MMU off, data accesses are to Device memory and unaligned ones fault.
     void set_strict_alignment(bool strict);
     bool strict_alignment() const { return align_mask_ != 0; }
+    // Let `hook` handle exception exits inside run() (see ExitHook); null turns it off.
+    void set_exit_hook(ExitHook hook, void* context) {
+        exit_hook_ = hook;
+        exit_hook_context_ = context;
+    }
+    // Instructions retired so far in the current run() (for an exit hook that needs the time).
+    std::uint64_t retired_in_run() const { return run_length_ - left_; }
     // An exception entry or return clears the local exclusive monitor.
     void clear_exclusive_monitor() { exclusive_valid_ = false; }
 
@@ -137,6 +144,9 @@ private:
     GuestMemory& memory_;
     std::uint64_t align_mask_ = ~0ull;
     std::uint64_t left_ = 0;  // instructions this run may still retire
+    std::uint64_t run_length_ = 0;  // the max_instructions of the current run
+    ExitHook exit_hook_ = nullptr;
+    void* exit_hook_context_ = nullptr;
     bool exit_pending_ = false;
     RunResult result_{};  // raise() writes the exit here in place; run() returns it
 

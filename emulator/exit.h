@@ -26,6 +26,13 @@ struct Exit {
 struct RunResult {
     Exit exit;
     std::uint64_t retired = 0;  // instructions completed during this run
+    bool exit_handled = false;  // the exit hook already handled `exit` (see Cpu::set_exit_hook)
 };
+
+// The exit fast path (KVM has one too): the layer above may handle an exception exit
+// while run() is still on the stack, and so save leaving and re-entering the interpreter.
+// The hook handles the exit completely, then answers whether the CPU may go on at regs.pc
+// (true) or must return from run() anyway, e.g. because an interrupt is now due (false).
+using ExitHook = bool (*)(void* context, const Exit& exit);
 
 }  // namespace trapeze

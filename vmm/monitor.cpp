@@ -18,6 +18,8 @@ void Monitor::run(Vm& vm) {
     Vcpu& vcpu = vm.vcpu(0);
     pcpu.current = &vcpu;
     vcpu.pcpu = &pcpu;
+    running_ = {this, &vcpu, 0};
+    vcpu.cpu.set_exit_hook(exit_fastpath, &running_);
     std::uint64_t quantum_left = options_.quantum;
     while (vm.running()) {
         update_interrupt_lines(vcpu);
@@ -28,6 +30,7 @@ void Monitor::run(Vm& vm) {
         deliver_interrupts(vcpu);
         run_slice(vcpu, quantum_left);
     }
+    vcpu.cpu.set_exit_hook(nullptr, nullptr);
     vm.uart().flush();
 }
 
@@ -77,13 +80,14 @@ std::uint64_t Monitor::instructions_until_timer(const Vcpu& vcpu) const {
 
 void Monitor::run_slice(Vcpu& vcpu, std::uint64_t& quantum_left) {
     const std::uint64_t slice = std::min({quantum_left, budget_left_, instructions_until_timer(vcpu)});
+    running_.slice_start_ns = vcpu.pcpu->clock_ns;
     const RunResult& result = vcpu.cpu.run(slice);
-    vcpu.pcpu->clock_ns += result.retired;
+    vcpu.pcpu->clock_ns = running_.slice_start_ns + result.retired;
     vcpu.retired += result.retired;
     quantum_left -= result.retired;
     budget_left_ -= result.retired;
 
-    if (result.exit.reason == ExitReason::Exception) handle_exit(vcpu, result.exit);
+    if (result.exit.reason == ExitReason::Exception && !result.exit_handled) handle_exit(vcpu, result.exit);
     if (!vcpu.vm().running()) return;
     if (quantum_left == 0) {
         // The physical timer: the VMM gets the CPU back whatever the guest is doing.
@@ -97,6 +101,20 @@ void Monitor::run_slice(Vcpu& vcpu, std::uint64_t& quantum_left) {
     if (budget_left_ == 0 && vcpu.vm().running())
         vcpu.vm().stop(VmStatus::Failed, fmt::format("instruction budget of {} exhausted {}", options_.budget,
                                                      vcpu.vm().location(vcpu.pc())));
+}
+
+// The exit fast path: handle the exit while the interpreter is still running the slice, and
+// let it go on unless the exit changed something the run loop must look at first (the vCPU
+// blocked or stopped, the timer was reprogrammed, an interrupt is now signalled).
+bool Monitor::exit_fastpath(void* context, const Exit& exit) {
+    const Running& running = *static_cast<const Running*>(context);
+    Monitor& monitor = *running.monitor;
+    Vcpu& vcpu = *running.vcpu;
+    vcpu.pcpu->clock_ns = running.slice_start_ns + vcpu.cpu.retired_in_run();  // the time of the trap
+    const VirtualTimer timer = vcpu.timer;
+    monitor.handle_exit(vcpu, exit);
+    return vcpu.state == VcpuState::Runnable && vcpu.vm().running() && vcpu.timer.ctl == timer.ctl &&
+           vcpu.timer.cval == timer.cval && !vcpu.gic.irq_signalled(vcpu.vm().gicd().group1_enabled());
 }
 
 void Monitor::handle_exit(Vcpu& vcpu, const Exit& exit) {

@@ -35,6 +35,7 @@ public:
 
 private:
     void run_slice(Vcpu& vcpu, std::uint64_t& quantum_left);
+    static bool exit_fastpath(void* context, const Exit& exit);
     bool idle(Vcpu& vcpu);  // a blocked vCPU: wake it or skip time ahead; false if it never wakes
     void update_interrupt_lines(Vcpu& vcpu);
     std::uint64_t instructions_until_timer(const Vcpu& vcpu) const;
@@ -48,6 +49,14 @@ private:
     MonitorOptions options_;
     std::vector<PhysicalCpu> pcpus_;
     std::uint64_t budget_left_;
+
+    // What the exit fast path needs to know about the slice running now.
+    struct Running {
+        Monitor* monitor = nullptr;
+        Vcpu* vcpu = nullptr;
+        std::uint64_t slice_start_ns = 0;
+    };
+    Running running_;
 };
 
 }  // namespace trapeze

@@ -2,7 +2,6 @@
 #include "vmm/sysreg.h"
 
 #include <array>
-#include <memory>
 
 #include <fmt/format.h>
 
@@ -20,28 +19,28 @@ constexpr std::uint32_t key(unsigned op0, unsigned op1, unsigned crn, unsigned c
     return (op0 << 14) | (op1 << 11) | (crn << 7) | (crm << 3) | op2;
 }
 
+// Every trapped MSR/MRS looks its register up: one load from a table indexed by the 16-bit
+// encoding instead of a search. Filled before main() runs.
+constexpr std::uint8_t kNoSysreg = 0xff;
+static_assert(std::size(kSysregs) < kNoSysreg);
+std::array<std::uint8_t, 1u << 16> sysreg_index;
+const bool sysreg_index_filled = [] {
+    sysreg_index.fill(kNoSysreg);
+    for (std::size_t i = 0; i < std::size(kSysregs); ++i) {
+        const SysregInfo& r = kSysregs[i];
+        sysreg_index[key(r.op0, r.op1, r.crn, r.crm, r.op2)] = static_cast<std::uint8_t>(i);
+    }
+    return true;
+}();
+
 }  // namespace
 
 std::span<const SysregInfo> sysreg_table() { return kSysregs; }
 
 const SysregInfo& sysreg_info(SysregId id) { return kSysregs[static_cast<std::size_t>(id)]; }
 
-// Every trapped MSR/MRS looks its register up: one load from a table indexed by the 16-bit
-// encoding instead of a search. Built before main() runs.
-constexpr std::uint8_t kNoSysreg = 0xff;
-static_assert(std::size(kSysregs) < kNoSysreg);
-const std::unique_ptr<std::array<std::uint8_t, 1u << 16>> kSysregIndex = [] {
-    auto t = std::make_unique<std::array<std::uint8_t, 1u << 16>>();
-    t->fill(kNoSysreg);
-    for (std::size_t i = 0; i < std::size(kSysregs); ++i) {
-        const SysregInfo& r = kSysregs[i];
-        (*t)[key(r.op0, r.op1, r.crn, r.crm, r.op2)] = static_cast<std::uint8_t>(i);
-    }
-    return t;
-}();
-
 const SysregInfo* find_sysreg(const SysRegIss& iss) {
-    const std::uint8_t i = (*kSysregIndex)[key(iss.op0, iss.op1, iss.crn, iss.crm, iss.op2)];
+    const std::uint8_t i = sysreg_index[key(iss.op0, iss.op1, iss.crn, iss.crm, iss.op2)];
     return i == kNoSysreg ? nullptr : &kSysregs[i];
 }
 

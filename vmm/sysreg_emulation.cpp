@@ -52,24 +52,22 @@ const Accessor kAccessors[] = {
     {SysregId::CNTV_CVAL_EL0, [](Vcpu& v) { return v.timer.cval; }, [](Vcpu& v, std::uint64_t x) { v.timer.cval = x; }},
 };
 
-const std::array<const Accessor*, kSysregCount>& accessors() {
-    static const auto table = [] {
-        std::array<const Accessor*, kSysregCount> t{};
-        for (const Accessor& a : kAccessors) t[static_cast<std::size_t>(a.id)] = &a;
-        return t;
-    }();
-    return table;
-}
+// The accessor of each register by id (null: plain storage), filled before main() runs.
+const std::array<const Accessor*, kSysregCount> kAccessorOf = [] {
+    std::array<const Accessor*, kSysregCount> t{};
+    for (const Accessor& a : kAccessors) t[static_cast<std::size_t>(a.id)] = &a;
+    return t;
+}();
 
 }  // namespace
 
 std::uint64_t read_sysreg(Vcpu& vcpu, SysregId id) {
-    const Accessor* a = accessors()[static_cast<std::size_t>(id)];
+    const Accessor* a = kAccessorOf[static_cast<std::size_t>(id)];
     return a && a->read ? a->read(vcpu) : vcpu.sysreg(id);
 }
 
 void write_sysreg(Vcpu& vcpu, SysregId id, std::uint64_t value) {
-    const Accessor* a = accessors()[static_cast<std::size_t>(id)];
+    const Accessor* a = kAccessorOf[static_cast<std::size_t>(id)];
     if (a && a->write) a->write(vcpu, value);
     else vcpu.set_sysreg(id, value);
 }
