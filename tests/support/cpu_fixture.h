@@ -34,6 +34,16 @@ struct CpuFixture {
     }
 
     std::uint64_t& x(unsigned n) { return cpu.regs.x[n]; }
+    template <typename T>
+    void put(std::uint64_t pa, T value) {
+        memory.write(pa, &value, sizeof(T));
+    }
+    template <typename T>
+    T get(std::uint64_t pa) {
+        T value;
+        memory.read(pa, &value, sizeof(T));
+        return value;
+    }
     std::uint32_t nzcv() const { return cpu.regs.nzcv; }
 };
 

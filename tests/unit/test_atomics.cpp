@@ -12,17 +12,6 @@ namespace {
 
 constexpr std::uint64_t D = kDataBase;
 
-template <typename T>
-void put(CpuFixture& f, std::uint64_t pa, T value) {
-    f.memory.write(pa, &value, sizeof(T));
-}
-template <typename T>
-T get(CpuFixture& f, std::uint64_t pa) {
-    T value;
-    f.memory.read(pa, &value, sizeof(T));
-    return value;
-}
-
 void check_alignment_fault(const RunResult& r, std::uint64_t far, bool write) {
     CHECK(r.exit.reason == ExitReason::Exception);
     CHECK(r.exit.ec() == ExceptionClass::DataAbortLower);
@@ -52,8 +41,8 @@ TEST_CASE("LDXR then STXR to the same address stores and writes 0 to Ws, every s
     for (const Case& c : cases) {
         CAPTURE(c.ldxr);
         CpuFixture f;
-        put<std::uint64_t>(f, D, c.before);
-        put<std::uint64_t>(f, D + 8, 0xeeee'eeee'eeee'eeee);
+        f.put<std::uint64_t>(D, c.before);
+        f.put<std::uint64_t>(D + 8, 0xeeee'eeee'eeee'eeee);
         f.x(1) = D;
         f.x(3) = ~0ull;
         const RunResult r = f.run({c.ldxr,
@@ -61,14 +50,14 @@ TEST_CASE("LDXR then STXR to the same address stores and writes 0 to Ws, every s
                                    c.stxr});
         CHECK(r.retired == 3);
         CHECK(f.x(3) == 0);
-        CHECK(get<std::uint64_t>(f, D) == c.after);
-        CHECK(get<std::uint64_t>(f, D + 8) == 0xeeee'eeee'eeee'eeee);
+        CHECK(f.get<std::uint64_t>(D) == c.after);
+        CHECK(f.get<std::uint64_t>(D + 8) == 0xeeee'eeee'eeee'eeee);
     }
 }
 
 TEST_CASE("LDXR zero-extends into the register") {
     CpuFixture f;
-    put<std::uint64_t>(f, D, 0xffff'ffff'ffff'ff80);
+    f.put<std::uint64_t>(D, 0xffff'ffff'ffff'ff80);
     f.x(1) = D;
     f.x(2) = ~0ull;
     f.run({0x085f7c22});  // ldxrb w2, [x1]
@@ -77,15 +66,15 @@ TEST_CASE("LDXR zero-extends into the register") {
 
 TEST_CASE("STXR without a matching LDXR fails: Ws = 1 and memory is unchanged") {
     CpuFixture f;
-    put<std::uint64_t>(f, D, 5);
-    put<std::uint64_t>(f, D + 16, 9);
+    f.put<std::uint64_t>(D, 5);
+    f.put<std::uint64_t>(D + 16, 9);
     f.x(1) = D;
     f.x(2) = 77;
     f.x(3) = ~0ull;
     RunResult r = f.run({0xc8037c22});  // stxr w3, x2, [x1]
     CHECK(r.retired == 1);
     CHECK(f.x(3) == 1);
-    CHECK(get<std::uint64_t>(f, D) == 5);
+    CHECK(f.get<std::uint64_t>(D) == 5);
 
     // LDXR of one address, STXR to another: fails, and clears the monitor, so a later STXR
     // to the marked address fails too.
@@ -96,8 +85,8 @@ TEST_CASE("STXR without a matching LDXR fails: Ws = 1 and memory is unchanged") 
                0xc8037c22});  // stxr w3, x2, [x1]
     CHECK(r.retired == 4);
     CHECK(f.x(3) == 1);
-    CHECK(get<std::uint64_t>(f, D + 16) == 9);
-    CHECK(get<std::uint64_t>(f, D) == 5);
+    CHECK(f.get<std::uint64_t>(D + 16) == 9);
+    CHECK(f.get<std::uint64_t>(D) == 5);
 
     // The monitor tracks the size too: LDXRB then STXR (doubleword) fails.
     f.x(3) = 0;
@@ -105,7 +94,7 @@ TEST_CASE("STXR without a matching LDXR fails: Ws = 1 and memory is unchanged") 
                0x91000442,    // add x2, x2, #1
                0xc8037c22});  // stxr w3, x2, [x1]
     CHECK(f.x(3) == 1);
-    CHECK(get<std::uint64_t>(f, D) == 5);
+    CHECK(f.get<std::uint64_t>(D) == 5);
 
     // A successful STXR clears the monitor: a second one fails.
     f.x(2) = 0;
@@ -114,7 +103,7 @@ TEST_CASE("STXR without a matching LDXR fails: Ws = 1 and memory is unchanged") 
                0x91000442,    // add x2, x2, #1
                0xc8037c22});  // stxr w3, x2, [x1]
     CHECK(f.x(3) == 1);
-    CHECK(get<std::uint64_t>(f, D) == 5);
+    CHECK(f.get<std::uint64_t>(D) == 5);
 }
 
 TEST_CASE("STXR to a misaligned address is an alignment fault even without LDXR") {
@@ -148,8 +137,8 @@ TEST_CASE("STXR to an address the monitor does not cover fails without translati
 
 TEST_CASE("LDXP/STXP: 64- and 32-bit pairs, aligned to the pair's size") {
     CpuFixture f;
-    put<std::uint64_t>(f, D, 0x1111);
-    put<std::uint64_t>(f, D + 8, 0x2222);
+    f.put<std::uint64_t>(D, 0x1111);
+    f.put<std::uint64_t>(D + 8, 0x2222);
     f.x(1) = D;
     f.x(4) = ~0ull;
     RunResult r = f.run({0xc87f0c22,    // ldxp x2, x3, [x1]
@@ -158,24 +147,24 @@ TEST_CASE("LDXP/STXP: 64- and 32-bit pairs, aligned to the pair's size") {
     CHECK(r.retired == 3);
     CHECK(f.x(3) == 0x2222);
     CHECK(f.x(4) == 0);
-    CHECK(get<std::uint64_t>(f, D) == 0x1112);
-    CHECK(get<std::uint64_t>(f, D + 8) == 0x2222);
+    CHECK(f.get<std::uint64_t>(D) == 0x1112);
+    CHECK(f.get<std::uint64_t>(D + 8) == 0x2222);
 
     // Without the LDXP, STXP fails.
     f.x(5) = 0x55;
     f.x(6) = 0x66;
     r = f.run({0xc8249825});  // stlxp w4, x5, x6, [x1]
     CHECK(f.x(4) == 1);
-    CHECK(get<std::uint64_t>(f, D) == 0x1112);
+    CHECK(f.get<std::uint64_t>(D) == 0x1112);
 
     r = f.run({0xc87f8c22,    // ldaxp x2, x3, [x1]
                0xc8249825});  // stlxp w4, x5, x6, [x1]
     CHECK(f.x(4) == 0);
-    CHECK(get<std::uint64_t>(f, D) == 0x55);
-    CHECK(get<std::uint64_t>(f, D + 8) == 0x66);
+    CHECK(f.get<std::uint64_t>(D) == 0x55);
+    CHECK(f.get<std::uint64_t>(D + 8) == 0x66);
 
     // The 32-bit pair: Rt is the word at the lower address.
-    put<std::uint64_t>(f, D + 16, 0xbbbb'bbbb'aaaa'aaaa);
+    f.put<std::uint64_t>(D + 16, 0xbbbb'bbbb'aaaa'aaaa);
     f.x(1) = D + 16;
     f.x(2) = ~0ull;
     f.x(3) = ~0ull;
@@ -185,7 +174,7 @@ TEST_CASE("LDXP/STXP: 64- and 32-bit pairs, aligned to the pair's size") {
     CHECK(f.x(2) == 0xaaaa'aaab);
     CHECK(f.x(3) == 0xbbbb'bbbb);
     CHECK(f.x(4) == 0);
-    CHECK(get<std::uint64_t>(f, D + 16) == 0xbbbb'bbbb'aaaa'aaab);
+    CHECK(f.get<std::uint64_t>(D + 16) == 0xbbbb'bbbb'aaaa'aaab);
 }
 
 TEST_CASE("LDXP of 2 x 64 bits faults unless 16-byte aligned; 2 x 32 bits unless 8-byte aligned") {
@@ -207,7 +196,7 @@ TEST_CASE("LDXP of 2 x 64 bits faults unless 16-byte aligned; 2 x 32 bits unless
 
 TEST_CASE("LDAR/STLR/LDAPR: every size, zero-extended") {
     CpuFixture f;
-    put<std::uint64_t>(f, D, 0x8877'6655'4433'2211);
+    f.put<std::uint64_t>(D, 0x8877'6655'4433'2211);
     f.x(1) = D;
     for (unsigned r = 2; r <= 5; ++r) f.x(r) = ~0ull;
     for (unsigned r = 10; r <= 13; ++r) f.x(r) = ~0ull;
@@ -234,13 +223,13 @@ TEST_CASE("LDAR/STLR/LDAPR: every size, zero-extended") {
     f.x(9) = 0xdddd'eeee;
     f.x(1) = D + 0x100;
     f.run({0xc89ffc26});  // stlr x6, [x1]
-    CHECK(get<std::uint64_t>(f, D + 0x100) == 0x0102'0304'0506'0708);
+    CHECK(f.get<std::uint64_t>(D + 0x100) == 0x0102'0304'0506'0708);
     f.run({0x889ffc29});  // stlr w9, [x1]
-    CHECK(get<std::uint64_t>(f, D + 0x100) == 0x0102'0304'dddd'eeee);
+    CHECK(f.get<std::uint64_t>(D + 0x100) == 0x0102'0304'dddd'eeee);
     f.run({0x489ffc28});  // stlrh w8, [x1]
-    CHECK(get<std::uint64_t>(f, D + 0x100) == 0x0102'0304'dddd'bbcc);
+    CHECK(f.get<std::uint64_t>(D + 0x100) == 0x0102'0304'dddd'bbcc);
     f.run({0x089ffc27});  // stlrb w7, [x1]
-    CHECK(get<std::uint64_t>(f, D + 0x100) == 0x0102'0304'dddd'bbaa);
+    CHECK(f.get<std::uint64_t>(D + 0x100) == 0x0102'0304'dddd'bbaa);
 }
 
 TEST_CASE("LDAR/STLR need natural alignment; an STLR outside RAM reports AR and ISV") {
@@ -292,12 +281,12 @@ TEST_CASE("LSE atomics (64-bit): each op's result in memory and the old value in
     for (const Case& c : cases) {
         CAPTURE(c.word);
         CpuFixture f;
-        put<std::uint64_t>(f, D, c.memory);
+        f.put<std::uint64_t>(D, c.memory);
         f.x(1) = D;
         f.x(2) = c.operand;
         const RunResult r = f.run({c.word});
         CHECK(r.retired == 1);
-        CHECK(get<std::uint64_t>(f, D) == c.result);
+        CHECK(f.get<std::uint64_t>(D) == c.result);
         CHECK(f.x(3) == c.memory);
         CHECK(f.x(2) == c.operand);
     }
@@ -330,40 +319,40 @@ TEST_CASE("LSE atomics on bytes, halfwords and words: the size's arithmetic, zer
     for (const Case& c : cases) {
         CAPTURE(c.word);
         CpuFixture f;
-        put<std::uint64_t>(f, D, 0x1111'1111'8000'80ff);
+        f.put<std::uint64_t>(D, 0x1111'1111'8000'80ff);
         f.x(1) = D;
         f.x(2) = c.operand;
         f.x(3) = ~0ull;
         f.run({c.word});
-        CHECK(get<std::uint64_t>(f, D) == c.result);
+        CHECK(f.get<std::uint64_t>(D) == c.result);
         CHECK(f.x(3) == c.old);
     }
 }
 
 TEST_CASE("ST<op> aliases (Rt = 31) update memory and discard the old value") {
     CpuFixture f;
-    put<std::uint64_t>(f, D, 40);
-    put<std::uint32_t>(f, D + 8, 0xffff'fff0);  // -16
+    f.put<std::uint64_t>(D, 40);
+    f.put<std::uint32_t>(D + 8, 0xffff'fff0);  // -16
     f.x(1) = D;
     f.x(2) = 2;
     f.cpu.regs.sp() = 0x5;
     const RunResult r = f.run({0xf822003f});  // stadd x2, [x1]
     CHECK(r.retired == 1);
-    CHECK(get<std::uint64_t>(f, D) == 42);
+    CHECK(f.get<std::uint64_t>(D) == 42);
     CHECK(f.cpu.regs.sp() == 0x5);
 
     f.x(1) = D + 8;
     f.run({0xb822403f});  // stsmax w2, [x1]
-    CHECK(get<std::uint32_t>(f, D + 8) == 2);
+    CHECK(f.get<std::uint32_t>(D + 8) == 2);
 }
 
 TEST_CASE("LSE atomics: SP base, alignment fault on Normal memory, nothing changes") {
     CpuFixture f;
-    put<std::uint64_t>(f, D, 10);
+    f.put<std::uint64_t>(D, 10);
     f.cpu.regs.sp() = D;
     f.x(2) = 5;
     RunResult r = f.run({0xf82203e3});  // ldadd x2, x3, [sp]
-    CHECK(get<std::uint64_t>(f, D) == 15);
+    CHECK(f.get<std::uint64_t>(D) == 15);
     CHECK(f.x(3) == 10);
 
     f.x(1) = D + 4;
@@ -371,7 +360,7 @@ TEST_CASE("LSE atomics: SP base, alignment fault on Normal memory, nothing chang
     r = f.run({0xf8220023});  // ldadd x2, x3, [x1]
     check_alignment_fault(r, D + 4, true);
     CHECK(f.x(3) == 0x33);
-    CHECK(get<std::uint64_t>(f, D) == 15);
+    CHECK(f.get<std::uint64_t>(D) == 15);
 
     f.x(4) = 0x0900'0000;
     r = f.run({0xf8228083});  // swp x2, x3, [x4]
@@ -401,13 +390,13 @@ TEST_CASE("CAS: a hit stores Rt, a miss does not; Rs gets the old value either w
     for (const Case& c : cases) {
         CAPTURE(c.word);
         CpuFixture f;
-        put<std::uint64_t>(f, D, c.memory);
+        f.put<std::uint64_t>(D, c.memory);
         f.x(1) = D;
         f.x(2) = c.expected;
         f.x(3) = c.desired;
         const RunResult r = f.run({c.word});
         CHECK(r.retired == 1);
-        CHECK(get<std::uint64_t>(f, D) == c.result);
+        CHECK(f.get<std::uint64_t>(D) == c.result);
         CHECK(f.x(2) == c.rs);
         CHECK(f.x(3) == c.desired);
     }
@@ -419,24 +408,24 @@ TEST_CASE("CAS with Rs = XZR compares with zero and discards the old value") {
     f.x(3) = 0x77;
     f.cpu.regs.sp() = 0x10;
     f.run({0xc8bf7c23});  // cas xzr, x3, [x1]  (memory is 0: a hit)
-    CHECK(get<std::uint64_t>(f, D) == 0x77);
+    CHECK(f.get<std::uint64_t>(D) == 0x77);
     CHECK(f.cpu.regs.sp() == 0x10);
     f.run({0xc8bf7c23});  // miss: memory stays 0x77
-    CHECK(get<std::uint64_t>(f, D) == 0x77);
+    CHECK(f.get<std::uint64_t>(D) == 0x77);
 }
 
 TEST_CASE("CASP: both halves must match; Rs:Rs+1 get the old pair") {
     CpuFixture f;
-    put<std::uint64_t>(f, D, 0x1111);
-    put<std::uint64_t>(f, D + 8, 0x2222);
+    f.put<std::uint64_t>(D, 0x1111);
+    f.put<std::uint64_t>(D + 8, 0x2222);
     f.x(1) = D;
     f.x(4) = 0x1111;
     f.x(5) = 0x2222;
     f.x(6) = 0x6666;
     f.x(7) = 0x7777;
     f.run({0x48247c26});  // casp x4, x5, x6, x7, [x1]: hit
-    CHECK(get<std::uint64_t>(f, D) == 0x6666);
-    CHECK(get<std::uint64_t>(f, D + 8) == 0x7777);
+    CHECK(f.get<std::uint64_t>(D) == 0x6666);
+    CHECK(f.get<std::uint64_t>(D + 8) == 0x7777);
     CHECK(f.x(4) == 0x1111);
     CHECK(f.x(5) == 0x2222);
 
@@ -444,42 +433,42 @@ TEST_CASE("CASP: both halves must match; Rs:Rs+1 get the old pair") {
     f.x(5) = 0x0000;  // the second half differs
     f.x(6) = 0x8888;
     f.run({0x4864fc26});  // caspal x4, x5, x6, x7, [x1]: miss
-    CHECK(get<std::uint64_t>(f, D) == 0x6666);
-    CHECK(get<std::uint64_t>(f, D + 8) == 0x7777);
+    CHECK(f.get<std::uint64_t>(D) == 0x6666);
+    CHECK(f.get<std::uint64_t>(D + 8) == 0x7777);
     CHECK(f.x(4) == 0x6666);
     CHECK(f.x(5) == 0x7777);
 
     // 32-bit: the pair is one doubleword, Rs the low word.
-    put<std::uint64_t>(f, D + 16, 0xbbbb'bbbb'aaaa'aaaa);
+    f.put<std::uint64_t>(D + 16, 0xbbbb'bbbb'aaaa'aaaa);
     f.x(1) = D + 16;
     f.x(4) = 0xffff'ffff'aaaa'aaaa;
     f.x(5) = 0xbbbb'bbbb;
     f.x(6) = 0x1'0000'0006;
     f.x(7) = 7;
     f.run({0x08247c26});  // casp w4, w5, w6, w7, [x1]: hit (only the W halves compare)
-    CHECK(get<std::uint64_t>(f, D + 16) == 0x0000'0007'0000'0006);
+    CHECK(f.get<std::uint64_t>(D + 16) == 0x0000'0007'0000'0006);
     CHECK(f.x(4) == 0xaaaa'aaaa);
     CHECK(f.x(5) == 0xbbbb'bbbb);
 
     // The second register of a pair may be XZR.
-    put<std::uint64_t>(f, D, 0x3030);
-    put<std::uint64_t>(f, D + 8, 0);
+    f.put<std::uint64_t>(D, 0x3030);
+    f.put<std::uint64_t>(D + 8, 0);
     f.x(1) = D;
     f.x(30) = 0x3030;
     f.x(6) = 0x6060;
     f.x(7) = 0x7070;
     f.cpu.regs.sp() = 0x20;
     f.run({0x483e7c26});  // casp x30, xzr, x6, x7, [x1]: hit, since the high half is 0
-    CHECK(get<std::uint64_t>(f, D) == 0x6060);
-    CHECK(get<std::uint64_t>(f, D + 8) == 0x7070);
+    CHECK(f.get<std::uint64_t>(D) == 0x6060);
+    CHECK(f.get<std::uint64_t>(D + 8) == 0x7070);
     CHECK(f.x(30) == 0x3030);
     CHECK(f.cpu.regs.sp() == 0x20);
     f.x(4) = 0x6060;
     f.x(5) = 0x7070;
     f.x(30) = 0xabc;
     f.run({0x48247c3e});  // casp x4, x5, x30, xzr, [x1]: hit, stores X30 and zero
-    CHECK(get<std::uint64_t>(f, D) == 0xabc);
-    CHECK(get<std::uint64_t>(f, D + 8) == 0);
+    CHECK(f.get<std::uint64_t>(D) == 0xabc);
+    CHECK(f.get<std::uint64_t>(D + 8) == 0);
 }
 
 TEST_CASE("CASP is aligned to the pair's size") {

@@ -15,17 +15,6 @@ namespace {
 
 constexpr std::uint64_t D = kDataBase;
 
-template <typename T>
-void put(CpuFixture& f, std::uint64_t pa, T value) {
-    f.memory.write(pa, &value, sizeof(T));
-}
-template <typename T>
-T get(CpuFixture& f, std::uint64_t pa) {
-    T value;
-    f.memory.read(pa, &value, sizeof(T));
-    return value;
-}
-
 // Runs `count` instructions from `pc` without rewriting the code (the decoded pages stay).
 RunResult run_from(CpuFixture& f, std::uint64_t pc, std::uint64_t count) {
     f.cpu.regs.pc = pc;
@@ -55,8 +44,8 @@ TEST_CASE("every row of loads_and_stores.inc has semantics") {
 
 TEST_CASE("LDR/STR (unsigned immediate): every size, offset scaled by the size") {
     CpuFixture f;
-    for (unsigned i = 0; i < 32; ++i) put<std::uint8_t>(f, D + i, i < 16 ? static_cast<std::uint8_t>(0x81 + i) : 0);
-    put<std::uint64_t>(f, D + 32760, 0x0123'4567'89ab'cdef);
+    for (unsigned i = 0; i < 32; ++i) f.put<std::uint8_t>(D + i, i < 16 ? static_cast<std::uint8_t>(0x81 + i) : 0);
+    f.put<std::uint64_t>(D + 32760, 0x0123'4567'89ab'cdef);
     f.x(1) = D;
     set_all(f, ~0ull, 2, 5);
     f.x(6) = 0x1122'3344'5566'7788;
@@ -75,19 +64,19 @@ TEST_CASE("LDR/STR (unsigned immediate): every size, offset scaled by the size")
     CHECK(f.x(3) == 0x8483);
     CHECK(f.x(4) == 0x8887'8685);
     CHECK(f.x(5) == 0x908f'8e8d'8c8b'8a89);
-    CHECK(get<std::uint64_t>(f, D + 16) == 0x5566'7788'7788'0088);  // byte 17 untouched
-    CHECK(get<std::uint64_t>(f, D + 24) == 0x1122'3344'5566'7788);
+    CHECK(f.get<std::uint64_t>(D + 16) == 0x5566'7788'7788'0088);  // byte 17 untouched
+    CHECK(f.get<std::uint64_t>(D + 24) == 0x1122'3344'5566'7788);
     CHECK(f.x(7) == 0x0123'4567'89ab'cdef);
     CHECK(f.x(1) == D);  // no writeback
 }
 
 TEST_CASE("LDRSB/LDRSH/LDRSW sign-extend to X, or to W with the upper half zeroed") {
     CpuFixture f;
-    put<std::uint8_t>(f, D + 0, 0x80);
-    put<std::uint16_t>(f, D + 2, 0x8001);
-    put<std::uint32_t>(f, D + 4, 0x8000'0000);
-    put<std::uint8_t>(f, D + 8, 0x7f);
-    put<std::uint32_t>(f, D + 12, 0x7fff'ffff);
+    f.put<std::uint8_t>(D + 0, 0x80);
+    f.put<std::uint16_t>(D + 2, 0x8001);
+    f.put<std::uint32_t>(D + 4, 0x8000'0000);
+    f.put<std::uint8_t>(D + 8, 0x7f);
+    f.put<std::uint32_t>(D + 12, 0x7fff'ffff);
     f.x(1) = D;
     set_all(f, ~0ull, 2, 8);
     f.run({0x39800022,    // ldrsb x2, [x1]
@@ -109,11 +98,11 @@ TEST_CASE("LDRSB/LDRSH/LDRSW sign-extend to X, or to W with the upper half zeroe
 TEST_CASE("LDUR/STUR and the signed forms: unscaled, unaligned, negative offsets") {
     CpuFixture f;
     const std::uint64_t base = D + 0x100;
-    put<std::uint64_t>(f, base - 3, 0x0102'0304'0506'0708);
-    put<std::uint16_t>(f, base + 255, 0xbeef);
-    put<std::uint8_t>(f, base - 256, 0x90);
-    put<std::uint16_t>(f, base + 17, 0x8765);
-    put<std::uint32_t>(f, base + 33, 0xfedc'ba98);
+    f.put<std::uint64_t>(base - 3, 0x0102'0304'0506'0708);
+    f.put<std::uint16_t>(base + 255, 0xbeef);
+    f.put<std::uint8_t>(base - 256, 0x90);
+    f.put<std::uint16_t>(base + 17, 0x8765);
+    f.put<std::uint32_t>(base + 33, 0xfedc'ba98);
     f.x(1) = base;
     set_all(f, ~0ull, 2, 7);
     f.x(8) = 0xa1a2'a3a4'a5a6'a7a8;
@@ -137,21 +126,21 @@ TEST_CASE("LDUR/STUR and the signed forms: unscaled, unaligned, negative offsets
     CHECK(f.x(5) == 0xffff'ffff'ffff'8765);
     CHECK(f.x(6) == 0xffff'ffff'fedc'ba98);
     CHECK(f.x(7) == 0x06);  // byte 2 of the doubleword at base - 3
-    CHECK(get<std::uint8_t>(f, base - 64) == 0xa8);
-    CHECK(get<std::uint16_t>(f, base - 63) == 0);
-    CHECK(get<std::uint16_t>(f, base - 61) == 0xa7a8);
-    CHECK(get<std::uint32_t>(f, base - 59) == 0xa5a6'a7a8);
-    CHECK(get<std::uint64_t>(f, base - 55) == 0xa1a2'a3a4'a5a6'a7a8);
+    CHECK(f.get<std::uint8_t>(base - 64) == 0xa8);
+    CHECK(f.get<std::uint16_t>(base - 63) == 0);
+    CHECK(f.get<std::uint16_t>(base - 61) == 0xa7a8);
+    CHECK(f.get<std::uint32_t>(base - 59) == 0xa5a6'a7a8);
+    CHECK(f.get<std::uint64_t>(base - 55) == 0xa1a2'a3a4'a5a6'a7a8);
     CHECK(f.x(1) == base);
 }
 
 TEST_CASE("LDTR/STTR family: unprivileged accesses behave as plain ones at EL0") {
     CpuFixture f;
     const std::uint64_t base = D + 0x10;
-    put<std::uint16_t>(f, base, 0x1234);
-    put<std::uint16_t>(f, base + 2, 0x8000);
-    put<std::uint64_t>(f, base + 8, 0x1122'3344'5566'7788);
-    put<std::uint8_t>(f, base - 1, 0xab);
+    f.put<std::uint16_t>(base, 0x1234);
+    f.put<std::uint16_t>(base + 2, 0x8000);
+    f.put<std::uint64_t>(base + 8, 0x1122'3344'5566'7788);
+    f.put<std::uint8_t>(base - 1, 0xab);
     f.x(1) = base;
     set_all(f, ~0ull, 2, 6);
     f.x(7) = 0x1234'5678'cafe'f00d;
@@ -173,19 +162,19 @@ TEST_CASE("LDTR/STTR family: unprivileged accesses behave as plain ones at EL0")
     CHECK(f.x(5) == 0x0000'0000'ffff'8000);
     CHECK(f.x(6) == 0xffff'ffff'8000'1234);
     CHECK(f.x(10) == 0x34);
-    CHECK(get<std::uint8_t>(f, base - 2) == 0x0d);
+    CHECK(f.get<std::uint8_t>(base - 2) == 0x0d);
     CHECK(f.x(8) == 0xf00d);
     CHECK(f.x(9) == 0xf00d'f00d);  // STTRH overwrote the top half of the STTR word
 }
 
 TEST_CASE("pre-index writes back the address, post-index the base plus the offset") {
     CpuFixture f;
-    put<std::uint64_t>(f, D + 0x08, 0x0808'0808'0808'0808);
-    put<std::uint64_t>(f, D + 0x20, 0x2020'2020'2020'2020);
-    put<std::uint8_t>(f, D + 0x30, 0xff);
-    put<std::uint16_t>(f, D + 0x50, 0x8001);
-    put<std::uint8_t>(f, D + 0x170, 0x70);
-    put<std::uint32_t>(f, D + 0x84, 0x8000'0000);
+    f.put<std::uint64_t>(D + 0x08, 0x0808'0808'0808'0808);
+    f.put<std::uint64_t>(D + 0x20, 0x2020'2020'2020'2020);
+    f.put<std::uint8_t>(D + 0x30, 0xff);
+    f.put<std::uint16_t>(D + 0x50, 0x8001);
+    f.put<std::uint8_t>(D + 0x170, 0x70);
+    f.put<std::uint32_t>(D + 0x84, 0x8000'0000);
     f.x(1) = D;
     f.x(4) = D + 0x20;
     f.cpu.regs.sp() = D + 0x100;
@@ -216,51 +205,51 @@ TEST_CASE("pre-index writes back the address, post-index the base plus the offse
     CHECK(f.x(1) == D + 0x08);
     CHECK(f.x(3) == 0x2020'2020'2020'2020);
     CHECK(f.x(4) == D + 0x10);
-    CHECK(get<std::uint32_t>(f, D + 0xf0) == 0x5555'5555);
+    CHECK(f.get<std::uint32_t>(D + 0xf0) == 0x5555'5555);
     CHECK(f.cpu.regs.sp() == D + 0xf0);
     CHECK(f.x(6) == ~0ull);
     CHECK(f.x(7) == D + 0x31);
-    CHECK(get<std::uint16_t>(f, D + 0x40) == 0xabcd);
+    CHECK(f.get<std::uint16_t>(D + 0x40) == 0xabcd);
     CHECK(f.x(9) == D + 0x42);
     CHECK(f.x(10) == 0xffff'8001);
     CHECK(f.x(11) == D + 0x50);
-    CHECK(get<std::uint8_t>(f, D + 0x15f) == 0x3c);
+    CHECK(f.get<std::uint8_t>(D + 0x15f) == 0x3c);
     CHECK(f.x(13) == D + 0x15f);
     CHECK(f.x(14) == 0x70);
     CHECK(f.x(15) == D + 0x70);
     CHECK(f.x(16) == 0xffff'ffff'8000'0000);
     CHECK(f.x(17) == D + 0x84);
-    CHECK(get<std::uint64_t>(f, D + 0x90) == 0x1818'1818'1818'1818);
+    CHECK(f.get<std::uint64_t>(D + 0x90) == 0x1818'1818'1818'1818);
     CHECK(f.x(19) == D + 0x98);
 }
 
 TEST_CASE("Rt = 31 is XZR, Rn = 31 is SP") {
     CpuFixture f;
-    put<std::uint64_t>(f, D, ~0ull);
-    put<std::uint64_t>(f, D + 0x108, 0x5151'5151'5151'5151);
+    f.put<std::uint64_t>(D, ~0ull);
+    f.put<std::uint64_t>(D + 0x108, 0x5151'5151'5151'5151);
     f.x(1) = D;
     f.cpu.regs.sp() = D + 0x100;
     f.run({0xf940003f,    // ldr xzr, [x1]  (the value is discarded; SP is not written)
            0xf900003f,    // str xzr, [x1]
            0xf94007e0});  // ldr x0, [sp, #8]
     CHECK(f.cpu.regs.sp() == D + 0x100);
-    CHECK(get<std::uint64_t>(f, D) == 0);
+    CHECK(f.get<std::uint64_t>(D) == 0);
     CHECK(f.x(0) == 0x5151'5151'5151'5151);
 }
 
 TEST_CASE("register offset: LSL, UXTW, SXTW, SXTX, scaled by the size when S = 1") {
     CpuFixture f;
     const std::uint64_t base = D + 0x100;
-    put<std::uint64_t>(f, base + 0x10, 0x1010'1010'1010'1010);
-    put<std::uint32_t>(f, base + 0x0c, 0x0c0c'0c0c);
-    put<std::uint64_t>(f, base - 0x08, 0xf8f8'f8f8'f8f8'f8f8);
-    put<std::uint8_t>(f, base - 0x11, 0xef);
-    put<std::uint16_t>(f, base + 0x20, 0x2020);
-    put<std::uint32_t>(f, base + 0x24, 0x8000'0024);
-    put<std::uint8_t>(f, base - 0x20, 0xe0);
-    put<std::uint16_t>(f, base - 0x10, 0xfff0);
-    put<std::uint64_t>(f, base, 0x0101'0101'0101'0101);
-    put<std::uint64_t>(f, base + 0x30, 0x3030'3030'3030'3030);
+    f.put<std::uint64_t>(base + 0x10, 0x1010'1010'1010'1010);
+    f.put<std::uint32_t>(base + 0x0c, 0x0c0c'0c0c);
+    f.put<std::uint64_t>(base - 0x08, 0xf8f8'f8f8'f8f8'f8f8);
+    f.put<std::uint8_t>(base - 0x11, 0xef);
+    f.put<std::uint16_t>(base + 0x20, 0x2020);
+    f.put<std::uint32_t>(base + 0x24, 0x8000'0024);
+    f.put<std::uint8_t>(base - 0x20, 0xe0);
+    f.put<std::uint16_t>(base - 0x10, 0xfff0);
+    f.put<std::uint64_t>(base, 0x0101'0101'0101'0101);
+    f.put<std::uint64_t>(base + 0x30, 0x3030'3030'3030'3030);
     f.x(1) = base;
     f.x(3) = 2;
     f.x(5) = 0xffff'ffff'0000'0003;  // UXTW ignores the upper half
@@ -312,10 +301,10 @@ TEST_CASE("register offset stores") {
            0x38354834,    // strb w20, [x1, w21, uxtw]
            0x7837d836,    // strh w22, [x1, w23, sxtw #1]
            0xf839f838});  // str x24, [x1, x25, sxtx #3]
-    CHECK(get<std::uint64_t>(f, base + 0x140) == 0x1212'1212);
-    CHECK(get<std::uint16_t>(f, base + 0x60) == 0x21);
-    CHECK(get<std::uint32_t>(f, base - 8) == 0x2223);
-    CHECK(get<std::uint64_t>(f, base - 32) == 0x2424'2424'2424'2424);
+    CHECK(f.get<std::uint64_t>(base + 0x140) == 0x1212'1212);
+    CHECK(f.get<std::uint16_t>(base + 0x60) == 0x21);
+    CHECK(f.get<std::uint32_t>(base - 8) == 0x2223);
+    CHECK(f.get<std::uint64_t>(base - 32) == 0x2424'2424'2424'2424);
 }
 
 TEST_CASE("LDR (literal) is relative to the instruction, forwards and backwards") {
@@ -372,11 +361,11 @@ TEST_CASE("STP/LDP: 64- and 32-bit, offset, pre- and post-index, imm7 scaled") {
                                0x29bf1c26,    // stp w6, w7, [x1, #-8]!
                                0x28ff2428});  // ldp w8, w9, [x1], #-8
     CHECK(r.retired == 4);
-    CHECK(get<std::uint64_t>(f, D + 0x110) == 0x1111'1111'1111'1111);
-    CHECK(get<std::uint64_t>(f, D + 0x118) == 0x2222'2222'2222'2222);
+    CHECK(f.get<std::uint64_t>(D + 0x110) == 0x1111'1111'1111'1111);
+    CHECK(f.get<std::uint64_t>(D + 0x118) == 0x2222'2222'2222'2222);
     CHECK(f.x(4) == 0x1111'1111'1111'1111);
     CHECK(f.x(5) == 0x2222'2222'2222'2222);
-    CHECK(get<std::uint64_t>(f, D + 0xf8) == 0x0506'0708'0102'0304);
+    CHECK(f.get<std::uint64_t>(D + 0xf8) == 0x0506'0708'0102'0304);
     CHECK(f.x(8) == 0x0102'0304);
     CHECK(f.x(9) == 0x0506'0708);
     CHECK(f.x(1) == D + 0xf0);
@@ -389,8 +378,8 @@ TEST_CASE("STP/LDP with SP: push and pop") {
     f.x(11) = 0xb0b0;
     f.run({0xa9be2fea,    // stp x10, x11, [sp, #-32]!
            0xa8c237ec});  // ldp x12, x13, [sp], #32
-    CHECK(get<std::uint64_t>(f, D + 0x1e0) == 0xa0a0);
-    CHECK(get<std::uint64_t>(f, D + 0x1e8) == 0xb0b0);
+    CHECK(f.get<std::uint64_t>(D + 0x1e0) == 0xa0a0);
+    CHECK(f.get<std::uint64_t>(D + 0x1e8) == 0xb0b0);
     CHECK(f.x(12) == 0xa0a0);
     CHECK(f.x(13) == 0xb0b0);
     CHECK(f.cpu.regs.sp() == D + 0x200);
@@ -398,10 +387,10 @@ TEST_CASE("STP/LDP with SP: push and pop") {
 
 TEST_CASE("LDPSW sign-extends both words") {
     CpuFixture f;
-    put<std::uint32_t>(f, D + 0, 0x8000'0000);
-    put<std::uint32_t>(f, D + 4, 0x7fff'ffff);
-    put<std::uint32_t>(f, D + 8, 0xffff'fffe);
-    put<std::uint32_t>(f, D + 12, 0x0000'0001);
+    f.put<std::uint32_t>(D + 0, 0x8000'0000);
+    f.put<std::uint32_t>(D + 4, 0x7fff'ffff);
+    f.put<std::uint32_t>(D + 8, 0xffff'fffe);
+    f.put<std::uint32_t>(D + 12, 0x0000'0001);
     f.x(1) = D;
     f.run({0x69403c2e,    // ldpsw x14, x15, [x1]
            0x69c14430,    // ldpsw x16, x17, [x1, #8]!
@@ -424,18 +413,18 @@ TEST_CASE("STNP/LDNP and the extreme pair offsets") {
     f.x(24) = 0xffff'ffff'0000'2424;
     f.x(25) = 0x2525;
     set_all(f, ~0ull, 26, 27);
-    put<std::uint32_t>(f, base + 252, 0xfcfc);
-    put<std::uint32_t>(f, base + 256, 0x1000);
+    f.put<std::uint32_t>(base + 252, 0xfcfc);
+    f.put<std::uint32_t>(base + 256, 0x1000);
     f.run({0xa81fd434,    // stnp x20, x21, [x1, #504]
            0xa85fdc36,    // ldnp x22, x23, [x1, #504]
            0x28206438,    // stnp w24, w25, [x1, #-256]
            0x28606c3a,    // ldnp w26, w27, [x1, #-256]
            0x295f8c22});  // ldp w2, w3, [x1, #252]
-    CHECK(get<std::uint64_t>(f, base + 504) == 0x2020);
-    CHECK(get<std::uint64_t>(f, base + 512) == 0x2121);
+    CHECK(f.get<std::uint64_t>(base + 504) == 0x2020);
+    CHECK(f.get<std::uint64_t>(base + 512) == 0x2121);
     CHECK(f.x(22) == 0x2020);
     CHECK(f.x(23) == 0x2121);
-    CHECK(get<std::uint64_t>(f, base - 256) == 0x2525'0000'2424);
+    CHECK(f.get<std::uint64_t>(base - 256) == 0x2525'0000'2424);
     CHECK(f.x(26) == 0x2424);
     CHECK(f.x(27) == 0x2525);
     CHECK(f.x(2) == 0xfcfc);
@@ -444,14 +433,14 @@ TEST_CASE("STNP/LDNP and the extreme pair offsets") {
     f.x(2) = 7;
     f.x(3) = 8;
     f.run({0xa9200c22});  // stp x2, x3, [x1, #-512]
-    CHECK(get<std::uint64_t>(f, base - 512) == 7);
-    CHECK(get<std::uint64_t>(f, base - 504) == 8);
+    CHECK(f.get<std::uint64_t>(base - 512) == 7);
+    CHECK(f.get<std::uint64_t>(base - 504) == 8);
 }
 
 TEST_CASE("unaligned accesses that cross a page work on Normal memory") {
     CpuFixture f;
     const std::uint64_t page = D + kPageSize;
-    for (unsigned i = 0; i < 8; ++i) put<std::uint8_t>(f, page - 3 + i, static_cast<std::uint8_t>(i + 1));
+    for (unsigned i = 0; i < 8; ++i) f.put<std::uint8_t>(page - 3 + i, static_cast<std::uint8_t>(i + 1));
     f.x(1) = page - 3;
     f.run({0xf9400020});  // ldr x0, [x1]
     CHECK(f.x(0) == 0x0807'0605'0403'0201);
@@ -459,10 +448,10 @@ TEST_CASE("unaligned accesses that cross a page work on Normal memory") {
     f.x(0) = 0x1122'3344'5566'7788;
     f.x(1) = page + kPageSize - 5;
     f.run({0xf9000020});  // str x0, [x1]
-    CHECK(get<std::uint64_t>(f, page + kPageSize - 5) == 0x1122'3344'5566'7788);
+    CHECK(f.get<std::uint64_t>(page + kPageSize - 5) == 0x1122'3344'5566'7788);
 
-    put<std::uint64_t>(f, page - 12, 0xaaaa'aaaa'aaaa'aaaa);
-    put<std::uint64_t>(f, page - 4, 0xbbbb'bbbb'bbbb'bbbb);
+    f.put<std::uint64_t>(page - 12, 0xaaaa'aaaa'aaaa'aaaa);
+    f.put<std::uint64_t>(page - 4, 0xbbbb'bbbb'bbbb'bbbb);
     f.x(1) = page - 12;
     f.run({0xa9400c22});  // ldp x2, x3, [x1]  (the second element crosses)
     CHECK(f.x(2) == 0xaaaa'aaaa'aaaa'aaaa);
@@ -493,7 +482,7 @@ TEST_CASE("an access that crosses out of RAM faults and changes no register") {
 TEST_CASE("strict alignment: an unaligned access is an alignment fault that changes nothing") {
     CpuFixture f;
     f.cpu.set_strict_alignment(true);
-    put<std::uint64_t>(f, D + 8, 0x0808);
+    f.put<std::uint64_t>(D + 8, 0x0808);
     f.x(0) = 0x5555;
     f.x(1) = D + 4;
     RunResult r = f.run({0xf8408c20});  // ldr x0, [x1, #8]!  -> D + 12, not 8-aligned
@@ -519,7 +508,7 @@ TEST_CASE("strict alignment: an unaligned access is an alignment fault that chan
     CHECK(iss.sas == 3);
     CHECK(iss.srt == 0);
     CHECK(iss.sf);
-    CHECK(get<std::uint32_t>(f, D + 4) == 0);  // memory unchanged
+    CHECK(f.get<std::uint32_t>(D + 4) == 0);  // memory unchanged
 
     f.x(1) = D + 2;
     r = f.run({0x785ffc20});  // ldrh w0, [x1, #-1]!
@@ -528,7 +517,7 @@ TEST_CASE("strict alignment: an unaligned access is an alignment fault that chan
     CHECK(f.x(1) == D + 2);
 
     // A pair needs only its element size: words at 4, doublewords at 8.
-    put<std::uint32_t>(f, D + 4, 4);
+    f.put<std::uint32_t>(D + 4, 4);
     f.x(1) = D + 4;
     r = f.run({0x29400c22});  // ldp w2, w3, [x1]
     CHECK(r.exit.reason == ExitReason::InstructionLimit);
