@@ -23,10 +23,10 @@ Exit next_exit(VmFixture& f) {
 
 TEST_CASE("v1: the physical timer resumes the guest at the interrupted instruction") {
     VmFixture f(v1::install, {NOP, NOP, NOP});
-    f.vcpu().set_pc(kGuestLoad + 8);
+    f.vcpu().set_pc(kLoad + 8);
     const Action a = v1::handle_physical_timer(f.vcpu());
     CHECK(a.kind == Action::Kind::ResumeAt);
-    CHECK(a.pc == kGuestLoad + 8);
+    CHECK(a.pc == kLoad + 8);
 }
 
 TEST_CASE("v1: a UART write is emulated and reaches the console; FR reads TX empty") {
@@ -41,7 +41,7 @@ TEST_CASE("v1: a UART write is emulated and reaches the console; FR reads TX emp
     f.vcpu().set_x(3, ~0ull);
     f.monitor.handle_exit(f.vcpu(), next_exit(f));
     CHECK(f.vcpu().x(3) == 0x90);  // TXFE | RXFE, and the 32-bit load zeroes the top half
-    CHECK(f.vcpu().pc() == kGuestLoad + 12);
+    CHECK(f.vcpu().pc() == kLoad + 12);
 }
 
 TEST_CASE("v1: PSCI SYSTEM_OFF powers off; other PSCI calls name the version that adds them") {
@@ -63,7 +63,7 @@ TEST_CASE("v1: MSR VBAR_EL1 stops the VM with the message that names v2") {
     f.monitor.handle_exit(f.vcpu(), next_exit(f));
     CHECK(f.vm.status == VmStatus::Failed);
     CHECK(f.vm.stop_reason ==
-          "v1: MSR VBAR_EL1, x0 is not virtualized here (at pc=0x40080000); version v2 adds it");
+          "v1: MSR VBAR_EL1, x0 is not virtualized here (at pc=0x40080000 _start); version v2 adds it");
 }
 
 TEST_CASE("v1: the GIC is not a v1 device; memory outside the VM stops it") {

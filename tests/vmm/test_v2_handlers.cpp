@@ -35,11 +35,11 @@ TEST_CASE("MSR/MRS VBAR_EL1 keep irq_handler in the virtual state, bits 10..0 RE
     CHECK(a.kind == Action::Kind::ResumeNext);
     CHECK(f.vcpu().sysreg(SysregId::VBAR_EL1) == 0x4008'0800);
     f.monitor.handle_exit(f.vcpu(), e);  // the monitor applies it: PC + 4
-    CHECK(f.vcpu().pc() == kGuestLoad + 4);
+    CHECK(f.vcpu().pc() == kLoad + 4);
     e = next_exit(f);
     f.monitor.handle_exit(f.vcpu(), e);
     CHECK(f.vcpu().x(1) == 0x4008'0800);
-    CHECK(f.vcpu().pc() == kGuestLoad + 8);
+    CHECK(f.vcpu().pc() == kLoad + 8);
 }
 
 TEST_CASE("irq_bit: DAIFSet, DAIFClr and MSR/MRS DAIF change only the virtual PSTATE") {
@@ -55,21 +55,21 @@ TEST_CASE("irq_bit: DAIFSet, DAIFClr and MSR/MRS DAIF change only the virtual PS
     f.vcpu().set_x(3, 0);
     f.monitor.handle_exit(f.vcpu(), next_exit(f));
     CHECK(f.vcpu().daif() == 0);
-    CHECK(f.vcpu().pc() == kGuestLoad + 16);
+    CHECK(f.vcpu().pc() == kLoad + 16);
 }
 
 TEST_CASE("a vIRQ taken at EL1h saves PC and PSTATE and enters VBAR_EL1 + 0x280 with DAIF masked") {
     VmFixture f(v2::install, {NOP, NOP, NOP});
     Vcpu& v = f.vcpu();
     v.set_sysreg(SysregId::VBAR_EL1, 0x4009'0000);
-    v.set_pc(kGuestLoad + 8);
+    v.set_pc(kLoad + 8);
     v.set_daif(0);
     v.cpu.regs.nzcv = kFlagZ | kFlagC;
     v.cpu.regs.sp() = 0x4000'8000;
     REQUIRE(v.el() == 1);
     REQUIRE(v.sp_sel());
     CHECK(v2::deliver_irq(v));
-    CHECK(v.sysreg(SysregId::ELR_EL1) == kGuestLoad + 8);
+    CHECK(v.sysreg(SysregId::ELR_EL1) == kLoad + 8);
     CHECK(v.sysreg(SysregId::SPSR_EL1) == (kFlagZ | kFlagC | pstate::kEL1h));
     CHECK(v.pc() == 0x4009'0280);
     CHECK(v.daif() == pstate::kDaifMask);
@@ -117,11 +117,11 @@ TEST_CASE("WFI blocks the vCPU after the instruction; WFE does not wait") {
     VmFixture f(v2::install, {WFI, WFE});
     f.monitor.handle_exit(f.vcpu(), next_exit(f));
     CHECK(f.vcpu().state == VcpuState::Blocked);
-    CHECK(f.vcpu().pc() == kGuestLoad + 4);
+    CHECK(f.vcpu().pc() == kLoad + 4);
     f.vcpu().state = VcpuState::Runnable;
     f.monitor.handle_exit(f.vcpu(), next_exit(f));
     CHECK(f.vcpu().state == VcpuState::Runnable);
-    CHECK(f.vcpu().pc() == kGuestLoad + 8);
+    CHECK(f.vcpu().pc() == kLoad + 8);
 }
 
 TEST_CASE("PSCI over HVC: VERSION, FEATURES, CPU_ON (not in v2) and SYSTEM_OFF") {
@@ -130,7 +130,7 @@ TEST_CASE("PSCI over HVC: VERSION, FEATURES, CPU_ON (not in v2) and SYSTEM_OFF")
     v.set_x(0, psci::kVersion);
     f.monitor.handle_exit(v, next_exit(f));
     CHECK(v.x(0) == 0x10001);
-    CHECK(v.pc() == kGuestLoad + 4);
+    CHECK(v.pc() == kLoad + 4);
     v.set_x(0, psci::kFeatures);
     v.set_x(1, psci::kCpuOn);
     f.monitor.handle_exit(v, next_exit(f));
