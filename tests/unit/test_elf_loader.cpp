@@ -15,7 +15,6 @@ using namespace trapeze::test;
 
 namespace {
 
-
 std::string parse_error(std::vector<std::uint8_t> bytes) {
     try {
         ElfImage::parse(bytes, "guest.elf");
