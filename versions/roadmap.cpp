@@ -16,7 +16,7 @@ struct GroupVersion {
 constexpr GroupVersion kSysregGroups[] = {
     {SysregGroup::IrqHandler, "v2"}, {SysregGroup::IrqBit, "v2"},   {SysregGroup::Timer, "v2"},
     {SysregGroup::Gic, "v2"},        {SysregGroup::Exception, "v2"}, {SysregGroup::Context, "v2"},
-    {SysregGroup::Id, "v2"},         {SysregGroup::Mmu, "v3"},       {SysregGroup::Debug, "v3"},
+    {SysregGroup::Id, "v2"},         {SysregGroup::Mmu, "v2"},       {SysregGroup::Debug, "v2"},
 };
 
 struct PsciVersion {
@@ -34,11 +34,13 @@ struct DeviceVersion {
 };
 constexpr DeviceVersion kDevices[] = {{"pl011", "v1"}, {"gicd", "v2"}, {"gicr", "v2"}};
 
-std::string_view sysreg_version(const SysRegIss& iss) {
+std::string_view sysreg_version(const Vcpu& vcpu, const SysRegIss& iss) {
     if (pstate_field(iss) != PstateField::None) return "v2";  // DAIFSet / DAIFClr: irq_bit
     if (iss.op0 == 1) return "v3";                             // TLBI, DC, IC, AT
     const SysregInfo* reg = find_sysreg(iss);
     if (!reg) return {};
+    // The MMU registers are kept from v2 on; turning the MMU on (SCTLR_EL1.M) needs v3.
+    if (reg->id == SysregId::SCTLR_EL1 && !iss.read && (vcpu.x(iss.rt) & kSctlrM)) return "v3";
     for (const auto& g : kSysregGroups)
         if (g.group == reg->group) return g.version;
     return {};
@@ -48,7 +50,7 @@ std::string_view sysreg_version(const SysRegIss& iss) {
 
 std::string_view lecture_roadmap(const Vcpu& vcpu, const Exit& exit) {
     switch (exit.ec()) {
-        case ExceptionClass::SysRegister: return sysreg_version(SysRegIss::decode(exit.iss()));
+        case ExceptionClass::SysRegister: return sysreg_version(vcpu, SysRegIss::decode(exit.iss()));
         case ExceptionClass::Hvc64:
             for (const auto& c : kPsciCalls)
                 if (c.function == static_cast<std::uint32_t>(vcpu.x(0))) return c.version;

@@ -76,14 +76,10 @@ void list_traps(const VersionHooks& hooks) {
     std::cout << fmt::format("\nSystem registers, and whether {} virtualizes them:\n", hooks.version);
     std::cout << fmt::format("  {:<18} {:<22} {:<12} {}\n", "register", "op0 op1 CRn CRm op2", "group", "virtualized");
     for (const SysregInfo& r : sysreg_table()) {
-        const SysRegIss iss{r.op0, r.op1, r.crn, r.crm, r.op2, 0, true};
-        Exit probe;
-        probe.esr = make_esr(ExceptionClass::SysRegister, iss.encode());
         std::string by;
         if (r.group == SysregGroup::Native) by = "runs natively at EL0";
-        else if (hooks.by_ec[static_cast<std::size_t>(ExceptionClass::SysRegister)] && r.group != SysregGroup::Mmu &&
-                 r.group != SysregGroup::Debug)
-            by = "yes";
+        else if (hooks.by_ec[static_cast<std::size_t>(ExceptionClass::SysRegister)])
+            by = r.id == SysregId::SCTLR_EL1 ? "yes (the MMU stays off)" : "yes";
         else by = "no";
         std::cout << fmt::format("  {:<18} {:>3} {:>3} {:>3} {:>3} {:>3}    {:<12} {}\n", r.name, r.op0, r.op1, r.crn,
                                  r.crm, r.op2, sysreg_group_name(r.group), by);

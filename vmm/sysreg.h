@@ -36,6 +36,8 @@ enum class SysregGroup : std::uint8_t {
     Debug,       // debug registers
 };
 
+inline constexpr std::uint64_t kSctlrM = 1u << 0;  // SCTLR_EL1.M: the stage-1 MMU is on
+
 struct SysregInfo {
     SysregId id;
     std::string_view name;

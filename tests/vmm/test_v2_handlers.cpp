@@ -14,7 +14,7 @@ constexpr std::uint32_t MSR_VBAR_X0 = 0xd518c000, MRS_X1_VBAR = 0xd538c001, MSR_
                         MSR_DAIFCLR_2 = 0xd50342ff, MRS_X2_DAIF = 0xd53b4222, MSR_DAIF_X3 = 0xd51b4223,
                         ERET = 0xd69f03e0, WFI = 0xd503207f, WFE = 0xd503205f, HVC_0 = 0xd4000002,
                         MRS_X4_CNTVCT = 0xd53be044, MSR_CNTV_TVAL_X5 = 0xd51be305, MSR_TTBR0_X0 = 0xd5182000,
-                        NOP = 0xd503201f;
+                        MSR_SCTLR_X1 = 0xd5181001, TLBI_VMALLE1 = 0xd508871f, NOP = 0xd503201f;
 
 // Runs the vCPU until its next exit (none of these test programs runs long).
 Exit next_exit(VmFixture& f) {
@@ -158,10 +158,40 @@ TEST_CASE("the virtual timer: TVAL sets CVAL from the counter, CNTVCT counts one
     CHECK(f.vcpu().timer.cval == 1500);
 }
 
-TEST_CASE("v2 does not virtualize the MMU registers: the VM stops naming v3") {
-    VmFixture f(v2::install, {MSR_TTBR0_X0});
+TEST_CASE("v2 keeps the MMU registers but turning the MMU on, or a TLBI, stops the VM naming v3") {
+    VmFixture f(v2::install, {MSR_TTBR0_X0, MSR_SCTLR_X1});
+    f.vcpu().set_x(0, 0x4010'0000);
+    f.monitor.handle_exit(f.vcpu(), next_exit(f));
+    CHECK(f.vm.running());
+    CHECK(f.vcpu().sysreg(SysregId::TTBR0_EL1) == 0x4010'0000);
+    f.vcpu().set_x(1, f.vcpu().sysreg(SysregId::SCTLR_EL1) | kSctlrM);
     f.monitor.handle_exit(f.vcpu(), next_exit(f));
     CHECK(f.vm.status == VmStatus::Failed);
-    CHECK(f.vm.stop_reason.find("MSR TTBR0_EL1, x0 is not virtualized here") != std::string::npos);
+    CHECK(f.vm.stop_reason.find("MSR SCTLR_EL1, x1 is not virtualized here") != std::string::npos);
     CHECK(f.vm.stop_reason.find("version v3 adds it") != std::string::npos);
+
+    VmFixture tlbi(v2::install, {TLBI_VMALLE1});
+    tlbi.monitor.handle_exit(tlbi.vcpu(), next_exit(tlbi));
+    CHECK(tlbi.vm.stop_reason.find("version v3 adds it") != std::string::npos);
+}
+
+TEST_CASE("PSCI SYSTEM_RESET reloads the image and restarts vCPU 0 at the entry, EL1h, DAIF masked") {
+    VmFixture f(v2::install, {NOP, HVC_0});
+    Vcpu& v = f.vcpu();
+    v.set_x(0, psci::kSystemReset);
+    v.set_x(5, 55);
+    v.set_daif(0);
+    v.set_sysreg(SysregId::VBAR_EL1, 0x4009'0000);
+    const Exit hvc = next_exit(f);
+    const std::uint32_t scribble = 0xdeadbeef;
+    f.vm.memory().write(kLoad, &scribble, 4);  // as if the guest had written over its own image
+    f.monitor.handle_exit(v, hvc);
+    CHECK(f.vm.running());
+    CHECK(v.pc() == kLoad);
+    CHECK(v.x(5) == 0);
+    CHECK(v.daif() == pstate::kDaifMask);
+    CHECK(v.sysreg(SysregId::VBAR_EL1) == 0);
+    std::uint32_t word = 0;
+    f.vm.memory().read(kLoad, &word, 4);
+    CHECK(word == NOP);
 }

@@ -20,8 +20,10 @@
 namespace trapeze::v2 {
 namespace {
 
-// The register groups v2 virtualizes (the stage-1 MMU and debug come later).
-bool virtualized_here(SysregGroup group) { return group != SysregGroup::Mmu && group != SysregGroup::Debug; }
+// v2 keeps the MMU registers for the guest, but the MMU itself stays off until v3.
+bool turns_mmu_on(const Vcpu& vcpu, const SysregInfo& reg, const SysRegIss& iss) {
+    return reg.id == SysregId::SCTLR_EL1 && !iss.read && (vcpu.x(iss.rt) & kSctlrM);
+}
 
 }  // namespace
 
@@ -41,7 +43,7 @@ Action handle_sysreg(Vcpu& vcpu, const Exit& exit) {
         case PstateField::None: break;
     }
     const SysregInfo* reg = find_sysreg(iss);
-    if (!reg || !virtualized_here(reg->group)) return Action::not_virtualized();
+    if (!reg || turns_mmu_on(vcpu, *reg, iss)) return Action::not_virtualized();
     if (reg->id == SysregId::VBAR_EL1) {
         // irq_handler: remember where the guest's vectors are; bits 10..0 are RES0.
         if (iss.read) vcpu.set_x(iss.rt, vcpu.sysreg(SysregId::VBAR_EL1));
