@@ -1,26 +1,23 @@
 // trapeze-bench: runs one compute-bound guest on Trapeze's interpreter, on Unicorn and on
-// QEMU (TCG), and prints guest instructions, seconds and MIPS for each. It prints figures;
-// it never asserts them.
+// QEMU (TCG), and prints guest instructions, seconds and MIPS for each; then the cost of a
+// trap round trip on Trapeze's VMM and on QEMU, and the VMM's overhead on the compute guest
+// (bench/vmm_bench.cpp). It prints figures; it never asserts them.
 #include <unicorn/unicorn.h>
 
 #include <fmt/format.h>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
-#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "bench/bench_support.h"
+#include "bench/vmm_bench.h"
 #include "emulator/cpu.h"
 #include "emulator/elf_loader.h"
 #include "emulator/exception_class.h"
@@ -29,7 +26,7 @@
 namespace {
 
 using namespace trapeze;
-using Clock = std::chrono::steady_clock;
+using namespace trapeze::bench;
 
 // The platform the example guests expect: QEMU virt's RAM and PL011.
 constexpr std::uint64_t kRamBase = 0x4000'0000;
@@ -41,14 +38,6 @@ constexpr std::uint64_t kPsciSystemOff = 0x8400'0008;
 constexpr std::uint32_t kHvc0 = 0xd400'0002;  // HVC #0
 // A guest that runs longer than this is stuck (it never reached SYSTEM_OFF).
 constexpr std::uint64_t kInstructionLimit = 200'000'000'000ull;
-
-struct Result {
-    std::string console;
-    std::uint64_t instructions = 0;  // counted by the interpreter only
-    double seconds = std::numeric_limits<double>::infinity();
-};
-
-double since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // ---- Trapeze: the interpreter in-process, with the UART and PSCI done here ----
 
@@ -160,42 +149,6 @@ Result run_unicorn(const std::string& guest) {
     return result;
 }
 
-// ---- QEMU (TCG) as a subprocess, timed on the wall clock ----
-
-Result run_qemu(const std::string& qemu, const std::string& guest) {
-    int out[2];
-    if (pipe(out) != 0) throw std::runtime_error("pipe failed");
-    const Clock::time_point start = Clock::now();
-    const pid_t pid = fork();
-    if (pid < 0) throw std::runtime_error("fork failed");
-    if (pid == 0) {
-        dup2(out[1], STDOUT_FILENO);
-        close(out[0]);
-        close(out[1]);
-        std::freopen("/dev/null", "r", stdin);
-        execlp(qemu.c_str(), qemu.c_str(), "-M", "virt,gic-version=3", "-cpu", "cortex-a57", "-nographic", "-nic",
-               "none", "-kernel", guest.c_str(), static_cast<char*>(nullptr));
-        _exit(127);
-    }
-    close(out[1]);
-    Result result;
-    char buffer[4096];
-    for (ssize_t n; (n = read(out[0], buffer, sizeof buffer)) != 0;) {
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            break;
-        }
-        result.console.append(buffer, static_cast<std::size_t>(n));
-    }
-    close(out[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    result.seconds = since(start);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        throw std::runtime_error(fmt::format("{} on {} did not exit with status 0", qemu, guest));
-    return result;
-}
-
 // ---- the report ----
 
 struct Options {
@@ -205,14 +158,23 @@ struct Options {
     bool use_qemu = true;
     bool use_unicorn = true;
     bool per_guest = true;
+    bool traps = true;     // the trap round-trip table
+    bool overhead = true;  // the v1 VMM against the bare interpreter
+    std::string traps_dir;
 };
 
 void usage() {
     std::puts(
-        "usage: trapeze-bench [--runs N] [--guest PATH] [--qemu PATH] [--no-qemu] [--no-unicorn] [--no-per-guest]\n"
+        "usage: trapeze-bench [--runs N] [--guest PATH] [--qemu PATH] [--traps-dir DIR]\n"
+        "                     [--no-qemu] [--no-unicorn] [--no-per-guest] [--no-traps] [--no-overhead]\n"
         "  Runs a compute-bound guest (default: compute.elf beside this program's examples/) on\n"
-        "  Trapeze's interpreter, Unicorn and qemu-system-aarch64 (TCG) and prints guest MIPS.\n"
-        "  --runs N  take the best of N runs of each engine (default 3)");
+        "  Trapeze's interpreter, Unicorn and qemu-system-aarch64 (TCG) and prints guest MIPS; then\n"
+        "  the cost of one trap round trip (MSR/MRS, HVC) on Trapeze's v2 VMM and on QEMU, and the\n"
+        "  compute guest on the v1 VMM against the bare interpreter.\n"
+        "  --runs N         take the best of N runs of each engine (default 3)\n"
+        "  --traps-dir DIR  where traps-{sysreg,hvc,none}.elf are (default: bench/ beside the guest)\n"
+        "  --no-traps       skip the trap round-trip table\n"
+        "  --no-overhead    skip the VMM's overhead on the compute guest");
 }
 
 Options parse(int argc, char** argv) {
@@ -229,6 +191,9 @@ Options parse(int argc, char** argv) {
         else if (arg == "--no-qemu") o.use_qemu = false;
         else if (arg == "--no-unicorn") o.use_unicorn = false;
         else if (arg == "--no-per-guest") o.per_guest = false;
+        else if (arg == "--no-traps") o.traps = false;
+        else if (arg == "--no-overhead") o.overhead = false;
+        else if (arg == "--traps-dir") o.traps_dir = value();
         else if (arg == "--help" || arg == "-h") {
             usage();
             std::exit(0);
@@ -237,20 +202,6 @@ Options parse(int argc, char** argv) {
         }
     }
     return o;
-}
-
-template <typename Run>
-Result best_of(int runs, Run run) {
-    Result best;
-    for (int i = 0; i < runs; ++i) {
-        Result r = run();
-        if (r.seconds < best.seconds) best = std::move(r);
-    }
-    return best;
-}
-
-std::string mips(std::uint64_t instructions, double seconds) {
-    return seconds > 0 ? fmt::format("{:.1f}", static_cast<double>(instructions) / seconds / 1e6) : "-";
 }
 
 struct Row {
@@ -346,7 +297,16 @@ int main(int argc, char** argv) try {
             }
         }
     }
-    return identical ? 0 : 1;
+
+    bool vmm_ran = true;
+    if (options.traps) {
+        TrapBenchOptions traps{options.runs, options.traps_dir, options.qemu, options.use_qemu};
+        if (traps.dir.empty()) traps.dir = (guest_dir / "bench").string();
+        vmm_ran = print_trap_costs(traps) && vmm_ran;
+    }
+    if (options.overhead)
+        vmm_ran = print_vmm_overhead(options.runs, options.guest, [&] { return run_trapeze(options.guest); }) && vmm_ran;
+    return identical && vmm_ran ? 0 : 1;
 } catch (const std::exception& e) {
     std::fprintf(stderr, "trapeze-bench: %s\n", e.what());
     return 1;
