@@ -2,14 +2,19 @@
 #include "emulator/guest_memory.h"
 
 #include <cstring>
+#include <new>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
 namespace trapeze {
 
+// calloc, not new[](): a large zeroed block comes straight from the kernel's zero pages, so
+// a guest pays only for the RAM it touches.
 GuestMemory::GuestMemory(std::uint64_t ram_base, std::uint64_t ram_size)
-    : ram_base_(ram_base), ram_size_(ram_size), ram_(new std::uint8_t[ram_size]()) {}
+    : ram_base_(ram_base), ram_size_(ram_size), ram_(static_cast<std::uint8_t*>(std::calloc(ram_size, 1))) {
+    if (!ram_) throw std::bad_alloc();
+}
 
 void GuestMemory::add_mmio(std::uint64_t base, std::uint64_t size, std::string name) {
     mmio_.push_back({base, size, std::move(name)});

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,7 +41,10 @@ public:
 private:
     std::uint64_t ram_base_;
     std::uint64_t ram_size_;
-    std::unique_ptr<std::uint8_t[]> ram_;
+    struct FreeRam {
+        void operator()(std::uint8_t* p) const { std::free(p); }
+    };
+    std::unique_ptr<std::uint8_t, FreeRam> ram_;
     std::vector<MmioWindow> mmio_;
 };
 

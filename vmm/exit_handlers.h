@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -28,14 +29,22 @@ struct Action {
     Kind kind = Kind::ResumeNext;
     std::uint64_t pc = 0;
     std::string_view note;  // what the VMM did, for the trace (static text)
-    std::string reason;     // why the VM stops
+    // Why the VM stops (Stop only). Held by pointer: every trap returns an Action, and an
+    // empty pointer costs less to make and destroy than an empty string.
+    std::unique_ptr<std::string> reason;
 
     static Action resume_next(std::string_view note = "emulated") { return {Kind::ResumeNext, 0, note, {}}; }
     static Action resume_at(std::uint64_t pc, std::string_view note) { return {Kind::ResumeAt, pc, note, {}}; }
     static Action block(std::string_view note = "vCPU blocks until an interrupt") { return {Kind::Block, 0, note, {}}; }
-    static Action stop(std::string reason) { return {Kind::Stop, 0, "stopped the VM", std::move(reason)}; }
+    static Action stop(std::string why) {
+        return {Kind::Stop, 0, "stopped the VM", std::make_unique<std::string>(std::move(why))};
+    }
     static Action power_off() { return {Kind::PowerOff, 0, "powered the VM off", {}}; }
     static Action not_virtualized() { return {Kind::NotVirtualized, 0, "stopped the VM: not virtualized", {}}; }
+    const std::string& stop_reason() const {
+        static const std::string none;
+        return reason ? *reason : none;
+    }
 };
 
 using ExitHandler = Action (*)(Vcpu&, const Exit&);

@@ -96,7 +96,7 @@ void Monitor::run_slice(Vcpu& vcpu, std::uint64_t& quantum_left) {
         const Action action = hooks_.physical_timer ? hooks_.physical_timer(vcpu) : Action::resume_at(vcpu.pc(), "resumed");
         if (tracer_.enabled())
             trace(vcpu, TraceEvent::Kind::PhysicalTimer, "physical timer: the quantum expired", action.note);
-        if (action.kind == Action::Kind::Stop) vcpu.vm().stop(VmStatus::Failed, action.reason);
+        if (action.kind == Action::Kind::Stop) vcpu.vm().stop(VmStatus::Failed, action.stop_reason());
     }
     if (budget_left_ == 0 && vcpu.vm().running())
         vcpu.vm().stop(VmStatus::Failed, fmt::format("instruction budget of {} exhausted {}", options_.budget,
@@ -147,7 +147,7 @@ void Monitor::apply(Vcpu& vcpu, const Exit& exit, Action& action) {
             vcpu.state = VcpuState::Blocked;
             break;
         case Action::Kind::Stop:
-        case Action::Kind::NotVirtualized: vcpu.vm().stop(VmStatus::Failed, std::move(action.reason)); break;
+        case Action::Kind::NotVirtualized: vcpu.vm().stop(VmStatus::Failed, action.stop_reason()); break;
         case Action::Kind::PowerOff: vcpu.vm().stop(VmStatus::PoweredOff, "the guest powered off (PSCI SYSTEM_OFF)"); break;
     }
 }
