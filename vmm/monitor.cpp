@@ -48,7 +48,7 @@ void Monitor::deliver_interrupts(Vcpu& vcpu) {
         ++vcpu.virqs_injected;
         if (tracer_.enabled())
             trace(vcpu, TraceEvent::Kind::VirtualIrq,
-                  fmt::format("vIRQ INTID {} taken at pc={:#x}", vcpu.gic.highest_pending(true), pc),
+                  fmt::format("vIRQ INTID {} taken {}", vcpu.gic.highest_pending(true), vcpu.vm().location(pc)),
                   fmt::format("entered the guest's vector at {:#x}", vcpu.pc()));
     }
 }

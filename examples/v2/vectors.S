@@ -8,6 +8,7 @@
     .section .text.vectors, "ax"
     .balign 2048                 // VBAR_EL1 bits 10..0 are RES0
     .global vectors
+    .type vectors, %function     // typed and sized, so traces can name addresses in it
 vectors:
     ventry  unexpected           // 0x000 synchronous, current EL with SP_EL0
     ventry  unexpected           // 0x080 IRQ
@@ -25,10 +26,12 @@ vectors:
     ventry  unexpected
     ventry  unexpected
     ventry  unexpected
+    .size vectors, . - vectors
 
     .text
 // Save what the C code may clobber (x0..x18, x29, x30), handle the interrupt, return with
 // ERET to the interrupted instruction (ELR_EL1) in the interrupted state (SPSR_EL1).
+    .type irq_entry, %function
 irq_entry:
     sub     sp, sp, #176
     stp     x0, x1, [sp, #0]
@@ -56,7 +59,10 @@ irq_entry:
     ldr     x30, [sp, #160]
     add     sp, sp, #176
     eret
+    .size irq_entry, . - irq_entry
 
+    .type unexpected, %function
 unexpected:
     bl      guest_unexpected_exception
 1:  b       1b
+    .size unexpected, . - unexpected
