@@ -40,37 +40,38 @@ std::uint8_t* UnicornCpu::map_ram(std::uint64_t base, std::uint64_t size) {
     return host;
 }
 
-void UnicornCpu::set_state(const State& s) {
-    int ids[34];
-    const void* values[34];
+namespace {
+
+// Unicorn's ids of X0..X30, SP, PC and NZCV, and where each lives in a State.
+constexpr int kStateRegisters = 34;
+void state_registers(const State& s, int (&ids)[kStateRegisters], const void* (&where)[kStateRegisters]) {
     for (unsigned n = 0; n < 31; ++n) {
         ids[n] = reg_id(n);
-        values[n] = &s.x[n];
+        where[n] = &s.x[n];
     }
     ids[31] = UC_ARM64_REG_SP;
-    values[31] = &s.sp;
+    where[31] = &s.sp;
     ids[32] = UC_ARM64_REG_PC;
-    values[32] = &s.pc;
+    where[32] = &s.pc;
     ids[33] = UC_ARM64_REG_NZCV;  // bits 31..28, as ours
-    values[33] = &s.nzcv;
-    check(uc_reg_write_batch(uc_, ids, const_cast<void* const*>(values), 34), "uc_reg_write_batch");
+    where[33] = &s.nzcv;
+}
+
+}  // namespace
+
+void UnicornCpu::set_state(const State& s) {
+    int ids[kStateRegisters];
+    const void* values[kStateRegisters];
+    state_registers(s, ids, values);
+    check(uc_reg_write_batch(uc_, ids, const_cast<void* const*>(values), kStateRegisters), "uc_reg_write_batch");
 }
 
 State UnicornCpu::state() const {
     State s;
-    int ids[34];
-    void* values[34];
-    for (unsigned n = 0; n < 31; ++n) {
-        ids[n] = reg_id(n);
-        values[n] = &s.x[n];
-    }
-    ids[31] = UC_ARM64_REG_SP;
-    values[31] = &s.sp;
-    ids[32] = UC_ARM64_REG_PC;
-    values[32] = &s.pc;
-    ids[33] = UC_ARM64_REG_NZCV;
-    values[33] = &s.nzcv;
-    check(uc_reg_read_batch(uc_, ids, values, 34), "uc_reg_read_batch");
+    int ids[kStateRegisters];
+    const void* values[kStateRegisters];
+    state_registers(s, ids, values);
+    check(uc_reg_read_batch(uc_, ids, const_cast<void**>(values), kStateRegisters), "uc_reg_read_batch");
     return s;
 }
 
