@@ -48,37 +48,38 @@ std::string_view Vm::device_at(std::uint64_t pa) const {
     return w ? std::string_view(w->name) : std::string_view();
 }
 
-bool Vm::mmio_read(Vcpu& vcpu, std::uint64_t pa, unsigned size, std::uint64_t& value) {
-    if (pa - kPl011Base < kPl011Size) {
-        value = uart_.read(pa - kPl011Base, size);
-        return true;
-    }
-    if (pa - kGicDistributorBase < kGicDistributorSize) {
-        value = gicd_.read(pa - kGicDistributorBase, size, static_cast<unsigned>(vcpus_.size()));
-        return true;
-    }
+Vm::DeviceHit Vm::device_hit(std::uint64_t pa) const {
+    if (pa - kPl011Base < kPl011Size) return {DeviceHit::Uart, pa - kPl011Base, 0};
+    if (pa - kGicDistributorBase < kGicDistributorSize) return {DeviceHit::Gicd, pa - kGicDistributorBase, 0};
     if (pa - kGicRedistributorBase < kGicRedistributorStride * vcpus_.size()) {
-        const auto index = static_cast<unsigned>((pa - kGicRedistributorBase) / kGicRedistributorStride);
-        value = vcpus_[index]->gic.read_redistributor((pa - kGicRedistributorBase) % kGicRedistributorStride, size,
-                                                      index, index + 1 == vcpus_.size());
-        return true;
+        const std::uint64_t offset = pa - kGicRedistributorBase;
+        return {DeviceHit::Gicr, offset % kGicRedistributorStride,
+                static_cast<unsigned>(offset / kGicRedistributorStride)};
+    }
+    return {DeviceHit::None, 0, 0};
+}
+
+bool Vm::mmio_read(Vcpu&, std::uint64_t pa, unsigned size, std::uint64_t& value) {
+    const DeviceHit hit = device_hit(pa);
+    const auto count = static_cast<unsigned>(vcpus_.size());
+    switch (hit.device) {
+        case DeviceHit::Uart: value = uart_.read(hit.offset, size); return true;
+        case DeviceHit::Gicd: value = gicd_.read(hit.offset, size, count); return true;
+        case DeviceHit::Gicr:
+            value = vcpus_[hit.index]->gic.read_redistributor(hit.offset, size, hit.index, hit.index + 1 == count);
+            return true;
+        case DeviceHit::None: return false;
     }
     return false;
 }
 
-bool Vm::mmio_write(Vcpu& vcpu, std::uint64_t pa, unsigned size, std::uint64_t value) {
-    if (pa - kPl011Base < kPl011Size) {
-        uart_.write(pa - kPl011Base, size, value);
-        return true;
-    }
-    if (pa - kGicDistributorBase < kGicDistributorSize) {
-        gicd_.write(pa - kGicDistributorBase, size, value);
-        return true;
-    }
-    if (pa - kGicRedistributorBase < kGicRedistributorStride * vcpus_.size()) {
-        const auto index = static_cast<unsigned>((pa - kGicRedistributorBase) / kGicRedistributorStride);
-        vcpus_[index]->gic.write_redistributor((pa - kGicRedistributorBase) % kGicRedistributorStride, size, value);
-        return true;
+bool Vm::mmio_write(Vcpu&, std::uint64_t pa, unsigned size, std::uint64_t value) {
+    const DeviceHit hit = device_hit(pa);
+    switch (hit.device) {
+        case DeviceHit::Uart: uart_.write(hit.offset, size, value); return true;
+        case DeviceHit::Gicd: gicd_.write(hit.offset, size, value); return true;
+        case DeviceHit::Gicr: vcpus_[hit.index]->gic.write_redistributor(hit.offset, size, value); return true;
+        case DeviceHit::None: return false;
     }
     return false;
 }

@@ -62,6 +62,14 @@ public:
     bool running() const { return status == VmStatus::Running; }
 
 private:
+    // Which device answers at a guest-physical address, and the offset into its registers.
+    struct DeviceHit {
+        enum Device : std::uint8_t { None, Uart, Gicd, Gicr } device;
+        std::uint64_t offset;
+        unsigned index;  // the redistributor's vCPU
+    };
+    DeviceHit device_hit(std::uint64_t pa) const;
+
     unsigned id_;
     std::string name_;
     GuestMemory memory_;
