@@ -44,7 +44,14 @@ void Monitor::update_interrupt_lines(Vcpu& vcpu) {
 void Monitor::deliver_interrupts(Vcpu& vcpu) {
     if (!hooks_.deliver_irq || !vcpu.gic.irq_signalled(vcpu.vm().gicd().group1_enabled())) return;
     const std::uint64_t pc = vcpu.pc();
-    if (hooks_.deliver_irq(vcpu)) {
+    bool injected = false;
+    try {
+        injected = hooks_.deliver_irq(vcpu);
+    } catch (const std::exception& e) {
+        vcpu.vm().stop(VmStatus::Failed, fmt::format("{}: delivering a vIRQ failed: {}", hooks_.version, e.what()));
+        return;
+    }
+    if (injected) {
         ++vcpu.virqs_injected;
         if (tracer_.enabled())
             trace(vcpu, TraceEvent::Kind::VirtualIrq,
@@ -93,10 +100,17 @@ void Monitor::run_slice(Vcpu& vcpu, std::uint64_t& quantum_left) {
         // The physical timer: the VMM gets the CPU back whatever the guest is doing.
         quantum_left = options_.quantum;
         ++vcpu.physical_timer_exits;
-        const Action action = hooks_.physical_timer ? hooks_.physical_timer(vcpu) : Action::resume_at(vcpu.pc(), "resumed");
+        Action action = Action::resume_at(vcpu.pc(), "resumed the guest");
+        if (hooks_.physical_timer) {
+            try {
+                action = hooks_.physical_timer(vcpu);
+            } catch (const std::exception& e) {
+                action = Action::stop(fmt::format("{}: the physical-timer handler failed: {}", hooks_.version, e.what()));
+            }
+        }
         if (tracer_.enabled())
             trace(vcpu, TraceEvent::Kind::PhysicalTimer, "physical timer: the quantum expired", action.note);
-        if (action.kind == Action::Kind::Stop) vcpu.vm().stop(VmStatus::Failed, action.stop_reason());
+        apply_after_timer(vcpu, action);
     }
     if (budget_left_ == 0 && vcpu.vm().running())
         vcpu.vm().stop(VmStatus::Failed, fmt::format("instruction budget of {} exhausted {}", options_.budget,
@@ -149,6 +163,22 @@ void Monitor::apply(Vcpu& vcpu, const Exit& exit, Action& action) {
         case Action::Kind::Stop:
         case Action::Kind::NotVirtualized: vcpu.vm().stop(VmStatus::Failed, action.stop_reason()); break;
         case Action::Kind::PowerOff: vcpu.vm().stop(VmStatus::PoweredOff, "the guest powered off (PSCI SYSTEM_OFF)"); break;
+    }
+}
+
+// The physical timer interrupted the guest between two instructions: "next" is where it was.
+void Monitor::apply_after_timer(Vcpu& vcpu, Action& action) {
+    switch (action.kind) {
+        case Action::Kind::ResumeNext: break;
+        case Action::Kind::ResumeAt: vcpu.set_pc(action.pc); break;
+        case Action::Kind::Block: vcpu.state = VcpuState::Blocked; break;
+        case Action::Kind::PowerOff: vcpu.vm().stop(VmStatus::PoweredOff, "the physical-timer handler powered off"); break;
+        case Action::Kind::Stop:
+        case Action::Kind::NotVirtualized:
+            vcpu.vm().stop(VmStatus::Failed, action.reason ? action.stop_reason()
+                                                           : fmt::format("{}: the physical-timer handler stopped the VM",
+                                                                         hooks_.version));
+            break;
     }
 }
 

@@ -41,6 +41,7 @@ private:
     std::uint64_t instructions_until_timer(const Vcpu& vcpu) const;
     Action dispatch(Vcpu& vcpu, const Exit& exit);  // the version's handler for the exit's EC
     void apply(Vcpu& vcpu, const Exit& exit, Action& action);
+    void apply_after_timer(Vcpu& vcpu, Action& action);
     void trace(const Vcpu& vcpu, TraceEvent::Kind kind, std::string what, std::string_view action,
                const Exit* exit = nullptr);
 
