@@ -124,7 +124,9 @@ int run_target(InstallHandlers install, int argc, char** argv) {
         if (is_json) {
             scenario = load_scenario(options.input);
         } else {
-            scenario.vms.push_back(VmConfig{.guest = options.input});
+            VmConfig config;
+            config.guest = options.input;
+            scenario.vms.push_back(config);
         }
         if (options.quantum) scenario.monitor.quantum = options.quantum;
         if (options.budget) scenario.monitor.budget = options.budget;

@@ -21,10 +21,16 @@ struct VmFixture {
     VmFixture(void (*install)(VersionHooks&), const std::vector<std::uint32_t>& words,
               MonitorOptions options = {})
         : hooks(installed(install)),
-          vm(0, VmConfig{.ram_size = 1 << 20}, ElfImage::parse(tiny_elf(words), "test"),
+          vm(0, small_vm(), ElfImage::parse(tiny_elf(words), "test"),
              [this](const std::string& line) { console.push_back(line); }),
           monitor(hooks, tracer, options) {
         vcpu().pcpu = &pcpu;
+    }
+
+    static VmConfig small_vm() {
+        VmConfig c;
+        c.ram_size = 1 << 20;
+        return c;
     }
 
     static VersionHooks installed(void (*install)(VersionHooks&)) {
