@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "emulator/trap_policy.h"
+
 namespace trapeze {
 namespace {
 
@@ -53,6 +55,9 @@ std::string_view sysreg_group_name(SysregGroup group) {
 std::string sysreg_name(const SysRegIss& iss) {
     if (iss.op0 != 0) {
         if (const SysregInfo* r = find_sysreg(iss)) return std::string(r->name);
+        // Not one the VMM emulates: the trap policy's wider table of names may know it.
+        const std::string_view known = system_register_name(iss.op0, iss.op1, iss.crn, iss.crm, iss.op2);
+        if (!known.empty()) return std::string(known);
     }
     return fmt::format("S{}_{}_C{}_C{}_{}", iss.op0, iss.op1, iss.crn, iss.crm, iss.op2);
 }
@@ -70,9 +75,12 @@ std::string describe_sysreg_access(const SysRegIss& iss) {
         case PstateField::DAIFClr: return fmt::format("MSR DAIFClr, #{}", iss.crm);
         case PstateField::None: break;
     }
-    if (iss.op0 == 1)  // the SYS/SYSL space: cache, TLB and address-translation maintenance
+    if (iss.op0 == 1) {  // the SYS/SYSL space: cache, TLB and address-translation maintenance
+        const std::string_view alias = iss.read ? "" : system_instruction_name(iss.op1, iss.crn, iss.crm, iss.op2);
+        if (!alias.empty()) return iss.rt == 31 ? std::string(alias) : fmt::format("{}, x{}", alias, iss.rt);
         return fmt::format("{} #{}, C{}, C{}, #{}, x{}", iss.read ? "SYSL" : "SYS", iss.op1, iss.crn, iss.crm, iss.op2,
                            iss.rt);
+    }
     const std::string name = sysreg_name(iss);
     const std::string reg = iss.rt == 31 ? "xzr" : fmt::format("x{}", iss.rt);
     return iss.read ? fmt::format("MRS {}, {}", reg, name) : fmt::format("MSR {}, {}", name, reg);

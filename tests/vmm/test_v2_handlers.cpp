@@ -14,7 +14,8 @@ constexpr std::uint32_t MSR_VBAR_X0 = 0xd518c000, MRS_X1_VBAR = 0xd538c001, MSR_
                         MSR_DAIFCLR_2 = 0xd50342ff, MRS_X2_DAIF = 0xd53b4222, MSR_DAIF_X3 = 0xd51b4223,
                         ERET = 0xd69f03e0, WFI = 0xd503207f, WFE = 0xd503205f, HVC_0 = 0xd4000002,
                         MRS_X4_CNTVCT = 0xd53be044, MSR_CNTV_TVAL_X5 = 0xd51be305, MSR_TTBR0_X0 = 0xd5182000,
-                        MSR_SCTLR_X1 = 0xd5181001, TLBI_VMALLE1 = 0xd508871f, NOP = 0xd503201f;
+                        MSR_SCTLR_X1 = 0xd5181001, TLBI_VMALLE1 = 0xd508871f, MRS_X2_HCR_EL2 = 0xd53c1102,
+                        NOP = 0xd503201f;
 
 // Runs the vCPU until its next exit (none of these test programs runs long).
 Exit next_exit(VmFixture& f) {
@@ -172,6 +173,7 @@ TEST_CASE("v2 keeps the MMU registers but turning the MMU on, or a TLBI, stops t
 
     VmFixture tlbi(v2::install, {TLBI_VMALLE1});
     tlbi.monitor.handle_exit(tlbi.vcpu(), next_exit(tlbi));
+    CHECK(tlbi.vm.stop_reason.find("v2: TLBI VMALLE1 is not virtualized here") == 0);
     CHECK(tlbi.vm.stop_reason.find("version v3 adds it") != std::string::npos);
 }
 
@@ -194,4 +196,11 @@ TEST_CASE("PSCI SYSTEM_RESET reloads the image and restarts vCPU 0 at the entry,
     std::uint32_t word = 0;
     f.vm.memory().read(kLoad, &word, 4);
     CHECK(word == NOP);
+}
+
+TEST_CASE("a register no version emulates is named, and said to be virtualized by none") {
+    VmFixture f(v2::install, {MRS_X2_HCR_EL2});
+    f.monitor.handle_exit(f.vcpu(), next_exit(f));
+    CHECK(f.vm.status == VmStatus::Failed);
+    CHECK(f.vm.stop_reason == "v2: MRS x2, HCR_EL2 at pc=0x40080000 _start: no version of this VMM virtualizes it");
 }
