@@ -2,19 +2,25 @@
 #include "vmm/devices/psci.h"
 
 namespace trapeze::psci {
+namespace {
+
+struct Function {
+    std::uint32_t id;
+    std::string_view name;
+};
+
+constexpr Function kFunctions[] = {
+    {kVersion, "PSCI_VERSION"},   {kCpuSuspend, "CPU_SUSPEND"}, {kCpuOff, "CPU_OFF"},
+    {kCpuOn, "CPU_ON"},           {kAffinityInfo, "AFFINITY_INFO"}, {kSystemOff, "SYSTEM_OFF"},
+    {kSystemReset, "SYSTEM_RESET"}, {kFeatures, "PSCI_FEATURES"},
+};
+
+}  // namespace
 
 std::string_view function_name(std::uint64_t id) {
-    switch (static_cast<std::uint32_t>(id)) {
-        case kVersion: return "PSCI_VERSION";
-        case kCpuSuspend: return "CPU_SUSPEND";
-        case kCpuOff: return "CPU_OFF";
-        case kCpuOn: return "CPU_ON";
-        case kAffinityInfo: return "AFFINITY_INFO";
-        case kSystemOff: return "SYSTEM_OFF";
-        case kSystemReset: return "SYSTEM_RESET";
-        case kFeatures: return "PSCI_FEATURES";
-        default: return "unknown";
-    }
+    for (const Function& f : kFunctions)
+        if (f.id == static_cast<std::uint32_t>(id)) return f.name;
+    return "unknown";
 }
 
 }  // namespace trapeze::psci
