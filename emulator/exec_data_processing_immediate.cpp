@@ -23,8 +23,7 @@ const Inst* add_sub_imm(Cpu& cpu, const Inst* ip) {
     const T b = static_cast<T>(ip->imm);
     T result;
     if constexpr (SetFlags)
-        result = Sub ? add_with_carry<T>(a, static_cast<T>(~b), true, cpu.regs.nzcv)
-                     : add_with_carry<T>(a, b, false, cpu.regs.nzcv);
+        result = Sub ? sub_flags<T>(a, b, cpu.regs.nzcv) : add_flags<T>(a, b, cpu.regs.nzcv);
     else
         result = Sub ? a - b : a + b;
     write_reg(cpu, ip->d, result);

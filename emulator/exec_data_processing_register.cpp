@@ -178,8 +178,7 @@ const Inst* logical_shift(Cpu& cpu, const Inst* ip) {
 template <typename T, bool Sub, bool SetFlags>
 inline T add_sub(Cpu& cpu, T a, T b) {
     if constexpr (SetFlags)
-        return Sub ? add_with_carry<T>(a, static_cast<T>(~b), true, cpu.regs.nzcv)
-                   : add_with_carry<T>(a, b, false, cpu.regs.nzcv);
+        return Sub ? sub_flags<T>(a, b, cpu.regs.nzcv) : add_flags<T>(a, b, cpu.regs.nzcv);
     else
         return Sub ? static_cast<T>(a - b) : static_cast<T>(a + b);
 }
@@ -234,8 +233,8 @@ const Inst* cond_compare(Cpu& cpu, const Inst* ip) {
     }
     const T a = read_reg<T>(cpu, ip->n);
     const T b = Imm ? static_cast<T>(ip->imm) : read_reg<T>(cpu, ip->m);
-    if constexpr (Negative) add_with_carry<T>(a, b, false, cpu.regs.nzcv);
-    else add_with_carry<T>(a, static_cast<T>(~b), true, cpu.regs.nzcv);
+    if constexpr (Negative) add_flags<T>(a, b, cpu.regs.nzcv);
+    else sub_flags<T>(a, b, cpu.regs.nzcv);
     return ip + 1;
 }
 

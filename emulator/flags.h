@@ -24,6 +24,34 @@ inline T add_with_carry(T a, T b, bool carry_in, std::uint32_t& nzcv) {
     return result;
 }
 
+// N and Z of a result.
+template <typename T>
+inline std::uint32_t nz_flags(T result) {
+    return (static_cast<std::uint32_t>(result >> (sizeof(T) * 8 - 1)) << 31) | (result == 0 ? kFlagZ : 0);
+}
+
+// AddWithCarry(a, b, 0) and AddWithCarry(a, NOT(b), 1), the flag-setting ADD and SUB (and so
+// CMN and CMP), in fewer steps than the general form: for a subtraction, C is "no borrow".
+template <typename T>
+inline T add_flags(T a, T b, std::uint32_t& nzcv) {
+    using S = std::make_signed_t<T>;
+    T result;
+    S signed_result;
+    const bool carry = __builtin_add_overflow(a, b, &result);
+    const bool overflow = __builtin_add_overflow(static_cast<S>(a), static_cast<S>(b), &signed_result);
+    nzcv = nz_flags(result) | (carry ? kFlagC : 0) | (overflow ? kFlagV : 0);
+    return result;
+}
+template <typename T>
+inline T sub_flags(T a, T b, std::uint32_t& nzcv) {
+    using S = std::make_signed_t<T>;
+    const T result = static_cast<T>(a - b);
+    S signed_result;
+    const bool overflow = __builtin_sub_overflow(static_cast<S>(a), static_cast<S>(b), &signed_result);
+    nzcv = nz_flags(result) | (a >= b ? kFlagC : 0) | (overflow ? kFlagV : 0);
+    return result;
+}
+
 // Flags of a logical operation (ANDS, BICS, TST): N and Z from the result, C and V clear.
 template <typename T>
 inline std::uint32_t logical_flags(T result) {
