@@ -73,6 +73,15 @@ public:
         regs.pc = target;
         return nullptr;
     }
+    // Go on to the next instruction in the same straight-line run: call its semantics
+    // directly (a tail call), so each instruction has its own indirect jump and the host's
+    // branch predictor learns the guest's instruction sequences. Branches return to run()'s
+    // loop instead, which bounds the chain to one page even where the call is not a tail call.
+    const Inst* next(const Inst* following) {
+        if (left_ == 0) return following;
+        --left_;
+        return following->exec(*this, following);
+    }
     // Stop before `ip` with an exception: the instruction does not retire.
     const Inst* raise(const Inst* ip, std::uint32_t esr, std::uint64_t far = 0);
 

@@ -39,7 +39,7 @@ const Inst* ldar(Cpu& cpu, const Inst* ip) {
     const uint8_t* host = cpu.atomic_access(ip, cpu.regs.x[ip->n], sizeof(T), false);
     if (!host) return nullptr;
     write_reg(cpu, ip->d, read_host<T>(host));
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // ---- Store-release (STLR): m = Rt, n = Rn.
@@ -48,7 +48,7 @@ const Inst* stlr(Cpu& cpu, const Inst* ip) {
     uint8_t* host = cpu.atomic_access(ip, cpu.regs.x[ip->n], sizeof(T), true);
     if (!host) return nullptr;
     write_host(host, read_reg<T>(cpu, ip->m));
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // ---- Load exclusive (LDXR, LDAXR): d = Rt, n = Rn. Marks the address for the next STXR.
@@ -59,7 +59,7 @@ const Inst* ldxr(Cpu& cpu, const Inst* ip) {
     if (!host) return nullptr;
     cpu.mark_exclusive(address, sizeof(T));
     write_reg(cpu, ip->d, read_host<T>(host));
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // ---- Load exclusive pair (LDXP, LDAXP): d = Rt (lower address), a = Rt2, n = Rn.
@@ -72,7 +72,7 @@ const Inst* ldxp(Cpu& cpu, const Inst* ip) {
     cpu.mark_exclusive(address, 2 * sizeof(T));
     write_reg(cpu, ip->d, read_host<T>(host));
     write_reg(cpu, ip->a, read_host<T>(host + sizeof(T)));
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // Store exclusive, in the order of the manual's AArch64.ExclusiveMonitorsPass: the alignment
@@ -103,7 +103,7 @@ const Inst* stxr(Cpu& cpu, const Inst* ip) {
     const Exclusive result = store_exclusive(cpu, ip, cpu.regs.x[ip->n], &value, sizeof(T));
     if (result == Exclusive::Faulted) return nullptr;
     write_reg(cpu, ip->d, static_cast<uint32_t>(result == Exclusive::Failed));
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // ---- Store exclusive pair (STXP, STLXP): d = Ws, m = Rt (lower address), a = Rt2, n = Rn.
@@ -114,7 +114,7 @@ const Inst* stxp(Cpu& cpu, const Inst* ip) {
     const Exclusive result = store_exclusive(cpu, ip, cpu.regs.x[ip->n], values, sizeof(values));
     if (result == Exclusive::Faulted) return nullptr;
     write_reg(cpu, ip->d, static_cast<uint32_t>(result == Exclusive::Failed));
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // ---- Atomic memory operations (LDADD...SWP): d = Rt (gets the old value; XZR discards it,
@@ -143,7 +143,7 @@ const Inst* atomic_op(Cpu& cpu, const Inst* ip) {
     const T old = read_host<T>(host);
     write_host(host, atomic_result<T, Op>(old, operand));
     write_reg(cpu, ip->d, old);  // B, H and W forms zero-extend into the W/X register
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // ---- Compare and swap (CAS): m = Rs (the expected value), a = Rs (gets the old value),
@@ -158,7 +158,7 @@ const Inst* cas(Cpu& cpu, const Inst* ip) {
     const T old = read_host<T>(host);
     if (old == expected) write_host(host, desired);
     write_reg(cpu, ip->a, old);
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // ---- Compare and swap pair (CASP): m = Rs, b0/b1 = R(s+1) to read/write, d = Rt,
@@ -178,7 +178,7 @@ const Inst* casp(Cpu& cpu, const Inst* ip) {
     }
     write_reg(cpu, ip->m, old0);
     write_reg(cpu, ip->b1, old1);
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // ---- Preparers. Choosing the instance: size is log2 of the access bytes.

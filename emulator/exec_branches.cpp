@@ -20,7 +20,7 @@ const Inst* bl(Cpu& cpu, const Inst* ip) {
 template <unsigned Cond>
 const Inst* b_cond(Cpu& cpu, const Inst* ip) {
     if (condition_holds(cpu.regs.nzcv, Cond)) return cpu.branch(cpu.pc_of(ip) + ip->imm);
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 template <std::size_t... Cond>
 constexpr std::array<ExecFn, 16> make_b_cond_table(std::index_sequence<Cond...>) {
@@ -32,14 +32,14 @@ constexpr std::array<ExecFn, 16> kBCond = make_b_cond_table(std::make_index_sequ
 template <bool Sf, bool NonZero>
 const Inst* cbz(Cpu& cpu, const Inst* ip) {
     if ((read_reg<Word<Sf>>(cpu, ip->n) != 0) == NonZero) return cpu.branch(cpu.pc_of(ip) + ip->imm);
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // ---- Test and branch: Rt in n, the bit number in b0.
 template <bool NonZero>
 const Inst* tbz(Cpu& cpu, const Inst* ip) {
     if ((((cpu.regs.x[ip->n] >> ip->b0) & 1) != 0) == NonZero) return cpu.branch(cpu.pc_of(ip) + ip->imm);
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // ---- Unconditional branch (register). A misaligned target is not checked here: the next

@@ -8,11 +8,11 @@ namespace {
 // ---- PC-relative addressing: imm is the offset from PC (ADR) or from PC's page (ADRP).
 const Inst* adr(Cpu& cpu, const Inst* ip) {
     write_reg(cpu, ip->d, cpu.pc_of(ip) + ip->imm);
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 const Inst* adrp(Cpu& cpu, const Inst* ip) {
     write_reg(cpu, ip->d, (cpu.pc_of(ip) & ~kPageMask) + ip->imm);
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // ---- Add/subtract (immediate): imm is the shifted imm12.
@@ -27,7 +27,7 @@ const Inst* add_sub_imm(Cpu& cpu, const Inst* ip) {
     else
         result = Sub ? a - b : a + b;
     write_reg(cpu, ip->d, result);
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // ---- Logical (immediate): imm is DecodeBitMasks' wmask.
@@ -44,26 +44,26 @@ const Inst* logical_imm(Cpu& cpu, const Inst* ip) {
     else result = a & b;
     if constexpr (L == Logic::Ands) cpu.regs.nzcv = logical_flags(result);
     write_reg(cpu, ip->d, result);
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // ---- Move wide: imm is imm16 << (hw * 16); MOVK keeps the other bits (mask in w/b0).
 template <bool Sf>
 const Inst* movz(Cpu& cpu, const Inst* ip) {
     write_reg(cpu, ip->d, static_cast<Word<Sf>>(ip->imm));
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 template <bool Sf>
 const Inst* movn(Cpu& cpu, const Inst* ip) {
     write_reg(cpu, ip->d, static_cast<Word<Sf>>(~ip->imm));
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 template <bool Sf>
 const Inst* movk(Cpu& cpu, const Inst* ip) {
     using T = Word<Sf>;
     const T keep = static_cast<T>(~(0xffffull << ip->b0));
     write_reg(cpu, ip->d, static_cast<T>((read_reg<T>(cpu, ip->d) & keep) | static_cast<T>(ip->imm)));
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // ---- Bitfield. With N = sf the element is the whole register, so DecodeBitMasks reduces
@@ -74,34 +74,34 @@ template <bool Sf>
 const Inst* ubfm_extract(Cpu& cpu, const Inst* ip) {
     using T = Word<Sf>;
     write_reg(cpu, ip->d, static_cast<T>((read_reg<T>(cpu, ip->n) >> ip->b0) & ip->imm));
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 template <bool Sf>
 const Inst* ubfm_insert(Cpu& cpu, const Inst* ip) {
     using T = Word<Sf>;
     write_reg(cpu, ip->d, static_cast<T>((read_reg<T>(cpu, ip->n) & ip->imm) << ip->b0));
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 template <bool Sf>
 const Inst* sbfm_extract(Cpu& cpu, const Inst* ip) {
     using T = Word<Sf>;
     const std::uint64_t field = (read_reg<T>(cpu, ip->n) >> ip->b0) & ip->imm;
     write_reg(cpu, ip->d, static_cast<T>(sign_extend(field, ip->b1)));
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 template <bool Sf>
 const Inst* sbfm_insert(Cpu& cpu, const Inst* ip) {
     using T = Word<Sf>;
     const std::uint64_t field = read_reg<T>(cpu, ip->n) & ip->imm;
     write_reg(cpu, ip->d, static_cast<T>(static_cast<std::uint64_t>(sign_extend(field, ip->b1)) << ip->b0));
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 template <bool Sf>
 const Inst* bfm_extract(Cpu& cpu, const Inst* ip) {
     using T = Word<Sf>;
     const T field = static_cast<T>((read_reg<T>(cpu, ip->n) >> ip->b0) & ip->imm);
     write_reg(cpu, ip->d, static_cast<T>((read_reg<T>(cpu, ip->d) & ~static_cast<T>(ip->imm)) | field));
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 template <bool Sf>
 const Inst* bfm_insert(Cpu& cpu, const Inst* ip) {
@@ -109,7 +109,7 @@ const Inst* bfm_insert(Cpu& cpu, const Inst* ip) {
     const T mask = static_cast<T>(ip->imm << ip->b0);
     const T field = static_cast<T>((read_reg<T>(cpu, ip->n) & ip->imm) << ip->b0);
     write_reg(cpu, ip->d, static_cast<T>((read_reg<T>(cpu, ip->d) & ~mask) | field));
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // ---- Extract: (Rn:Rm) >> lsb, lsb in b0.
@@ -121,7 +121,7 @@ const Inst* extr(Cpu& cpu, const Inst* ip) {
     const T hi = read_reg<T>(cpu, ip->n);
     const unsigned lsb = ip->b0;
     write_reg(cpu, ip->d, lsb == 0 ? lo : static_cast<T>((lo >> lsb) | (hi << (width - lsb))));
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // ---- Preparers.

@@ -30,7 +30,7 @@ const Inst* udiv(Cpu& cpu, const Inst* ip) {
     const T n = read_reg<T>(cpu, ip->n);
     const T m = read_reg<T>(cpu, ip->m);
     write_reg(cpu, ip->d, m == 0 ? T{0} : static_cast<T>(n / m));
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 template <bool Sf>
 const Inst* sdiv(Cpu& cpu, const Inst* ip) {
@@ -44,7 +44,7 @@ const Inst* sdiv(Cpu& cpu, const Inst* ip) {
     else if (m == -1) result = static_cast<T>(T{0} - static_cast<T>(n));
     else result = static_cast<T>(n / m);
     write_reg(cpu, ip->d, result);
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // LSLV/LSRV/ASRV/RORV: the amount is Rm modulo the width.
@@ -54,7 +54,7 @@ const Inst* shift_variable(Cpu& cpu, const Inst* ip) {
     constexpr unsigned width = Sf ? 64 : 32;
     const auto amount = static_cast<unsigned>(read_reg<T>(cpu, ip->m) % width);
     write_reg(cpu, ip->d, shift_reg<S>(read_reg<T>(cpu, ip->n), amount));
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // The manual's CRC32 pseudocode bit-reverses the accumulator and the data, divides by the
@@ -90,7 +90,7 @@ const Inst* crc32(Cpu& cpu, const Inst* ip) {
     std::uint64_t data = cpu.regs.x[ip->m];
     for (unsigned i = 0; i < Bytes; ++i, data >>= 8) crc = (crc >> 8) ^ table[(crc ^ data) & 0xff];
     write_reg(cpu, ip->d, crc);
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // ---- Data-processing (1 source)
@@ -116,20 +116,20 @@ const Inst* rbit(Cpu& cpu, const Inst* ip) {
     v = swap_adjacent(v, 2, 0x3333'3333'3333'3333);
     v = swap_adjacent(v, 4, 0x0f0f'0f0f'0f0f'0f0f);
     write_reg(cpu, ip->d, byte_reverse(static_cast<T>(v)));
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 template <bool Sf>
 const Inst* rev16(Cpu& cpu, const Inst* ip) {
     using T = Word<Sf>;
     write_reg(cpu, ip->d, static_cast<T>(swap_adjacent(read_reg<T>(cpu, ip->n), 8, 0x00ff'00ff'00ff'00ff)));
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 // REV (32-bit) and REV (64-bit): reverse all bytes of the register.
 template <bool Sf>
 const Inst* rev(Cpu& cpu, const Inst* ip) {
     using T = Word<Sf>;
     write_reg(cpu, ip->d, byte_reverse(read_reg<T>(cpu, ip->n)));
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 // REV32: reverse the bytes of each 32-bit word of an X register.
 const Inst* rev32(Cpu& cpu, const Inst* ip) {
@@ -137,13 +137,13 @@ const Inst* rev32(Cpu& cpu, const Inst* ip) {
     v = swap_adjacent(v, 8, 0x00ff'00ff'00ff'00ff);
     v = swap_adjacent(v, 16, 0x0000'ffff'0000'ffff);
     write_reg(cpu, ip->d, v);
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 template <bool Sf>
 const Inst* clz(Cpu& cpu, const Inst* ip) {
     using T = Word<Sf>;
     write_reg(cpu, ip->d, static_cast<T>(std::countl_zero(read_reg<T>(cpu, ip->n))));
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 // CountLeadingSignBits(x) = CLZ(x<N-1:1> EOR x<N-2:0>). Bit i of x ^ (x << 1) holds
 // x<i> EOR x<i-1>; setting bit 0 caps the count at N-1, as the (N-1)-bit CLZ does.
@@ -152,7 +152,7 @@ const Inst* cls(Cpu& cpu, const Inst* ip) {
     using T = Word<Sf>;
     const T x = read_reg<T>(cpu, ip->n);
     write_reg(cpu, ip->d, static_cast<T>(std::countl_zero(static_cast<T>((x ^ (x << 1)) | 1))));
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // ---- Logical (shifted register): b0 = shift amount.
@@ -171,7 +171,7 @@ const Inst* logical_shift(Cpu& cpu, const Inst* ip) {
     else result = a & b;
     if constexpr (L == Logic::Ands) cpu.regs.nzcv = logical_flags(result);
     write_reg(cpu, ip->d, result);
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // ---- Add/subtract: the shared AddWithCarry step (operand2 already shifted or extended).
@@ -189,7 +189,7 @@ const Inst* add_sub_shift(Cpu& cpu, const Inst* ip) {
     using T = Word<Sf>;
     const T b = shift_reg<S>(read_reg<T>(cpu, ip->m), ip->b0);
     write_reg(cpu, ip->d, add_sub<T, Sub, SetFlags>(cpu, read_reg<T>(cpu, ip->n), b));
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // Extended register: ExtendReg is "keep the low len bits, zero- or sign-extend, shift left".
@@ -203,7 +203,7 @@ const Inst* add_sub_ext(Cpu& cpu, const Inst* ip) {
         SignExtend ? static_cast<std::uint64_t>(static_cast<std::int64_t>(m) >> ip->b1) : m >> ip->b1;
     const auto b = static_cast<T>(extended << ip->b0);
     write_reg(cpu, ip->d, add_sub<T, Sub, SetFlags>(cpu, read_reg<T>(cpu, ip->n), b));
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // ---- Add/subtract (with carry): ADC is Rn + Rm + C, SBC is Rn + NOT(Rm) + C.
@@ -218,7 +218,7 @@ const Inst* add_sub_carry(Cpu& cpu, const Inst* ip) {
     if constexpr (SetFlags) result = add_with_carry<T>(a, b, carry, cpu.regs.nzcv);
     else result = static_cast<T>(a + b + T{carry});
     write_reg(cpu, ip->d, result);
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // ---- Conditional compare: b0 = cond, w = the nzcv field in place (bits 31..28).
@@ -229,13 +229,13 @@ const Inst* cond_compare(Cpu& cpu, const Inst* ip) {
     using T = Word<Sf>;
     if (!condition_holds(cpu.regs.nzcv, ip->b0)) {
         cpu.regs.nzcv = ip->w;
-        return ip + 1;
+        return cpu.next(ip + 1);
     }
     const T a = read_reg<T>(cpu, ip->n);
     const T b = Imm ? static_cast<T>(ip->imm) : read_reg<T>(cpu, ip->m);
     if constexpr (Negative) add_flags<T>(a, b, cpu.regs.nzcv);
     else sub_flags<T>(a, b, cpu.regs.nzcv);
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // ---- Conditional select: b0 = cond; the false arm is Rm, Rm + 1, NOT(Rm) or -Rm.
@@ -255,7 +255,7 @@ const Inst* cond_select(Cpu& cpu, const Inst* ip) {
         else result = m;
     }
     write_reg(cpu, ip->d, result);
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // ---- Data-processing (3 source): Ra +/- Rn * Rm, modulo the width.
@@ -265,7 +265,7 @@ const Inst* madd(Cpu& cpu, const Inst* ip) {
     const T product = static_cast<T>(read_reg<T>(cpu, ip->n) * read_reg<T>(cpu, ip->m));
     const T a = read_reg<T>(cpu, ip->a);
     write_reg(cpu, ip->d, Sub ? static_cast<T>(a - product) : static_cast<T>(a + product));
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 // SMADDL/SMSUBL/UMADDL/UMSUBL: 32 x 32 -> 64-bit product of Wn and Wm, added to Xa.
 template <bool Sub, bool Signed>
@@ -281,7 +281,7 @@ const Inst* madd_long(Cpu& cpu, const Inst* ip) {
     }
     const std::uint64_t a = cpu.regs.x[ip->a];
     write_reg(cpu, ip->d, Sub ? a - product : a + product);
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 // SMULH/UMULH: bits 127..64 of the full 128-bit product.
 template <bool Signed>
@@ -297,7 +297,7 @@ const Inst* mul_high(Cpu& cpu, const Inst* ip) {
         high = static_cast<std::uint64_t>(product >> 64);
     }
     write_reg(cpu, ip->d, high);
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // ---- Preparers. In this class register 31 is XZR everywhere except Rn and Rd of the

@@ -62,7 +62,7 @@ const Inst* ldr(Cpu& cpu, const Inst* ip) {
     if (!cpu.load(ip, address, value)) return nullptr;
     cpu.regs.x[ip->d] = extend_loaded<T, E>(value);
     write_back<M>(cpu, ip, address);
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // The value is read before writeback, so STR Xn, [Xn], #8 stores the old base.
@@ -71,11 +71,11 @@ const Inst* str(Cpu& cpu, const Inst* ip) {
     const uint64_t address = address_of<M>(cpu, ip);
     if (!cpu.store(ip, address, static_cast<T>(cpu.regs.x[ip->d]))) return nullptr;
     write_back<M>(cpu, ip, address);
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // PRFM and PRFUM are hints: no access, no fault.
-const Inst* prefetch(Cpu&, const Inst* ip) { return ip + 1; }
+const Inst* prefetch(Cpu& cpu, const Inst* ip) { return cpu.next(ip + 1); }
 
 // ---- Load literal: imm is the offset from this instruction.
 template <typename T, Extend E>
@@ -83,7 +83,7 @@ const Inst* ldr_literal(Cpu& cpu, const Inst* ip) {
     T value;
     if (!cpu.load(ip, cpu.pc_of(ip) + ip->imm, value)) return nullptr;
     cpu.regs.x[ip->d] = extend_loaded<T, E>(value);
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // ---- Pairs: d = Rt, a = Rt2, n = Rn; two accesses of the element size, each aligned on its
@@ -96,7 +96,7 @@ const Inst* ldp(Cpu& cpu, const Inst* ip) {
     cpu.regs.x[ip->d] = extend_loaded<T, E>(first);
     cpu.regs.x[ip->a] = extend_loaded<T, E>(second);
     write_back<M>(cpu, ip, address);
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 template <typename T, Mode M>
@@ -106,7 +106,7 @@ const Inst* stp(Cpu& cpu, const Inst* ip) {
     const T second = static_cast<T>(cpu.regs.x[ip->a]);
     if (!cpu.store(ip, address, first) || !cpu.store(ip, address + sizeof(T), second)) return nullptr;
     write_back<M>(cpu, ip, address);
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // ---- Choosing the instance: size is the encoding's size field (log2 of the access bytes).

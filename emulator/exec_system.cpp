@@ -12,28 +12,28 @@ namespace {
 const Inst* trap(Cpu& cpu, const Inst* ip) { return cpu.raise(ip, ip->w); }
 
 // ---- Hints and barriers: one interpreted CPU sees its own accesses in order.
-const Inst* nop(Cpu&, const Inst* ip) { return ip + 1; }
+const Inst* nop(Cpu& cpu, const Inst* ip) { return cpu.next(ip + 1); }
 const Inst* clrex(Cpu& cpu, const Inst* ip) {
     cpu.clear_exclusive_monitor();
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // ---- Native system registers: Rt in d (MRS) or n (MSR).
 const Inst* mrs_nzcv(Cpu& cpu, const Inst* ip) {
     write_reg(cpu, ip->d, static_cast<std::uint64_t>(cpu.regs.nzcv));
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 const Inst* msr_nzcv(Cpu& cpu, const Inst* ip) {
     cpu.regs.nzcv = static_cast<std::uint32_t>(cpu.regs.x[ip->n]) & (kFlagN | kFlagZ | kFlagC | kFlagV);
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 const Inst* mrs_tpidr_el0(Cpu& cpu, const Inst* ip) {
     write_reg(cpu, ip->d, cpu.regs.tpidr_el0);
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 const Inst* msr_tpidr_el0(Cpu& cpu, const Inst* ip) {
     cpu.regs.tpidr_el0 = cpu.regs.x[ip->n];
-    return ip + 1;
+    return cpu.next(ip + 1);
 }
 
 // ---- Preparers: everything comes from the trap policy.
