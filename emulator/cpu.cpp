@@ -15,7 +15,9 @@ const RunResult& Cpu::run(std::uint64_t max_instructions) {
     left_ = run_length_ = max_instructions;
     const Inst* ip = left_ ? enter(regs.pc) : nullptr;
     if (ip) {
-        // The hot loop: one indirect call per instruction, nothing else.
+        // The hot loop: each call runs a straight-line stretch of instructions, one chained
+        // to the next (Cpu::next), and comes back at a branch, a page's end, an exit or when
+        // the count is used up.
         while (left_ != 0) {
             --left_;
             ip = ip->exec(*this, ip);
