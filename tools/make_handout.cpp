@@ -4,10 +4,10 @@
 // the VM with that message, so an unwritten handler can never pass for a written one.
 //
 //   make-handout VERSION INPUT OUTPUT      e.g. make-handout v2 versions/v2/handlers.cpp out.cpp
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -19,12 +19,20 @@ constexpr const char* kEnd = "// SOLUTION END";
 
 bool has(const std::string& line, const char* marker) { return line.find(marker) != std::string::npos; }
 
-// The function a solution block belongs to: the last definition line above it.
+// The function a solution block belongs to: the last definition line above it, one that
+// starts at column 0, opens a parameter list and ends with "{".
 std::string enclosing_function(const std::vector<std::string>& lines, std::size_t block) {
-    static const std::regex definition(R"(^[A-Za-z].*\b([A-Za-z_][A-Za-z_0-9]*)\(.*\)\s*\{\s*$)");
+    const auto is_name_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
     for (std::size_t i = block; i-- > 0;) {
-        std::smatch m;
-        if (std::regex_match(lines[i], m, definition)) return m[1];
+        const std::string& line = lines[i];
+        const std::size_t open = line.find('(');
+        const std::size_t last = line.find_last_not_of(" \t");
+        if (line.empty() || !std::isalpha(static_cast<unsigned char>(line[0])) || open == std::string::npos ||
+            last == std::string::npos || line[last] != '{')
+            continue;
+        std::size_t start = open;
+        while (start > 0 && is_name_char(line[start - 1])) --start;
+        if (start < open) return line.substr(start, open - start);
     }
     return "this handler";
 }
