@@ -94,25 +94,10 @@ bool Cpu::access_slow(const Inst* ip, std::uint64_t va, void* data, unsigned siz
         }
         return true;
     }
-    std::uint64_t pa = 0;
-    std::uint32_t fsc = 0;
-    if (!translate(va, access, pa, fsc)) {
-        data_abort(ip, va, write, fsc);
-        return false;
-    }
-    std::uint8_t* host = memory_.host(pa & ~kPageMask, kPageSize);
-    if (!host) {
-        // MMIO or memory the VM does not own: the layer above decides which.
-        data_abort(ip, va, write, kFscTranslationLevel0);
-        return false;
-    }
+    std::uint8_t* host = host_page(ip, va, access);
+    if (!host) return false;
     const std::uint64_t vpage = va >> kPageBits;
     if (write) {
-        if (auto it = pages_.find(pa >> kPageBits); it != pages_.end() && it->second->tracked) {
-            // Code was decoded from this page: the store makes it stale. Every slot becomes
-            // the decode stub again, so even the rest of the running page sees the new words.
-            reset_page(*it->second);
-        }
         write_tlb_[vpage % kTlbEntries] = {vpage, host};
         std::memcpy(host + (va & kPageMask), data, size);
     } else {
@@ -127,19 +112,31 @@ std::uint8_t* Cpu::atomic_access(const Inst* ip, std::uint64_t va, unsigned size
         data_abort(ip, va, write, kFscAlignment);
         return nullptr;
     }
+    // Naturally aligned, so the access stays inside one page.
+    std::uint8_t* host = host_page(ip, va, write ? Access::Write : Access::Read);
+    return host ? host + (va & kPageMask) : nullptr;
+}
+
+std::uint8_t* Cpu::host_page(const Inst* ip, std::uint64_t va, Access access) {
+    const bool write = access == Access::Write;
     std::uint64_t pa = 0;
     std::uint32_t fsc = 0;
-    if (!translate(va, write ? Access::Write : Access::Read, pa, fsc)) {
+    if (!translate(va, access, pa, fsc)) {
         data_abort(ip, va, write, fsc);
         return nullptr;
     }
-    std::uint8_t* host = memory_.host(pa, size);
+    std::uint8_t* host = memory_.host(pa & ~kPageMask, kPageSize);
     if (!host) {
+        // MMIO or memory the VM does not own: the layer above decides which.
         data_abort(ip, va, write, kFscTranslationLevel0);
         return nullptr;
     }
     if (write) {
-        if (auto it = pages_.find(pa >> kPageBits); it != pages_.end() && it->second->tracked) reset_page(*it->second);
+        if (auto it = pages_.find(pa >> kPageBits); it != pages_.end() && it->second->tracked) {
+            // Code was decoded from this page: the store makes it stale. Every slot becomes
+            // the decode stub again, so even the rest of the running page sees the new words.
+            reset_page(*it->second);
+        }
     }
     return host;
 }

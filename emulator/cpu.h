@@ -140,6 +140,9 @@ private:
         return (va & kPageMask) <= kPageSize - size && (va & (size - 1) & align_mask_) == 0;
     }
     bool access_slow(const Inst* ip, std::uint64_t va, void* data, unsigned size, Access access);
+    // The host address of va's page for an access, or nullptr after raising the data abort.
+    // A write makes any code decoded from the page stale.
+    std::uint8_t* host_page(const Inst* ip, std::uint64_t va, Access access);
     // The one translation function: virtual -> guest-physical. Stage 1 of the guest arrives
     // with v3; until then the MMU is off and addresses are flat. Returns false on a fault.
     bool translate(std::uint64_t va, Access access, std::uint64_t& pa, std::uint32_t& fsc);
