@@ -37,33 +37,50 @@ const RunResult& Cpu::run(std::uint64_t max_instructions) {
     return result_;
 }
 
-const Inst* Cpu::raise_at(std::uint64_t pc, std::uint32_t esr, std::uint64_t far, std::uint32_t word) {
+const Inst* Cpu::raise_at(std::uint64_t pc, std::uint32_t esr, std::uint64_t far, std::uint32_t word, Op op) {
     regs.pc = pc;
     exit_pending_ = true;
-    result_.exit.reason = ExitReason::Exception;
-    result_.exit.esr = esr;
-    result_.exit.far = far;
-    result_.exit.pc = pc;
-    result_.exit.instruction = word;
+    Exit& e = result_.exit;
+    e.reason = ExitReason::Exception;
+    e.esr = esr;
+    e.far = far;
+    e.pc = pc;
+    e.instruction = word;
+    e.op = op;
+    e.stage2 = false;
+    e.ipa = 0;
     return nullptr;
 }
 
-const Inst* Cpu::raise(const Inst* ip, std::uint32_t esr, std::uint64_t far) {
+const Inst* Cpu::raise(const Inst* ip, std::uint32_t esr, std::uint64_t far, Op op) {
     ++left_;  // the instruction that raised did not retire
-    raise_at(pc_of(ip), esr, far, ip->raw);
-    if (exit_hook_) {
-        result_.exit_handled = true;
-        if (exit_hook_(exit_hook_context_, result_.exit)) {
-            exit_pending_ = false;
-            result_.exit_handled = false;
-            return branch(regs.pc);  // handled in place: go on where the layer above put the PC
-        }
-    }
-    return nullptr;
+    raise_at(pc_of(ip), esr, far, ip->raw, op);
+    return offer_exit_to_hook();
+}
+
+const Inst* Cpu::offer_exit_to_hook() {
+    if (!exit_hook_) return nullptr;
+    result_.exit_handled = true;
+    regime_changed_ = false;
+    if (!exit_hook_(exit_hook_context_, result_.exit)) return nullptr;
+    exit_pending_ = false;
+    result_.exit_handled = false;
+    // Handled in place: go on where the layer above put the PC, through a fresh fetch if it
+    // changed the translation (an exception entry or return, a TTBR write).
+    return regime_changed_ ? nullptr : branch(regs.pc);
 }
 
 const Inst* Cpu::data_abort(const Inst* ip, std::uint64_t va, bool write, std::uint32_t fsc) {
     return raise(ip, make_esr(ExceptionClass::DataAbortLower, data_abort_iss(ip->raw, write, fsc)), va);
+}
+
+const Inst* Cpu::stage2_abort(const Inst* ip, std::uint64_t va, std::uint64_t pa, bool write) {
+    ++left_;
+    raise_at(pc_of(ip), make_esr(ExceptionClass::DataAbortLower, data_abort_iss(ip->raw, write, kFscTranslationLevel0)),
+             va, ip->raw);
+    result_.exit.stage2 = true;
+    result_.exit.ipa = pa;
+    return offer_exit_to_hook();
 }
 
 bool Cpu::translate(std::uint64_t va, Access, std::uint64_t& pa, std::uint32_t&) {
@@ -71,7 +88,27 @@ bool Cpu::translate(std::uint64_t va, Access, std::uint64_t& pa, std::uint32_t&)
     return true;
 }
 
-void Cpu::set_strict_alignment(bool strict) { align_mask_ = strict ? ~0ull : 0; }
+void Cpu::set_strict_alignment(bool strict) {
+    flat_strict_ = strict;
+    align_mask_ = strict ? ~0ull : 0;
+}
+
+void Cpu::set_translation(const TranslationRegime& regime) {
+    if (regime == regime_) return;
+    regime_ = regime;
+    regime_changed_ = true;
+    flush_tlb();
+}
+
+void Cpu::invalidate_tlb(const TlbInvalidation&) { flush_tlb(); }
+
+Translation Cpu::translate_address(std::uint64_t va, AccessType, unsigned) {
+    Translation t;
+    t.ok = true;
+    t.pa = va;
+    t.device = true;
+    return t;
+}
 
 void Cpu::flush_tlb() {
     for (auto& e : read_tlb_) e = TlbEntry{};
@@ -128,7 +165,7 @@ std::uint8_t* Cpu::host_page(const Inst* ip, std::uint64_t va, Access access) {
     std::uint8_t* host = memory_.host(pa & ~kPageMask, kPageSize);
     if (!host) {
         // MMIO or memory the VM does not own: the layer above decides which.
-        data_abort(ip, va, write, kFscTranslationLevel0);
+        stage2_abort(ip, va, pa, write);
         return nullptr;
     }
     if (write) {
@@ -176,10 +213,15 @@ const Inst* Cpu::enter(std::uint64_t va) {
         if (!translate(va, Access::Execute, pa, fsc))
             return raise_at(va, make_esr(ExceptionClass::InstructionAbortLower, fsc), va, 0);
         std::uint8_t* host = memory_.host(pa & ~kPageMask, kPageSize);
-        if (!host)
-            return raise_at(va, make_esr(ExceptionClass::InstructionAbortLower, kFscTranslationLevel0), va, 0);
+        if (!host) {
+            raise_at(va, make_esr(ExceptionClass::InstructionAbortLower, kFscTranslationLevel0), va, 0);
+            result_.exit.stage2 = true;
+            result_.exit.ipa = pa;
+            return nullptr;
+        }
         cached = {vpage, &decoded_page(pa >> kPageBits, host)};
     }
+    if (illegal_state_) return raise_at(va, make_esr(ExceptionClass::IllegalState, 0), 0, 0);
     current_page_ = cached.decoded;
     current_va_ = vpage << kPageBits;
     return current_page_->insts + ((va & kPageMask) >> 2);

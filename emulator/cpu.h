@@ -11,6 +11,7 @@
 #include "emulator/exit.h"
 #include "emulator/guest_memory.h"
 #include "emulator/inst.h"
+#include "emulator/mmu.h"
 #include "emulator/registers.h"
 
 namespace trapeze {
@@ -47,11 +48,27 @@ public:
     // The layer above wrote guest memory itself (an image, DC ZVA...): forget decoded code there.
     void invalidate_code(std::uint64_t pa, std::uint64_t len);
     void invalidate_all_code();
-    // Address translation changed (stage-1 registers, TLBI): forget cached translations.
+    // The guest's translation regime (virtual EL, SCTLR, TCR, TTBRs, MAIR): the VMM pushes it
+    // whenever one of them changes. Takes effect at the next instruction the CPU fetches.
+    void set_translation(const TranslationRegime& regime);
+    const TranslationRegime& translation() const { return regime_; }
+    // TLB maintenance (TLBI): the translations the guest's TLB holds survive changes to the
+    // tables until the matching invalidation, as the architecture allows.
+    void invalidate_tlb(const TlbInvalidation& what);
+    // Translate one address as an access at `el` would (AT, DC ZVA, debuggers). No exit.
+    Translation translate_address(std::uint64_t va, AccessType access, unsigned el);
+    // Forget every cached translation (the interpreter's own caches, not the guest's TLB).
     void flush_tlb();
-    // With the MMU off, data accesses are to Device memory and unaligned ones fault.
+    // With the MMU off, data accesses are to Device memory and unaligned ones fault; tests
+    // (and the differential harness, as Unicorn) may treat flat memory as Normal instead.
     void set_strict_alignment(bool strict);
-    bool strict_alignment() const { return align_mask_ != 0; }
+    bool strict_alignment() const { return flat_strict_; }
+    // PSTATE.IL after an illegal exception return: the next instruction raises EC 0x0E.
+    void set_illegal_state(bool il) {
+        illegal_state_ = il;
+        regime_changed_ = true;  // an exit handled in place must fetch anew to notice
+    }
+    bool illegal_state() const { return illegal_state_; }
     // Let `hook` handle exception exits inside run() (see ExitHook); null turns it off.
     void set_exit_hook(ExitHook hook, void* context) {
         exit_hook_ = hook;
@@ -82,8 +99,9 @@ public:
         --left_;
         return following->exec(*this, following);
     }
-    // Stop before `ip` with an exception: the instruction does not retire.
-    const Inst* raise(const Inst* ip, std::uint32_t esr, std::uint64_t far = 0);
+    // Stop before `ip` with an exception: the instruction does not retire. `op` names the
+    // instruction for the layer above when it is a trapped system instruction.
+    const Inst* raise(const Inst* ip, std::uint32_t esr, std::uint64_t far = 0, Op op = Op::UNDEFINED);
 
     template <typename T>
     bool load(const Inst* ip, std::uint64_t va, T& out) {
@@ -147,13 +165,23 @@ private:
     // with v3; until then the MMU is off and addresses are flat. Returns false on a fault.
     bool translate(std::uint64_t va, Access access, std::uint64_t& pa, std::uint32_t& fsc);
     const Inst* enter(std::uint64_t va);  // the decoded slot for va, or nullptr with an exit raised
-    const Inst* raise_at(std::uint64_t pc, std::uint32_t esr, std::uint64_t far, std::uint32_t word);
+    const Inst* raise_at(std::uint64_t pc, std::uint32_t esr, std::uint64_t far, std::uint32_t word,
+                         Op op = Op::UNDEFINED);
+    // An access whose guest-physical address is not RAM: the layer above emulates a device
+    // there or reports an external abort.
+    const Inst* stage2_abort(const Inst* ip, std::uint64_t va, std::uint64_t pa, bool write);
+    // An exit is in result_: let the exit hook handle it in place, if there is one.
+    const Inst* offer_exit_to_hook();
     const Inst* data_abort(const Inst* ip, std::uint64_t va, bool write, std::uint32_t fsc);
     DecodedPage& decoded_page(std::uint64_t pa_page, std::uint8_t* host);
     void track(DecodedPage& page);
     void reset_page(DecodedPage& page);
 
     GuestMemory& memory_;
+    TranslationRegime regime_{};
+    bool flat_strict_ = true;        // MMU off: flat memory is Device memory
+    bool regime_changed_ = false;    // set_translation ran while an exit was handled in place
+    bool illegal_state_ = false;
     std::uint64_t align_mask_ = ~0ull;
     std::uint64_t left_ = 0;  // instructions this run may still retire
     std::uint64_t run_length_ = 0;  // the max_instructions of the current run

@@ -9,13 +9,17 @@ namespace trapeze {
 enum class ExceptionClass : std::uint8_t {
     Unknown = 0x00,             // UNDEFINED at EL0 (also ERET, MSR SPSel, DRPS)
     WfiWfe = 0x01,
+    FpAccess = 0x07,            // FP/SIMD access trapped by CPACR_EL1.FPEN
+    IllegalState = 0x0E,        // an instruction executed with PSTATE.IL set
     Svc64 = 0x15,
     Hvc64 = 0x16,
     Smc64 = 0x17,
     SysRegister = 0x18,         // MSR, MRS, SYS, SYSL and MSR (immediate)
     InstructionAbortLower = 0x20,
+    InstructionAbortSame = 0x21,
     PcAlignment = 0x22,
     DataAbortLower = 0x24,
+    DataAbortSame = 0x25,
     SpAlignment = 0x26,
     Brk64 = 0x3C,
 };
@@ -30,13 +34,17 @@ struct ExceptionClassInfo {
 inline constexpr ExceptionClassInfo kExceptionClasses[] = {
     {ExceptionClass::Unknown, "UNKNOWN", "unknown reason (UNDEFINED instruction)"},
     {ExceptionClass::WfiWfe, "WFx", "trapped WFI or WFE"},
+    {ExceptionClass::FpAccess, "FP_ACCESS", "FP/SIMD access trapped by CPACR_EL1"},
+    {ExceptionClass::IllegalState, "ILLEGAL", "illegal execution state (PSTATE.IL)"},
     {ExceptionClass::Svc64, "SVC64", "SVC instruction"},
     {ExceptionClass::Hvc64, "HVC64", "HVC instruction"},
     {ExceptionClass::Smc64, "SMC64", "SMC instruction"},
     {ExceptionClass::SysRegister, "SYS64", "trapped MSR, MRS or system instruction"},
     {ExceptionClass::InstructionAbortLower, "IABT_LOW", "instruction abort from a lower EL"},
+    {ExceptionClass::InstructionAbortSame, "IABT_CUR", "instruction abort from the same EL"},
     {ExceptionClass::PcAlignment, "PC_ALIGN", "PC alignment fault"},
     {ExceptionClass::DataAbortLower, "DABT_LOW", "data abort from a lower EL"},
+    {ExceptionClass::DataAbortSame, "DABT_CUR", "data abort from the same EL"},
     {ExceptionClass::SpAlignment, "SP_ALIGN", "SP alignment fault"},
     {ExceptionClass::Brk64, "BRK64", "BRK instruction"},
 };
@@ -55,7 +63,11 @@ constexpr ExceptionClass esr_ec(std::uint32_t esr) { return static_cast<Exceptio
 constexpr std::uint32_t esr_iss(std::uint32_t esr) { return esr & 0x1ffffff; }
 
 // Fault status codes (DFSC/IFSC) that Trapeze reports.
-inline constexpr std::uint32_t kFscTranslationLevel0 = 0x04;  // no mapping: outside the VM's memory
+inline constexpr std::uint32_t kFscAddressSizeLevel0 = 0x00;  // + level
+inline constexpr std::uint32_t kFscTranslationLevel0 = 0x04;  // + level; level 0 also: outside the VM's memory
+inline constexpr std::uint32_t kFscAccessFlagLevel0 = 0x08;   // + level (1..3)
+inline constexpr std::uint32_t kFscPermissionLevel0 = 0x0C;   // + level (1..3)
+inline constexpr std::uint32_t kFscSyncExternal = 0x10;       // synchronous external abort
 inline constexpr std::uint32_t kFscAlignment = 0x21;
 
 // ISS of a trapped MSR/MRS/SYS (EC 0x18).

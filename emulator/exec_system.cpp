@@ -9,7 +9,8 @@ namespace {
 
 // ---- Exits: the ESR is precomputed in w; the instruction does not retire and the exit
 // reports its own address (the layer above picks the return address, e.g. PC + 4 after SVC).
-const Inst* trap(Cpu& cpu, const Inst* ip) { return cpu.raise(ip, ip->w); }
+// imm holds the Op, so the layer above need not decode the word again.
+const Inst* trap(Cpu& cpu, const Inst* ip) { return cpu.raise(ip, ip->w, 0, static_cast<Op>(ip->imm)); }
 
 // ---- Hints and barriers: one interpreted CPU sees its own accesses in order.
 const Inst* nop(Cpu& cpu, const Inst* ip) { return cpu.next(ip + 1); }
@@ -43,6 +44,7 @@ void prepare_system(const Decoded& d, Inst& i) {
     if (policy.action == TrapAction::Exit) {
         i.exec = trap;
         i.w = policy.esr;
+        i.imm = static_cast<std::uint64_t>(d.op);
         return;
     }
     const unsigned rt = d.raw & 31;

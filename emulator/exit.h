@@ -3,6 +3,7 @@
 
 #include <cstdint>
 
+#include "decoder/decoder.h"
 #include "emulator/exception_class.h"
 
 namespace trapeze {
@@ -18,6 +19,13 @@ struct Exit {
     std::uint64_t far = 0;          // faulting virtual address (aborts only)
     std::uint64_t pc = 0;           // the instruction that caused it; it has not retired
     std::uint32_t instruction = 0;  // the instruction word at pc (0 for instruction aborts)
+    Op op = Op::UNDEFINED;          // the decoded instruction of a trapped system instruction
+    // Aborts: stage 1 (the guest's own tables) translated the address, but the guest-physical
+    // address is not RAM: a device to emulate, or nothing (as a stage-2 fault reaches EL2).
+    // The ISS is then the one EL2 would see (ISV and the access's fields); stage-1 faults carry
+    // the ISS EL1 sees. MMU off: ipa == far.
+    bool stage2 = false;
+    std::uint64_t ipa = 0;          // stage2: the guest-physical address (HPFAR_EL2 + offset)
 
     ExceptionClass ec() const { return esr_ec(esr); }
     std::uint32_t iss() const { return esr_iss(esr); }

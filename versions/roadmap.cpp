@@ -3,6 +3,7 @@
 
 #include "decoder/decoder.h"
 #include "vmm/devices/psci.h"
+#include "vmm/mmio.h"
 #include "vmm/sysreg.h"
 #include "vmm/vm.h"
 
@@ -57,11 +58,11 @@ std::string_view lecture_roadmap(const Vcpu& vcpu, const Exit& exit) {
             return {};
         case ExceptionClass::DataAbortLower:
             for (const auto& d : kDevices)
-                if (d.device == vcpu.vm().device_at(exit.far)) return d.version;
+                if (d.device == vcpu.vm().device_at(abort_address(exit))) return d.version;
             return {};
         case ExceptionClass::WfiWfe: return "v2";
         case ExceptionClass::Svc64: return "v3";
-        case ExceptionClass::Unknown: return decode(exit.instruction).op == Op::ERET ? "v2" : std::string_view();
+        case ExceptionClass::Unknown: return exit.op == Op::ERET ? "v2" : std::string_view();
         default: return {};
     }
 }

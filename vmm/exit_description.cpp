@@ -5,6 +5,7 @@
 #include "decoder/disassembler.h"
 #include "vmm/devices/psci.h"
 #include "vmm/exit_handlers.h"
+#include "vmm/mmio.h"
 #include "vmm/sysreg.h"
 #include "vmm/vm.h"
 
@@ -14,8 +15,9 @@ namespace {
 std::string describe_data_abort(const Vcpu& vcpu, const Exit& exit) {
     const DataAbortIss iss = DataAbortIss::decode(exit.iss());
     const char* dir = iss.wnr ? "write" : "read";
-    const std::string_view device = vcpu.vm().device_at(exit.far);
-    std::string where = device.empty() ? fmt::format("{:#x}", exit.far) : fmt::format("{:#x} ({})", exit.far, device);
+    const std::uint64_t pa = abort_address(exit);
+    const std::string_view device = vcpu.vm().device_at(pa);
+    std::string where = device.empty() ? fmt::format("{:#x}", pa) : fmt::format("{:#x} ({})", pa, device);
     if (iss.dfsc == kFscAlignment) return fmt::format("unaligned {} at {} (alignment fault)", dir, where);
     if (device.empty()) return fmt::format("{} at {}, outside the VM's memory", dir, where);
     if (!iss.isv) return fmt::format("{} at {} by an instruction with no syndrome (ISV=0)", dir, where);
@@ -39,9 +41,8 @@ std::string describe_exit(const Vcpu& vcpu, const Exit& exit) {
             return fmt::format("instruction fetch from {:#x}, outside the VM's memory", exit.far);
         case ExceptionClass::PcAlignment: return fmt::format("branch to the unaligned address {:#x}", exit.far);
         case ExceptionClass::Unknown: {
-            const Decoded d = decode(exit.instruction);
-            if (d.op == Op::ERET) return "ERET";
-            if (d.undefined()) return fmt::format("undefined instruction {:#010x}", exit.instruction);
+            if (exit.op == Op::ERET) return "ERET";
+            if (exit.op == Op::UNDEFINED) return fmt::format("undefined instruction {:#010x}", exit.instruction);
             return fmt::format("{} (UNDEFINED at EL0)", disassemble(exit.instruction, exit.pc));
         }
         default: return fmt::format("exception class {:#x}", static_cast<unsigned>(exit.ec()));

@@ -11,24 +11,25 @@ namespace trapeze {
 Action emulate_mmio(Vcpu& vcpu, const Exit& exit) {
     const DataAbortIss iss = DataAbortIss::decode(exit.iss());
     Vm& vm = vcpu.vm();
-    const std::string_view device = vm.device_at(exit.far);
+    const std::uint64_t pa = abort_address(exit);
+    const std::string_view device = vm.device_at(pa);
     const std::string where = vm.location(exit.pc);
     if (device.empty())
         return Action::stop(fmt::format("the guest touched memory it does not own: {} {:#x} {}",
-                                        iss.wnr ? "write to" : "read from", exit.far, where));
+                                        iss.wnr ? "write to" : "read from", pa, where));
     if (iss.dfsc == kFscAlignment)
-        return Action::stop(fmt::format("unaligned access to {} at {:#x} {}", device, exit.far, where));
+        return Action::stop(fmt::format("unaligned access to {} at {:#x} {}", device, pa, where));
     if (!iss.isv)
         return Action::stop(fmt::format("access to {} at {:#x} {} has no syndrome (ISV=0: a pair, writeback or "
                                         "exclusive); use a plain LDR/STR for device registers",
-                                        device, exit.far, where));
+                                        device, pa, where));
     const unsigned size = 1u << iss.sas;
     if (iss.wnr) {
-        vm.mmio_write(vcpu, exit.far, size, vcpu.x(iss.srt) & ones(8 * size));
+        vm.mmio_write(vcpu, pa, size, vcpu.x(iss.srt) & ones(8 * size));
         return Action::resume_next("emulated the device write");
     }
     std::uint64_t value = 0;
-    vm.mmio_read(vcpu, exit.far, size, value);
+    vm.mmio_read(vcpu, pa, size, value);
     value &= ones(8 * size);
     if (iss.sse) value = static_cast<std::uint64_t>(sign_extend(value, 8 * size));
     if (!iss.sf) value &= 0xffff'ffff;

@@ -11,7 +11,9 @@ Vcpu::Vcpu(Vm& vm, unsigned id) : cpu(vm.memory()), vm_(vm), id_(id) { reset(); 
 void Vcpu::reset() {
     cpu.regs = RegisterFile{};
     cpu.set_strict_alignment(true);  // MMU off: data accesses are to Device memory
-    cpu.flush_tlb();
+    cpu.set_translation(TranslationRegime{});
+    cpu.invalidate_tlb({TlbInvalidation::Scope::All});
+    cpu.set_illegal_state(false);
     cpu.clear_exclusive_monitor();
     el_ = 1;
     sp_sel_ = true;

@@ -37,7 +37,8 @@ Action handle_hvc(Vcpu& vcpu, const Exit& exit) {
 // register and size) and continue after the instruction. Anything else stops the VM.
 Action handle_data_abort(Vcpu& vcpu, const Exit& exit) {
     // SOLUTION BEGIN
-    if (vcpu.vm().device_at(exit.far) != "pl011" && !vcpu.vm().device_at(exit.far).empty())
+    const std::string_view device = vcpu.vm().device_at(abort_address(exit));
+    if (device != "pl011" && !device.empty())
         return Action::not_virtualized();
     return emulate_mmio(vcpu, exit);
     // SOLUTION END

@@ -92,7 +92,7 @@ bool deliver_irq(Vcpu& vcpu) {
 // V2:030 ERET is UNDEFINED at EL0, so it arrives with EC 0x00. Do what it would have done
 // at EL1: return to ELR_EL1 in the state saved in SPSR_EL1 (this may unmask irq_bit).
 Action handle_eret(Vcpu& vcpu, const Exit& exit) {
-    if (decode(exit.instruction).op != Op::ERET) return Action::not_virtualized();
+    if (exit.op != Op::ERET) return Action::not_virtualized();
     // SOLUTION BEGIN
     const std::uint64_t target = vcpu.sysreg(SysregId::ELR_EL1);
     vcpu.set_pstate(static_cast<std::uint32_t>(vcpu.sysreg(SysregId::SPSR_EL1)));
