@@ -198,9 +198,9 @@ TEST_CASE("PSCI SYSTEM_RESET reloads the image and restarts vCPU 0 at the entry,
     CHECK(word == NOP);
 }
 
-TEST_CASE("a register no version emulates is named, and said to be virtualized by none") {
+TEST_CASE("a register this machine lacks is named, and v3 said to handle it (as UNDEFINED)") {
     VmFixture f(v2::install, {MRS_X2_HCR_EL2});
     f.monitor.handle_exit(f.vcpu(), next_exit(f));
     CHECK(f.vm.status == VmStatus::Failed);
-    CHECK(f.vm.stop_reason == "v2: MRS x2, HCR_EL2 at pc=0x40080000 _start: no version of this VMM virtualizes it");
+    CHECK(f.vm.stop_reason == "v2: MRS x2, HCR_EL2 is not virtualized here (at pc=0x40080000 _start); version v3 adds it");
 }
