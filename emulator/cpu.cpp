@@ -6,7 +6,17 @@
 
 namespace trapeze {
 
-Cpu::Cpu(GuestMemory& memory) : memory_(memory) {}
+Cpu::Cpu() = default;
+Cpu::Cpu(GuestMemory& memory) : memory_(&memory) {}
+
+void Cpu::attach(GuestMemory& memory) {
+    if (memory_ == &memory) return;
+    memory_ = &memory;
+    pages_.clear();
+    invalidate_tlb({TlbInvalidation::Scope::All});
+    flush_tlb();
+    clear_exclusive_monitor();
+}
 Cpu::~Cpu() = default;
 
 const RunResult& Cpu::run(std::uint64_t max_instructions) {
@@ -162,7 +172,7 @@ std::uint8_t* Cpu::host_page(const Inst* ip, std::uint64_t va, Access access) {
         data_abort(ip, va, write, fsc);
         return nullptr;
     }
-    std::uint8_t* host = memory_.host(pa & ~kPageMask, kPageSize);
+    std::uint8_t* host = memory_->host(pa & ~kPageMask, kPageSize);
     if (!host) {
         // MMIO or memory the VM does not own: the layer above decides which.
         stage2_abort(ip, va, pa, write);
@@ -212,7 +222,7 @@ const Inst* Cpu::enter(std::uint64_t va) {
         std::uint32_t fsc = 0;
         if (!translate(va, Access::Execute, pa, fsc))
             return raise_at(va, make_esr(ExceptionClass::InstructionAbortLower, fsc), va, 0);
-        std::uint8_t* host = memory_.host(pa & ~kPageMask, kPageSize);
+        std::uint8_t* host = memory_->host(pa & ~kPageMask, kPageSize);
         if (!host) {
             raise_at(va, make_esr(ExceptionClass::InstructionAbortLower, kFscTranslationLevel0), va, 0);
             result_.exit.stage2 = true;

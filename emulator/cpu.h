@@ -32,6 +32,8 @@ struct DecodedPage {
 
 class Cpu {
 public:
+    // A CPU attached to nothing yet (a physical CPU before it runs a vCPU), or to `memory`.
+    Cpu();
     explicit Cpu(GuestMemory& memory);
     Cpu(const Cpu&) = delete;
     Cpu& operator=(const Cpu&) = delete;
@@ -39,7 +41,10 @@ public:
 
     RegisterFile regs;
 
-    GuestMemory& memory() { return memory_; }
+    GuestMemory& memory() { return *memory_; }
+    // Run another VM's code from now on: its memory; every cached translation and decoded
+    // instruction of the old one is dropped, and the local exclusive monitor is cleared.
+    void attach(GuestMemory& memory);
 
     // Run from regs.pc for at most `max_instructions`, or until an exception exit. The
     // result stays valid until the next run().
@@ -177,7 +182,7 @@ private:
     void track(DecodedPage& page);
     void reset_page(DecodedPage& page);
 
-    GuestMemory& memory_;
+    GuestMemory* memory_ = nullptr;
     TranslationRegime regime_{};
     bool flat_strict_ = true;        // MMU off: flat memory is Device memory
     bool regime_changed_ = false;    // set_translation ran while an exit was handled in place
