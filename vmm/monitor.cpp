@@ -35,7 +35,7 @@ void Monitor::add(Vm& vm) {
         v->home = vm.affinity().empty() ? (first + i) % pcpu_count() : vm.affinity()[i % vm.affinity().size()];
     }
     Vcpu& boot = vm.vcpu(0);
-    if (!boot.loaded()) pcpus_[boot.home]->runqueue.push(boot);
+    if (!boot.loaded()) pcpus_[boot.home]->runqueue.join(boot);
 }
 
 void Monitor::run() {
@@ -57,7 +57,7 @@ void Monitor::run() {
 // ---- choosing what runs next ----
 
 std::uint64_t Monitor::next_event_ns(const PhysicalCpu& pcpu) const {
-    if (pcpu.current || !pcpu.runqueue.empty()) return pcpu.clock_ns;
+    if (pcpu.current || !pcpu.runqueue.empty() || could_steal(pcpu)) return pcpu.clock_ns;
     std::uint64_t next = kNever;
     for (const Vcpu* v : sleeping_[pcpu.id]) {
         if (!v->vm().running()) continue;
@@ -91,7 +91,17 @@ void Monitor::step(PhysicalCpu& pcpu) {
     drop_stopped(pcpu);
     wake_sleepers(pcpu);
     if (!pcpu.current) switch_in(pcpu);
-    if (!pcpu.current) return;
+    if (!pcpu.current) {
+        // Nothing after all (the balancer took nothing): wait for the others to move on.
+        std::uint64_t others = kNever;
+        for (auto& p : pcpus_)
+            if (p.get() != &pcpu && next_event_ns(*p) != kNever) others = std::min(others, p->clock_ns);
+        if (others != kNever && others >= pcpu.clock_ns) {
+            pcpu.idle_ns += others + 1 - pcpu.clock_ns;
+            pcpu.clock_ns = others + 1;
+        }
+        return;
+    }
     Vcpu& vcpu = *pcpu.current;
     run_slice(pcpu, vcpu);
     if (!vcpu.vm().running()) return;  // drop_stopped puts it away at the next step
@@ -117,9 +127,20 @@ void Monitor::wake_sleepers(PhysicalCpu& pcpu) {
         }
         it = sleepers.erase(it);
         v.state = VcpuState::Runnable;
-        pcpu.runqueue.push(v);
+        pcpu.runqueue.join(v);
         if (tracer_.enabled()) trace(v, TraceEvent::Kind::Wakeup, "an interrupt is pending", "vCPU runs again");
     }
+}
+
+// With balancing, an idle pCPU has work when another pCPU's run queue holds a vCPU it may run.
+bool Monitor::could_steal(const PhysicalCpu& pcpu) const {
+    if (!options_.balance || !hooks_.balance || pcpu.current) return false;
+    for (const auto& p : pcpus_) {
+        if (p.get() == &pcpu) continue;
+        for (const Vcpu* v : p->runqueue.entries())
+            if (v->vm().running() && v->vm().may_run_on(pcpu.id)) return true;
+    }
+    return false;
 }
 
 bool Monitor::wakes(const Vcpu& vcpu) const {
@@ -139,7 +160,7 @@ void Monitor::wake(Vcpu& vcpu, std::uint64_t now_ns) {
     if (vcpu.state != VcpuState::Runnable) return;  // still off: nothing asked it to start
     if (!home.current && home.runqueue.empty()) home.clock_ns = std::max(home.clock_ns, now_ns);
     vcpu.clock_ns = std::max(vcpu.clock_ns, now_ns);
-    home.runqueue.push(vcpu);
+    home.runqueue.join(vcpu);
 }
 
 void Monitor::stop_if_stuck() {

@@ -72,6 +72,7 @@ private:
     static bool exit_fastpath(void* context, const Exit& exit);
     void wake_sleepers(PhysicalCpu& pcpu);     // blocked vCPUs whose interrupt or timer came
     bool wakes(const Vcpu& vcpu) const;
+    bool could_steal(const PhysicalCpu& pcpu) const;
     void update_interrupt_lines(Vcpu& vcpu);
     std::uint64_t timer_deadline_ns(const Vcpu& vcpu) const;  // max(): never
     void stop_if_stuck();                       // nothing can ever run again: say why

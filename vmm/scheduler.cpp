@@ -15,7 +15,9 @@ std::string_view scheduler_policy_name(SchedulerPolicy policy) {
     return "?";
 }
 
-void VmRunqueue::push(Vcpu& vcpu) {
+void VmRunqueue::push(Vcpu& vcpu) { queue_.push_back(&vcpu); }
+
+void VmRunqueue::join(Vcpu& vcpu) {
     if (!queue_.empty()) {
         const auto smallest = std::min_element(queue_.begin(), queue_.end(),
                                                [](const Vcpu* a, const Vcpu* b) { return a->pass < b->pass; });

@@ -24,10 +24,12 @@ inline constexpr std::uint64_t kStrideUnit = 1 << 10;
 
 class VmRunqueue {
 public:
-    // A vCPU becomes ready to run on this pCPU: it goes to the back. Under the weighted
-    // policy it also starts no further behind than the queue's smallest pass, so a vCPU
-    // that slept does not get the CPU to itself while it catches up.
+    // A vCPU that ran goes back: to the back of the queue, its pass as it is.
     void push(Vcpu& vcpu);
+    // A vCPU that slept, or is new, joins: at the back, and under the weighted policy no
+    // further behind than the queue's smallest pass, so it does not get the CPU to itself
+    // while it catches up on the time it slept.
+    void join(Vcpu& vcpu);
     // Remove and return the vCPU to run next, or nullptr if none is ready.
     Vcpu* pick(SchedulerPolicy policy);
     // Take `vcpu` out (it blocked, was stolen by another pCPU, or its VM stopped).
