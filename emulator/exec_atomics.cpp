@@ -181,21 +181,37 @@ const Inst* casp(Cpu& cpu, const Inst* ip) {
     return cpu.next(ip + 1);
 }
 
-// ---- Preparers. Choosing the instance: size is log2 of the access bytes.
-template <template <typename> class F>
+// ---- Preparers. Choosing the instance: size is log2 of the access bytes; Sp: the base
+// register is SP, so the SP alignment check comes first.
+template <template <typename> class F, bool Sp>
 ExecFn by_size(unsigned size) {
     switch (size) {
-        case 0: return F<uint8_t>::fn;
-        case 1: return F<uint16_t>::fn;
-        case 2: return F<uint32_t>::fn;
-        default: return F<uint64_t>::fn;
+        case 0: return maybe_sp_checked<Sp, F<uint8_t>::fn>();
+        case 1: return maybe_sp_checked<Sp, F<uint16_t>::fn>();
+        case 2: return maybe_sp_checked<Sp, F<uint32_t>::fn>();
+        default: return maybe_sp_checked<Sp, F<uint64_t>::fn>();
     }
+}
+template <template <typename> class F>
+ExecFn by_size(const Decoded& d) {
+    return d.field('n') == 31 ? by_size<F, true>(d.field('x')) : by_size<F, false>(d.field('x'));
+}
+// The pair forms: 32- or 64-bit registers.
+template <template <bool> class F>
+ExecFn by_sf(const Decoded& d) {
+    const bool sf = d.field('z');
+    if (d.field('n') == 31)
+        return sf ? maybe_sp_checked<true, F<true>::fn>() : maybe_sp_checked<true, F<false>::fn>();
+    return sf ? F<true>::fn : F<false>::fn;
 }
 template <typename T> struct Ldar { static constexpr ExecFn fn = ldar<T>; };
 template <typename T> struct Stlr { static constexpr ExecFn fn = stlr<T>; };
 template <typename T> struct Ldxr { static constexpr ExecFn fn = ldxr<T>; };
 template <typename T> struct Stxr { static constexpr ExecFn fn = stxr<T>; };
 template <typename T> struct Cas { static constexpr ExecFn fn = cas<T>; };
+template <bool Sf> struct Ldxp { static constexpr ExecFn fn = ldxp<Sf>; };
+template <bool Sf> struct Stxp { static constexpr ExecFn fn = stxp<Sf>; };
+template <bool Sf> struct Casp { static constexpr ExecFn fn = casp<Sf>; };
 template <AtomicOp Op>
 struct Atomic {
     template <typename T> struct Of { static constexpr ExecFn fn = atomic_op<T, Op>; };
@@ -204,33 +220,33 @@ struct Atomic {
 // LDAR, LDAPR, LDXR, LDAXR: Rt <- [Rn].
 template <template <typename> class F>
 void prepare_load(const Decoded& d, Inst& i) {
-    i.exec = by_size<F>(d.field('x'));
+    i.exec = by_size<F>(d);
     i.d = slot_zr_dst(d.field('t'));
     i.n = slot_sp(d.field('n'));
 }
 
 void prepare_stlr(const Decoded& d, Inst& i) {
-    i.exec = by_size<Stlr>(d.field('x'));
+    i.exec = by_size<Stlr>(d);
     i.m = slot_zr_src(d.field('t'));
     i.n = slot_sp(d.field('n'));
 }
 
 void prepare_stxr(const Decoded& d, Inst& i) {
-    i.exec = by_size<Stxr>(d.field('x'));
+    i.exec = by_size<Stxr>(d);
     i.d = slot_zr_dst(d.field('s'));
     i.m = slot_zr_src(d.field('t'));
     i.n = slot_sp(d.field('n'));
 }
 
 void prepare_ldxp(const Decoded& d, Inst& i) {
-    i.exec = TRAPEZE_BY_SF(d.field('z'), ldxp);
+    i.exec = by_sf<Ldxp>(d);
     i.d = slot_zr_dst(d.field('t'));
     i.a = slot_zr_dst(d.field('u'));
     i.n = slot_sp(d.field('n'));
 }
 
 void prepare_stxp(const Decoded& d, Inst& i) {
-    i.exec = TRAPEZE_BY_SF(d.field('z'), stxp);
+    i.exec = by_sf<Stxp>(d);
     i.d = slot_zr_dst(d.field('s'));
     i.m = slot_zr_src(d.field('t'));
     i.a = slot_zr_src(d.field('u'));
@@ -239,14 +255,14 @@ void prepare_stxp(const Decoded& d, Inst& i) {
 
 template <AtomicOp Op>
 void prepare_atomic(const Decoded& d, Inst& i) {
-    i.exec = by_size<Atomic<Op>::template Of>(d.field('x'));
+    i.exec = by_size<Atomic<Op>::template Of>(d);
     i.d = slot_zr_dst(d.field('t'));
     i.m = slot_zr_src(d.field('s'));
     i.n = slot_sp(d.field('n'));
 }
 
 void prepare_cas(const Decoded& d, Inst& i) {
-    i.exec = by_size<Cas>(d.field('x'));
+    i.exec = by_size<Cas>(d);
     i.m = slot_zr_src(d.field('s'));
     i.a = slot_zr_dst(d.field('s'));
     i.d = slot_zr_src(d.field('t'));
@@ -255,7 +271,7 @@ void prepare_cas(const Decoded& d, Inst& i) {
 
 void prepare_casp(const Decoded& d, Inst& i) {
     const unsigned s = d.field('s'), t = d.field('t');  // both even (the decoder rejects odd ones)
-    i.exec = TRAPEZE_BY_SF(d.field('z'), casp);
+    i.exec = by_sf<Casp>(d);
     i.m = slot_zr_src(s);
     i.b0 = slot_zr_src(s + 1);
     i.b1 = slot_zr_dst(s + 1);
