@@ -213,7 +213,7 @@ bool Cpu::access_slow(const Inst* ip, std::uint64_t va, void* data, unsigned siz
         return false;
     }
     bool cacheable = false;
-    std::uint8_t* host = host_page(ip, va, access, el, misaligned, cacheable);
+    std::uint8_t* host = host_page(ip, va, access, el, misaligned, cacheable, write);
     if (!host) return false;
     const std::uint64_t offset = va & kPageMask;
     auto* bytes = static_cast<std::uint8_t*>(data);
@@ -221,7 +221,7 @@ bool Cpu::access_slow(const Inst* ip, std::uint64_t va, void* data, unsigned siz
         // The access crosses into the next page: both pages translate before any byte moves,
         // so a fault on the second leaves memory as it was. FAR names the second page's first byte.
         bool cacheable_too = false;
-        std::uint8_t* next = host_page(ip, (va | kPageMask) + 1, access, el, true, cacheable_too);
+        std::uint8_t* next = host_page(ip, (va | kPageMask) + 1, access, el, true, cacheable_too, write);
         if (!next) return false;
         const std::size_t first = kPageSize - offset;
         if (write) {
@@ -245,32 +245,42 @@ bool Cpu::access_slow(const Inst* ip, std::uint64_t va, void* data, unsigned siz
     return true;
 }
 
-std::uint8_t* Cpu::atomic_access(const Inst* ip, std::uint64_t va, unsigned size, bool write) {
+std::uint8_t* Cpu::atomic_access(const Inst* ip, std::uint64_t va, unsigned size, Atomic kind) {
+    const bool write = kind != Atomic::Read;
     if ((va & (size - 1)) != 0) {
-        data_abort(ip, va, write, kFscAlignment);
+        data_abort(ip, va, kind == Atomic::Write, kFscAlignment);  // a read would fault too
         return nullptr;
     }
-    // Naturally aligned, so the access stays inside one page.
+    if (kind == Atomic::ReadModifyWrite) {
+        const Translation t = translate(va, AccessType::Write, el_, false);
+        if (!t.ok) {
+            const bool read_faults_too = !translate(va, AccessType::Read, el_, false).ok;
+            data_abort(ip, va, !read_faults_too, t.fsc);
+            return nullptr;
+        }
+    }
+    // Naturally aligned, so the access stays inside one page. What is left to fault for a
+    // read-modify-write (the PA is not RAM) would fault for a read too.
     bool cacheable = false;
-    std::uint8_t* host = host_page(ip, va, write ? AccessType::Write : AccessType::Read, el_, false, cacheable);
+    std::uint8_t* host = host_page(ip, va, write ? AccessType::Write : AccessType::Read, el_, false, cacheable,
+                                   kind == Atomic::Write);
     return host ? host + (va & kPageMask) : nullptr;
 }
 
 std::uint8_t* Cpu::host_page(const Inst* ip, std::uint64_t va, AccessType access, unsigned el, bool misaligned,
-                             bool& cacheable) {
-    const bool write = access == AccessType::Write;
+                             bool& cacheable, bool wnr) {
     const Translation t = translate(va, access, el, misaligned);
     if (!t.ok) {
-        data_abort(ip, va, write, t.fsc);
+        data_abort(ip, va, wnr, t.fsc);
         return nullptr;
     }
     std::uint8_t* host = memory_.host(t.pa & ~kPageMask, kPageSize);
     if (!host) {
         // MMIO or memory the VM does not own: the layer above decides which.
-        stage2_abort(ip, va, t.pa, write);
+        stage2_abort(ip, va, t.pa, wnr);
         return nullptr;
     }
-    if (write) {
+    if (access == AccessType::Write) {
         if (auto it = pages_.find(t.pa >> kPageBits); it != pages_.end() && it->second->tracked) {
             // Code was decoded from this page: the store makes it stale. Every slot becomes
             // the decode stub again, so even the rest of the running page sees the new words.

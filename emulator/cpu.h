@@ -132,8 +132,11 @@ public:
     // Only the SP-based forms ask (see exec_common.h: sp_checked).
     bool sp_misaligned() const { return (regs.sp() & sp_align_mask_) != 0; }
     // Exclusive and atomic accesses: always naturally aligned (an alignment fault otherwise).
-    // Returns the host address of the whole access, or nullptr after raising an exit.
-    std::uint8_t* atomic_access(const Inst* ip, std::uint64_t va, unsigned size, bool write);
+    // Returns the host address of the whole access, or nullptr after raising an exit. A fault
+    // on an atomic read-modify-write (LDADD, SWP, CAS...) reports WnR = 0 when a read would
+    // have had it too, and 1 otherwise (a read-only page), as the manual's ESR_ELx.WnR says.
+    enum class Atomic : std::uint8_t { Read, Write, ReadModifyWrite };
+    std::uint8_t* atomic_access(const Inst* ip, std::uint64_t va, unsigned size, Atomic kind);
 
     // The local exclusive monitor (LDXR marks, STXR checks and clears).
     void mark_exclusive(std::uint64_t va, unsigned size) {
@@ -194,10 +197,10 @@ private:
     }
     bool access_slow(const Inst* ip, std::uint64_t va, void* data, unsigned size, AccessType access, unsigned el);
     // The host address of va's page for a data access at `el`, or nullptr after raising the
-    // exit. `cacheable` says whether the fast caches may keep it. A write makes any code
-    // decoded from the page stale.
+    // exit (with `wnr` in its syndrome). `cacheable` says whether the fast caches may keep it.
+    // A write makes any code decoded from the page stale.
     std::uint8_t* host_page(const Inst* ip, std::uint64_t va, AccessType access, unsigned el, bool misaligned,
-                            bool& cacheable);
+                            bool& cacheable, bool wnr);
     // The one translation function: stage 1 of the guest (flat with the MMU off), through the
     // guest's TLB, with the alignment check for Device memory (`misaligned` data accesses)
     // and the permission check, in the manual's order.

@@ -36,7 +36,7 @@ inline void write_host(uint8_t* host, T value) {
 // ---- Load-acquire and load-acquire RCpc (LDAR, LDAPR): d = Rt, n = Rn.
 template <typename T>
 const Inst* ldar(Cpu& cpu, const Inst* ip) {
-    const uint8_t* host = cpu.atomic_access(ip, cpu.regs.x[ip->n], sizeof(T), false);
+    const uint8_t* host = cpu.atomic_access(ip, cpu.regs.x[ip->n], sizeof(T), Cpu::Atomic::Read);
     if (!host) return nullptr;
     write_reg(cpu, ip->d, read_host<T>(host));
     return cpu.next(ip + 1);
@@ -45,7 +45,7 @@ const Inst* ldar(Cpu& cpu, const Inst* ip) {
 // ---- Store-release (STLR): m = Rt, n = Rn.
 template <typename T>
 const Inst* stlr(Cpu& cpu, const Inst* ip) {
-    uint8_t* host = cpu.atomic_access(ip, cpu.regs.x[ip->n], sizeof(T), true);
+    uint8_t* host = cpu.atomic_access(ip, cpu.regs.x[ip->n], sizeof(T), Cpu::Atomic::Write);
     if (!host) return nullptr;
     write_host(host, read_reg<T>(cpu, ip->m));
     return cpu.next(ip + 1);
@@ -55,7 +55,7 @@ const Inst* stlr(Cpu& cpu, const Inst* ip) {
 template <typename T>
 const Inst* ldxr(Cpu& cpu, const Inst* ip) {
     const uint64_t address = cpu.regs.x[ip->n];
-    const uint8_t* host = cpu.atomic_access(ip, address, sizeof(T), false);
+    const uint8_t* host = cpu.atomic_access(ip, address, sizeof(T), Cpu::Atomic::Read);
     if (!host) return nullptr;
     cpu.mark_exclusive(address, sizeof(T));
     write_reg(cpu, ip->d, read_host<T>(host));
@@ -67,7 +67,7 @@ template <bool Sf>
 const Inst* ldxp(Cpu& cpu, const Inst* ip) {
     using T = Word<Sf>;
     const uint64_t address = cpu.regs.x[ip->n];
-    const uint8_t* host = cpu.atomic_access(ip, address, 2 * sizeof(T), false);
+    const uint8_t* host = cpu.atomic_access(ip, address, 2 * sizeof(T), Cpu::Atomic::Read);
     if (!host) return nullptr;
     cpu.mark_exclusive(address, 2 * sizeof(T));
     write_reg(cpu, ip->d, read_host<T>(host));
@@ -82,11 +82,11 @@ enum class Exclusive : uint8_t { Stored, Failed, Faulted };
 
 inline Exclusive store_exclusive(Cpu& cpu, const Inst* ip, uint64_t address, const void* data, unsigned size) {
     if ((address & (size - 1)) != 0) {
-        cpu.atomic_access(ip, address, size, true);  // raises the alignment fault
+        cpu.atomic_access(ip, address, size, Cpu::Atomic::Write);  // raises the alignment fault
         return Exclusive::Faulted;
     }
     if (!cpu.check_and_clear_exclusive(address, size)) return Exclusive::Failed;
-    uint8_t* host = cpu.atomic_access(ip, address, size, true);
+    uint8_t* host = cpu.atomic_access(ip, address, size, Cpu::Atomic::Write);
     if (!host) {
         cpu.mark_exclusive(address, size);
         return Exclusive::Faulted;
@@ -138,7 +138,7 @@ inline T atomic_result(T old, T operand) {
 template <typename T, AtomicOp Op>
 const Inst* atomic_op(Cpu& cpu, const Inst* ip) {
     const T operand = read_reg<T>(cpu, ip->m);
-    uint8_t* host = cpu.atomic_access(ip, cpu.regs.x[ip->n], sizeof(T), true);
+    uint8_t* host = cpu.atomic_access(ip, cpu.regs.x[ip->n], sizeof(T), Cpu::Atomic::ReadModifyWrite);
     if (!host) return nullptr;
     const T old = read_host<T>(host);
     write_host(host, atomic_result<T, Op>(old, operand));
@@ -153,7 +153,7 @@ template <typename T>
 const Inst* cas(Cpu& cpu, const Inst* ip) {
     const T expected = read_reg<T>(cpu, ip->m);
     const T desired = read_reg<T>(cpu, ip->d);
-    uint8_t* host = cpu.atomic_access(ip, cpu.regs.x[ip->n], sizeof(T), true);
+    uint8_t* host = cpu.atomic_access(ip, cpu.regs.x[ip->n], sizeof(T), Cpu::Atomic::ReadModifyWrite);
     if (!host) return nullptr;
     const T old = read_host<T>(host);
     if (old == expected) write_host(host, desired);
@@ -169,7 +169,7 @@ const Inst* casp(Cpu& cpu, const Inst* ip) {
     using T = Word<Sf>;
     const T expected0 = read_reg<T>(cpu, ip->m), expected1 = read_reg<T>(cpu, ip->b0);
     const T desired0 = read_reg<T>(cpu, ip->d), desired1 = read_reg<T>(cpu, ip->b2);
-    uint8_t* host = cpu.atomic_access(ip, cpu.regs.x[ip->n], 2 * sizeof(T), true);
+    uint8_t* host = cpu.atomic_access(ip, cpu.regs.x[ip->n], 2 * sizeof(T), Cpu::Atomic::ReadModifyWrite);
     if (!host) return nullptr;
     const T old0 = read_host<T>(host), old1 = read_host<T>(host + sizeof(T));
     if (old0 == expected0 && old1 == expected1) {

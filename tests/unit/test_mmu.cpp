@@ -705,6 +705,39 @@ TEST_CASE("SP alignment: SCTLR_EL1.SA at EL1, SA0 at EL0, for accesses based on 
     }
 }
 
+// ---------------------------------------------------------------- atomics
+
+TEST_CASE("atomic read-modify-writes report WnR = 0 for faults a read would have, 1 on a read-only page") {
+    MmuFixture f(39);
+    constexpr std::uint64_t read_only = 0x2000'0000, no_af = 0x2000'1000, unmapped = 0x2000'2000, el1 = 0x2000'3000;
+    f.map_page(read_only, P1, kEl1ReadOnly);
+    f.map_page(no_af, P1, kEl1ReadWrite & ~desc::kAF);
+    f.descriptor_address(unmapped, 3);
+    f.map_page(el1, P1, kEl1ReadWrite);
+    f.put<std::uint64_t>(P1, 5);
+    constexpr std::uint32_t kLdadd = 0xf8220020;  // ldadd x2, x0, [x1]
+    constexpr std::uint32_t kCas = 0xc8a07c22;    // cas x0, x2, [x1]
+    constexpr std::uint32_t kSwp = 0xf8228020;    // swp x2, x0, [x1]
+    constexpr std::uint32_t kStlr = 0xc89ffc22;   // stlr x2, [x1]
+    struct Case {
+        std::uint32_t word;
+        std::uint64_t va;
+        unsigned el;
+        std::uint32_t iss;
+    };
+    for (const Case& c : {Case{kLdadd, read_only, 1, kWnR | 0x0f}, Case{kCas, read_only, 1, kWnR | 0x0f},
+                          Case{kSwp, read_only, 1, kWnR | 0x0f}, Case{kLdadd, no_af, 1, 0x0b},
+                          Case{kCas, unmapped, 1, 0x07}, Case{kSwp, el1, 0, 0x0f},  // EL0 may not read it either
+                          Case{kStlr, no_af, 1, kWnR | 0x0b}, Case{kLdadd, read_only + 4, 1, 0x21}}) {
+        CAPTURE(c.word);
+        CAPTURE(c.va);
+        f.at_el(c.el);
+        const Attempt a = load_from(f, c.va, c.word);
+        check_fault(f, a.r, a.before, kDataAbort | c.iss, c.va, f.code_va);
+        CHECK(f.get<std::uint64_t>(P1) == 5);
+    }
+}
+
 // ---------------------------------------------------------------- unprivileged accesses
 
 TEST_CASE("LDTR/STTR at EL1 check EL0's permissions; at EL0 they are plain accesses") {
