@@ -7,7 +7,7 @@
 
 volatile uint64_t ticks;
 
-// ESR_EL1.EC, the exception class: what the kernel calls each one it may meet from EL0.
+// ESR_EL1.EC, the exception class: what the kernel calls each one it may meet.
 static const char *const exception_names[64] = {
     [0x00] = "undefined instruction",
     [0x01] = "WFI or WFE at EL0",
@@ -16,8 +16,10 @@ static const char *const exception_names[64] = {
     [0x15] = "SVC",
     [0x18] = "system register or instruction not allowed at EL0",
     [0x20] = "instruction abort",
+    [0x21] = "instruction abort in the kernel",
     [0x22] = "PC alignment fault",
     [0x24] = "data abort",
+    [0x25] = "data abort in the kernel",
     [0x26] = "SP alignment fault",
     [0x2f] = "SError",
     [0x3c] = "BRK instruction",
@@ -127,8 +129,9 @@ void kernel_irq(void) { irq_handler(); }
 
 // A synchronous exception at EL1 is a bug in this kernel: say where, and stop.
 void kernel_fault(void) {
-    printf("kernel panic: %s at EL1: ESR_EL1 0x%lx, ELR_EL1 0x%lx, FAR_EL1 0x%lx\n",
-           exception_name((unsigned)(READ_SYSREG(esr_el1) >> 26) & 0x3f), READ_SYSREG(esr_el1),
-           READ_SYSREG(elr_el1), READ_SYSREG(far_el1));
-    panic("unexpected exception");
+    const uint64_t esr = READ_SYSREG(esr_el1);
+    char what[128];
+    guest_snprintf(what, sizeof what, "%s (ESR_EL1 0x%08lx) at 0x%lx, FAR_EL1 0x%lx",
+                   exception_name((unsigned)(esr >> 26) & 0x3f), esr, READ_SYSREG(elr_el1), READ_SYSREG(far_el1));
+    panic(what);
 }

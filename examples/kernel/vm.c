@@ -18,7 +18,7 @@ static pte_t *empty_table;  // TTBR0_EL1 while no process is loaded: nothing map
 static unsigned table_index(uint64_t va, int level) { return (va >> (12 + 9 * (3 - level))) & 511; }
 static void *kva_of(pte_t descriptor) { return pa_to_kva(descriptor & PTE_ADDR_MASK); }
 
-// The boot table still maps the first 4 GiB one-to-one through TTBR0_EL1 (boot.S); nothing
+// The boot table still maps the devices and RAM one-to-one through TTBR0_EL1 (boot.S); nothing
 // runs there any more. Replace it with an empty table, then drop what the TLB holds of it:
 // its entries are global, so no ASID would ever tell them apart from a process's.
 void vm_init(void) {
