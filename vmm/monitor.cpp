@@ -155,6 +155,7 @@ void Monitor::wake(Vcpu& vcpu, std::uint64_t now_ns) {
         update_interrupt_lines(vcpu);
         if (!wakes(vcpu)) return;
         std::erase(sleeping_[home.id], &vcpu);
+        vcpu.state = VcpuState::Runnable;
         if (tracer_.enabled()) trace(vcpu, TraceEvent::Kind::Wakeup, "an interrupt is pending", "vCPU runs again");
     }
     if (vcpu.state != VcpuState::Runnable) return;  // still off: nothing asked it to start
@@ -228,6 +229,11 @@ void Monitor::run_slice(PhysicalCpu& pcpu, Vcpu& vcpu) {
     pcpu.cpu.set_exit_hook(exit_fastpath, &running_);
     const RunResult& result = pcpu.cpu.run(slice);
     pcpu.cpu.set_exit_hook(nullptr, nullptr);
+    // The global exclusive monitor, in lock-step: while this slice ran nothing else did, so
+    // an LDXR and STXR in one slice are atomic; one that spans a slice may have seen another
+    // vCPU's store in between, so the reservation ends with the slice (the manual lets any
+    // event clear a monitor: the STXR fails and the guest retries).
+    if (pcpus_.size() > 1) pcpu.cpu.clear_exclusive_monitor();
     pcpu.clock_ns = running_.slice_start_ns + result.retired;
     pcpu.busy_ns += result.retired;
     vcpu.retired += result.retired;
