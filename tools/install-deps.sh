@@ -13,6 +13,7 @@ packages=(
   gdb-multiarch             # attaches to the GDB stub
   tmux                      # drives the stepper through a real terminal in the tests
   chromium                  # renders the HTML report headless in the tests
+  python3-jsonschema        # validates the JSON-lines trace against its schema in the tests
 )
 
 missing=()

@@ -1,6 +1,8 @@
 // The shared command line of every target: the option table, and the run it starts.
 #include "vmm/cli.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -12,6 +14,8 @@
 
 #include "emulator/trap_policy.h"
 #include "vmm/monitor.h"
+#include "vmm/progress.h"
+#include "vmm/report.h"
 #include "vmm/run_summary.h"
 #include "vmm/scenario.h"
 #include "vmm/settings.h"
@@ -85,6 +89,12 @@ void declare_options(CLI::App& app, CommandLine& o, const TargetProfile& profile
     app.add_flag("--trace", o.trace, "print one line per VM exit, virtual interrupt, wake-up and stop to stderr")
         ->group(output);
     add_file(app, "--trace-json", o.trace_json, "write the same events to FILE as JSON lines (docs/trace-schema.md)")
+        ->group(output);
+    add_file(app, "--timeline", o.timeline,
+             "write the run's timeline to FILE.json in Chrome Trace Event format (Perfetto, chrome://tracing)")
+        ->group(output);
+    add_file(app, "--report", o.report,
+             "write FILE.html: one page with the timeline, the VM exits by class and what each VM did")
         ->group(output);
     app.add_flag("--list-traps", o.list_traps, "print which instructions trap and which registers this target virtualizes")
         ->group(output);
@@ -184,6 +194,8 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
         scenario = make_scenario(options, profile, hooks.version);
         if (options.trace) tracer.add(std::make_unique<TextTraceSink>(stderr));
         if (!options.trace_json.empty()) tracer.add(std::make_unique<JsonLinesTraceSink>(options.trace_json));
+        if (!options.timeline.empty()) tracer.add(std::make_unique<ChromeTraceSink>(options.timeline));
+        if (!options.report.empty()) tracer.add(std::make_unique<HtmlReportSink>(options.report));
         const VmConfig& config = scenario.vms.front();
         vm = std::make_unique<Vm>(0, config, ElfImage::read_file(config.guest), [](const std::string& text) {
             std::fwrite(text.data(), 1, text.size(), stdout);
@@ -194,16 +206,30 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
     }
 
     Monitor monitor(hooks, tracer, scenario.monitor);
+    std::unique_ptr<ProgressLine> progress;
+    if (!options.quiet && !options.trace && isatty(STDERR_FILENO)) {
+        progress = std::make_unique<ProgressLine>(name, stderr);
+        monitor.set_debug_agent(progress.get());
+    }
     const auto start = std::chrono::steady_clock::now();
     monitor.run(*vm);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::fflush(stdout);
+    if (progress) progress->erase();
 
     RunSummary summary;
     summary.target = name;
     summary.version = std::string(hooks.version);
     summary.vms.push_back(summarize_vm(*vm, scenario.vms.front().guest));
     if (profile.report_speed) summary.host_seconds = seconds;
+    try {
+        RunSummary deterministic = summary;
+        deterministic.host_seconds.reset();  // the files of a run are the same on every run
+        tracer.finish(deterministic);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s: %s\n", name.c_str(), e.what());
+        return kExitBadInput;
+    }
     if (!options.quiet) std::fputs(format_summary_table(summary).c_str(), stderr);
     if (vm->status == VmStatus::PoweredOff) return kExitPoweredOff;
     std::fprintf(stderr, "%s: %s\n", name.c_str(), vm->stop_reason.c_str());

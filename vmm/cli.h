@@ -28,6 +28,8 @@ struct CommandLine {
     bool quiet = false;
     bool trace = false;
     std::string trace_json;
+    std::string timeline;
+    std::string report;
     bool list_traps = false;
     std::optional<std::uint64_t> quantum, budget, memory_mib;
 };

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "decoder/disassembler.h"
+#include "vmm/register_changes.h"
 
 namespace trapeze {
 
@@ -28,10 +29,18 @@ void Monitor::run(Vm& vm) {
             continue;
         }
         deliver_interrupts(vcpu);
-        run_slice(vcpu, quantum_left);
+        std::uint64_t limit = std::numeric_limits<std::uint64_t>::max();
+        if (debug_agent_) {
+            limit = debug_agent_->before_slice(vcpu);  // may hold the run at a prompt, or stop the VM
+            if (!vm.running()) break;
+        }
+        run_slice(vcpu, quantum_left, limit);
     }
     vcpu.cpu.set_exit_hook(nullptr, nullptr);
     vm.uart().flush();
+    if (tracer_.enabled())
+        trace(vcpu, TraceEvent::Kind::Stop, vm.stop_reason,
+              vm.status == VmStatus::PoweredOff ? "the VM is powered off" : "the VM is stopped");
 }
 
 void Monitor::update_interrupt_lines(Vcpu& vcpu) {
@@ -45,6 +54,8 @@ void Monitor::deliver_interrupts(Vcpu& vcpu) {
     if (!hooks_.deliver_irq || !vcpu.gic.irq_signalled(vcpu.vm().gicd().group1_enabled())) return;
     const std::uint64_t pc = vcpu.pc();
     bool injected = false;
+    std::optional<RegisterSnapshot> before;
+    if (tracer_.enabled()) before.emplace(vcpu);
     try {
         injected = hooks_.deliver_irq(vcpu);
     } catch (const std::exception& e) {
@@ -56,7 +67,7 @@ void Monitor::deliver_interrupts(Vcpu& vcpu) {
         if (tracer_.enabled())
             trace(vcpu, TraceEvent::Kind::VirtualIrq,
                   fmt::format("vIRQ INTID {} taken {}", vcpu.gic.highest_pending(true), vcpu.vm().location(pc)),
-                  fmt::format("entered the guest's vector at {:#x}", vcpu.pc()));
+                  fmt::format("entered the guest's vector at {:#x}", vcpu.pc()), nullptr, before->changes(vcpu));
     }
 }
 
@@ -85,8 +96,8 @@ std::uint64_t Monitor::instructions_until_timer(const Vcpu& vcpu) const {
     return deadline_ns - now;
 }
 
-void Monitor::run_slice(Vcpu& vcpu, std::uint64_t& quantum_left) {
-    const std::uint64_t slice = std::min({quantum_left, budget_left_, instructions_until_timer(vcpu)});
+void Monitor::run_slice(Vcpu& vcpu, std::uint64_t& quantum_left, std::uint64_t limit) {
+    const std::uint64_t slice = std::min({quantum_left, budget_left_, instructions_until_timer(vcpu), limit});
     running_.slice_start_ns = vcpu.pcpu->clock_ns;
     const RunResult& result = vcpu.cpu.run(slice);
     vcpu.pcpu->clock_ns = running_.slice_start_ns + result.retired;
@@ -115,6 +126,7 @@ void Monitor::run_slice(Vcpu& vcpu, std::uint64_t& quantum_left) {
     if (budget_left_ == 0 && vcpu.vm().running())
         vcpu.vm().stop(VmStatus::Failed, fmt::format("instruction budget of {} exhausted {}", options_.budget,
                                                      vcpu.vm().location(vcpu.pc())));
+    if (debug_agent_) debug_agent_->after_slice(vcpu, result);
 }
 
 // The exit fast path: handle the exit while the interpreter is still running the slice, and
@@ -127,6 +139,7 @@ bool Monitor::exit_fastpath(void* context, const Exit& exit) {
     vcpu.pcpu->clock_ns = running.slice_start_ns + vcpu.cpu.retired_in_run();  // the time of the trap
     const VirtualTimer timer = vcpu.timer;
     monitor.handle_exit(vcpu, exit);
+    if (monitor.debug_agent_ && monitor.debug_agent_->exits_end_slices()) return false;
     return vcpu.state == VcpuState::Runnable && vcpu.vm().running() && vcpu.timer.ctl == timer.ctl &&
            vcpu.timer.cval == timer.cval && !vcpu.gic.irq_signalled(vcpu.vm().gicd().group1_enabled());
 }
@@ -134,10 +147,19 @@ bool Monitor::exit_fastpath(void* context, const Exit& exit) {
 void Monitor::handle_exit(Vcpu& vcpu, const Exit& exit) {
     const auto ec = static_cast<std::size_t>(exit.ec());
     ++vcpu.exits_by_ec[ec];
+    // Describe the exit before its handler runs: the handler changes the registers the
+    // description reads (PSCI_VERSION's x0 becomes the version).
+    std::string what;
+    std::optional<RegisterSnapshot> before;
+    if (tracer_.enabled()) {
+        what = describe_exit(vcpu, exit);
+        before.emplace(vcpu);
+    }
     Action action = dispatch(vcpu, exit);
     if (action.kind == Action::Kind::NotVirtualized) action = Action::stop(not_virtualized_message(vcpu, exit, hooks_));
-    if (tracer_.enabled()) trace(vcpu, TraceEvent::Kind::Exit, describe_exit(vcpu, exit), action.note, &exit);
     apply(vcpu, exit, action);
+    if (tracer_.enabled())
+        trace(vcpu, TraceEvent::Kind::Exit, std::move(what), action.note, &exit, before->changes(vcpu));
 }
 
 Action Monitor::dispatch(Vcpu& vcpu, const Exit& exit) {
@@ -183,7 +205,7 @@ void Monitor::apply_after_timer(Vcpu& vcpu, Action& action) {
 }
 
 void Monitor::trace(const Vcpu& vcpu, TraceEvent::Kind kind, std::string what, std::string_view action,
-                    const Exit* exit) {
+                    const Exit* exit, std::vector<RegisterChange> changes) {
     TraceEvent e;
     e.kind = kind;
     e.time_ns = vcpu.pcpu ? vcpu.pcpu->clock_ns : 0;
@@ -202,6 +224,8 @@ void Monitor::trace(const Vcpu& vcpu, TraceEvent::Kind kind, std::string what, s
     }
     e.what = std::move(what);
     e.action = std::string(action);
+    e.changes = std::move(changes);
+    e.blocked = vcpu.state == VcpuState::Blocked;
     tracer_.emit(e);
 }
 

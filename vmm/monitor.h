@@ -6,6 +6,7 @@
 #include <limits>
 #include <vector>
 
+#include "vmm/debug_agent.h"
 #include "vmm/exit_handlers.h"
 #include "vmm/physical_cpu.h"
 #include "vmm/trace.h"
@@ -26,6 +27,8 @@ public:
     void run(Vm& vm);
 
     const VersionHooks& hooks() const { return hooks_; }
+    // A debugger or progress display to consult before and after each slice (null: none).
+    void set_debug_agent(DebugAgent* agent) { debug_agent_ = agent; }
     PhysicalCpu& pcpu(unsigned i) { return pcpus_.at(i); }
 
     // Dispatch one exit to the version's handler and apply its Action (public for tests).
@@ -34,7 +37,7 @@ public:
     void deliver_interrupts(Vcpu& vcpu);
 
 private:
-    void run_slice(Vcpu& vcpu, std::uint64_t& quantum_left);
+    void run_slice(Vcpu& vcpu, std::uint64_t& quantum_left, std::uint64_t limit);
     static bool exit_fastpath(void* context, const Exit& exit);
     bool idle(Vcpu& vcpu);  // a blocked vCPU: wake it or skip time ahead; false if it never wakes
     void update_interrupt_lines(Vcpu& vcpu);
@@ -43,13 +46,14 @@ private:
     void apply(Vcpu& vcpu, const Exit& exit, Action& action);
     void apply_after_timer(Vcpu& vcpu, Action& action);
     void trace(const Vcpu& vcpu, TraceEvent::Kind kind, std::string what, std::string_view action,
-               const Exit* exit = nullptr);
+               const Exit* exit = nullptr, std::vector<RegisterChange> changes = {});
 
     VersionHooks hooks_;
     Tracer& tracer_;
     MonitorOptions options_;
     std::vector<PhysicalCpu> pcpus_;
     std::uint64_t budget_left_;
+    DebugAgent* debug_agent_ = nullptr;
 
     // What the exit fast path needs to know about the slice running now.
     struct Running {

@@ -72,6 +72,14 @@ void write_sysreg(Vcpu& vcpu, SysregId id, std::uint64_t value) {
     else vcpu.set_sysreg(id, value);
 }
 
+std::optional<std::uint64_t> peek_sysreg(const Vcpu& vcpu, SysregId id) {
+    if (sysreg_info(id).access == SysregAccess::WO || id == SysregId::ICC_IAR1_EL1) return std::nullopt;
+    if (id == SysregId::NZCV) return vcpu.cpu.regs.nzcv;
+    if (id == SysregId::TPIDR_EL0) return vcpu.cpu.regs.tpidr_el0;
+    // The remaining accessors only read (the counter, the timer, the GIC's registers).
+    return read_sysreg(const_cast<Vcpu&>(vcpu), id);
+}
+
 Action emulate_sysreg(Vcpu& vcpu, const SysregInfo& reg, const SysRegIss& iss) {
     if (iss.read && reg.access == SysregAccess::WO)
         return Action::stop(fmt::format("MRS of the write-only register {} at pc={:#x}", reg.name, vcpu.pc()));
