@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "emulator/trap_policy.h"
+#include "vmm/debug/stepper.h"
 #include "vmm/monitor.h"
 #include "vmm/progress.h"
 #include "vmm/report.h"
@@ -98,6 +99,15 @@ void declare_options(CLI::App& app, CommandLine& o, const TargetProfile& profile
         ->group(output);
     app.add_flag("--list-traps", o.list_traps, "print which instructions trap and which registers this target virtualizes")
         ->group(output);
+
+    const std::string debugging = "Debugging";
+    app.add_flag("--step", o.step, "stop before the first instruction at the stepper's prompt (help lists its commands)")
+        ->group(debugging);
+    add_file(app, "--script", o.script, "run the stepper's commands from FILE (a demo), then go on (or prompt, with --step)")
+        ->group(debugging);
+    app.add_flag("--no-pause", o.no_pause, "the script's pause commands do not wait for Enter")
+        ->group(debugging)
+        ->needs("--script");
 }
 
 void list_traps(const VersionHooks& hooks) {
@@ -206,8 +216,24 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
     }
 
     Monitor monitor(hooks, tracer, scenario.monitor);
+    std::unique_ptr<Stepper> stepper;
+    if (options.step || !options.script.empty()) {
+        StepperOptions stepping;
+        stepping.target = name;
+        stepping.script = options.script;
+        stepping.interactive = options.step;
+        stepping.pause = !options.no_pause;
+        try {
+            stepper = std::make_unique<Stepper>(*vm, hooks.version, stepping);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "%s: %s\n", name.c_str(), e.what());
+            return kExitBadInput;
+        }
+        tracer.add(std::make_unique<RunControlSink>(*stepper));
+        monitor.set_debug_agent(stepper.get());
+    }
     std::unique_ptr<ProgressLine> progress;
-    if (!options.quiet && !options.trace && isatty(STDERR_FILENO)) {
+    if (!stepper && !options.quiet && !options.trace && isatty(STDERR_FILENO)) {
         progress = std::make_unique<ProgressLine>(name, stderr);
         monitor.set_debug_agent(progress.get());
     }
@@ -216,6 +242,7 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::fflush(stdout);
     if (progress) progress->erase();
+    if (stepper) stepper->finish(vm->vcpu(0));
 
     RunSummary summary;
     summary.target = name;

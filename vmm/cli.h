@@ -32,6 +32,9 @@ struct CommandLine {
     std::string report;
     bool list_traps = false;
     std::optional<std::uint64_t> quantum, budget, memory_mib;
+    bool step = false;        // the stepper's prompt
+    std::string script;       // a demo script for the stepper
+    bool no_pause = false;
 };
 
 // Parse argv against the option table. Returns the command line, or the exit status to end
