@@ -28,10 +28,15 @@ void Monitor::run(Vm& vm) {
             if (!idle(vcpu)) break;
             continue;
         }
-        deliver_interrupts(vcpu);
         std::uint64_t limit = std::numeric_limits<std::uint64_t>::max();
         if (debug_agent_) {
             limit = debug_agent_->before_slice(vcpu);  // may hold the run at a prompt, or stop the VM
+            if (!vm.running()) break;
+        }
+        const std::uint64_t injected = vcpu.virqs_injected;
+        deliver_interrupts(vcpu);
+        if (debug_agent_ && vcpu.virqs_injected != injected) {
+            limit = debug_agent_->before_slice(vcpu);  // the vIRQ moved the PC to the vectors: a stop there
             if (!vm.running()) break;
         }
         run_slice(vcpu, quantum_left, limit);
@@ -106,7 +111,10 @@ void Monitor::run_slice(Vcpu& vcpu, std::uint64_t& quantum_left, std::uint64_t l
     budget_left_ -= result.retired;
 
     if (result.exit.reason == ExitReason::Exception && !result.exit_handled) handle_exit(vcpu, result.exit);
-    if (!vcpu.vm().running()) return;
+    if (!vcpu.vm().running()) {
+        if (debug_agent_) debug_agent_->after_slice(vcpu, result);
+        return;
+    }
     if (quantum_left == 0) {
         // The physical timer: the VMM gets the CPU back whatever the guest is doing.
         quantum_left = options_.quantum;

@@ -137,6 +137,10 @@ std::optional<std::uint64_t> register_value(const Vcpu& vcpu, std::string_view n
     return std::nullopt;
 }
 
-std::uint64_t evaluate(const Vcpu& vcpu, std::string_view text) { return Parser(vcpu, text).parse(); }
+std::uint64_t evaluate(const Vcpu& vcpu, std::string_view text) {
+    const std::size_t start = text.find_first_not_of(" \t");
+    const std::size_t end = text.find_last_not_of(" \t");
+    return Parser(vcpu, start == std::string_view::npos ? std::string_view() : text.substr(start, end - start + 1)).parse();
+}
 
 }  // namespace trapeze

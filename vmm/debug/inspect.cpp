@@ -270,8 +270,9 @@ std::string show_translation(Vcpu& vcpu, std::uint64_t va, std::string_view vers
 std::string show_vms(Vm& vm) {
     std::uint64_t retired = 0;
     for (auto& v : vm.vcpus()) retired += v->retired;
-    return fmt::format("vm{} {:<8} {:<12} {} MiB of RAM at {:#x}, {} vCPU(s), {} instructions retired{}\n", vm.id(),
-                       vm.name(), vm_status_name(vm.status), vm.memory().ram_size() >> 20, vm.memory().ram_base(),
+    const std::string id = fmt::format("vm{}", vm.id());
+    return fmt::format("{:<12} {:<12} {} MiB of RAM at {:#x}, {} vCPU(s), {} instructions retired{}\n",
+                       vm.name() == id ? id : fmt::format("{} ({})", vm.name(), id), vm_status_name(vm.status), vm.memory().ram_size() >> 20, vm.memory().ram_base(),
                        vm.vcpus().size(), retired, vm.stop_reason.empty() ? "" : ": " + vm.stop_reason);
 }
 

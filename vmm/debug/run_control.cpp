@@ -242,8 +242,10 @@ std::uint64_t RunControl::before_slice(Vcpu& vcpu) {
         if (!pending_stop_.empty()) {
             stop(std::move(pending_stop_));  // an event between slices: a vIRQ injected, a wakeup
             pending_stop_.clear();
-        } else if (vcpu.pc() != pc_after_slice_ && check_breakpoints(vcpu)) {
-            // the VMM moved the PC between slices (a vIRQ entered the vectors) onto a breakpoint
+        } else if (vcpu.pc() != pc_after_slice_) {
+            // The VMM moved the PC between slices (a vIRQ entered the vectors): that is a step,
+            // and the vector may hold a breakpoint.
+            if (!check_breakpoints(vcpu) && mode_ == Mode::Step && --steps_left_ == 0) stop("stepped");
         } else if (interrupt_requested()) {
             stop("interrupted (Ctrl-C)");
         }

@@ -132,6 +132,7 @@ bool Stepper::execute(Vcpu& vcpu, const std::string& typed) {
     run_debug_command(context, line, &command);
     print(out);
     if (!command) return false;
+    if (command->name == "quit") quit_ = true;
     if (command->repeats) last_repeatable_ = line;
     if (command->resumes) {
         if (finished_ || !vm().running()) {
@@ -186,7 +187,11 @@ void Stepper::finish(Vcpu& vcpu) {
     if (mode() == Mode::Held && stop_reason() != shown_reason_) print(fmt::format("stopped: {}\n", stop_reason()));
     print(fmt::format("the run is over: {}: {}\n", vm_status_name(vm().status), vm().stop_reason));
     if (vm().stop_reason == "quit from the debugger") return;
-    while (const auto line = next_line()) execute(vcpu, *line);
+    while (!quit_) {
+        const auto line = next_line();
+        if (!line) break;
+        execute(vcpu, *line);
+    }
 }
 
 }  // namespace trapeze

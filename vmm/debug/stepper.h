@@ -48,6 +48,7 @@ private:
     bool tty_ = false;
     bool trace_on_ = false;
     bool finished_ = false;
+    bool quit_ = false;  // the person typed quit
     std::string last_repeatable_;
     bool prompt_ready_ = false;
     std::string shown_reason_;  // the last stop reason printed
