@@ -14,7 +14,7 @@ screen() { tmux capture-pane -p -t "$session" -S -200; }
 # wait_for TEXT [COUNT]: until the screen shows TEXT at least COUNT times (default 1).
 wait_for() {
   local text=$1 count=${2:-1}
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 300); do
     if [ "$(screen | grep -cF -- "$text")" -ge "$count" ]; then return 0; fi
     sleep 0.1
   done
