@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "emulator/trap_policy.h"
+#include "vmm/debug/gdb_stub.h"
 #include "vmm/debug/stepper.h"
 #include "vmm/monitor.h"
 #include "vmm/progress.h"
@@ -40,12 +41,12 @@ std::string program_name(const char* argv0) {
 }
 
 // A number option of the settings table: the same syntax and limits as the scenario key.
-void add_number(CLI::App& app, const NumberSetting& setting, std::optional<std::uint64_t>& out, std::string help,
-                std::string_view value_name, std::string default_text) {
+CLI::Option* add_number(CLI::App& app, const NumberSetting& setting, std::optional<std::uint64_t>& out, std::string help,
+                        std::string_view value_name, std::string default_text) {
     help += fmt::format(", {}", setting_range(setting));
     if (!default_text.empty()) help += fmt::format(" (default {})", default_text);
     if (!setting.key.empty()) help += fmt::format("; scenario key \"{}\"", setting.key);
-    app.add_option_function<std::string>(
+    return app.add_option_function<std::string>(
            std::string(setting.flag),
            [&out, &setting](const std::string& text) {
                try {
@@ -108,6 +109,12 @@ void declare_options(CLI::App& app, CommandLine& o, const TargetProfile& profile
     app.add_flag("--no-pause", o.no_pause, "the script's pause commands do not wait for Enter")
         ->group(debugging)
         ->needs("--script");
+    CLI::Option* gdb = add_number(app, setting::kGdbPort, o.gdb_port,
+                                  "let gdb-multiarch attach on 127.0.0.1:PORT ('target remote :PORT')", "PORT", "");
+    gdb->group(debugging)->excludes("--step")->excludes("--script");
+    app.add_flag("--gdb-wait", o.gdb_wait, "hold the guest before its first instruction until GDB continues (QEMU's -S)")
+        ->group(debugging)
+        ->needs("--gdb");
 }
 
 void list_traps(const VersionHooks& hooks) {
@@ -232,8 +239,20 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
         tracer.add(std::make_unique<RunControlSink>(*stepper));
         monitor.set_debug_agent(stepper.get());
     }
+    std::unique_ptr<GdbStub> gdb;
+    if (options.gdb_port) {
+        try {
+            gdb = std::make_unique<GdbStub>(*vm, hooks.version, name, static_cast<unsigned>(*options.gdb_port),
+                                            options.gdb_wait);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "%s: %s\n", name.c_str(), e.what());
+            return kExitBadInput;
+        }
+        tracer.add(std::make_unique<RunControlSink>(*gdb));
+        monitor.set_debug_agent(gdb.get());
+    }
     std::unique_ptr<ProgressLine> progress;
-    if (!stepper && !options.quiet && !options.trace && isatty(STDERR_FILENO)) {
+    if (!stepper && !gdb && !options.quiet && !options.trace && isatty(STDERR_FILENO)) {
         progress = std::make_unique<ProgressLine>(name, stderr);
         monitor.set_debug_agent(progress.get());
     }
@@ -243,6 +262,7 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
     std::fflush(stdout);
     if (progress) progress->erase();
     if (stepper) stepper->finish(vm->vcpu(0));
+    if (gdb) gdb->finish();
 
     RunSummary summary;
     summary.target = name;

@@ -35,6 +35,8 @@ struct CommandLine {
     bool step = false;        // the stepper's prompt
     std::string script;       // a demo script for the stepper
     bool no_pause = false;
+    std::optional<std::uint64_t> gdb_port;  // the GDB stub
+    bool gdb_wait = false;
 };
 
 // Parse argv against the option table. Returns the command line, or the exit status to end

@@ -36,7 +36,7 @@ TEST_CASE("anything else is refused with the syntax; values out of range with th
     CHECK(error_of(setting::kQuantum, "0") == "must be from 1 to 1_000_000_000_000_000 instructions, not 0");
     CHECK(error_of(setting::kMemoryMib, "2049") == "must be from 1 to 2048 MiB, not 2049");
     CHECK(error_of(setting::kMemoryMib, "100000") == "must be from 1 to 2048 MiB, not 100000");
-    CHECK(error_of(setting::kGdbPort, "65536") == "must be from 0 to 65535 TCP port (0: any free port), not 65536");
+    CHECK(error_of(setting::kGdbPort, "65536") == "must be from 0 to 65535 (0: any free port), not 65536");
     // Past 2^64: still a range error, never a silent wrap-around.
     CHECK(error_of(setting::kBudget, "99999999999999999999999") ==
           "must be from 1 to 1_000_000_000_000_000 instructions, not 99999999999999999999999");
