@@ -26,6 +26,13 @@ std::array<std::uint64_t, 64> RunSummary::exits_by_ec() const {
     return total;
 }
 
+std::array<std::uint64_t, 64> RunSummary::forwarded_by_ec() const {
+    std::array<std::uint64_t, 64> total{};
+    for (const VmSummary& vm : vms)
+        for (std::size_t i = 0; i < total.size(); ++i) total[i] += vm.forwarded_by_ec[i];
+    return total;
+}
+
 std::uint64_t RunSummary::physical_timer_exits() const {
     std::uint64_t n = 0;
     for (const VmSummary& vm : vms) n += vm.physical_timer_exits;
@@ -53,7 +60,10 @@ VmSummary summarize_vm(Vm& vm, const std::string& guest) {
         s.retired += v->retired;
         s.physical_timer_exits += v->physical_timer_exits;
         s.virqs += v->virqs_injected;
-        for (std::size_t i = 0; i < s.exits_by_ec.size(); ++i) s.exits_by_ec[i] += v->exits_by_ec[i];
+        for (std::size_t i = 0; i < s.exits_by_ec.size(); ++i) {
+            s.exits_by_ec[i] += v->exits_by_ec[i];
+            s.forwarded_by_ec[i] += v->forwarded_by_ec[i];
+        }
     }
     const Vcpu& boot = vm.vcpu(0);
     s.time_ns = boot.pcpu ? boot.pcpu->clock_ns : 0;
@@ -69,16 +79,17 @@ std::string format_summary_table(const RunSummary& summary) {
     for (const VmSummary& vm : summary.vms)
         out += fmt::format("{:<8} {:<12} {:>14} {:>16} {:>9} {:>15} {:>7}\n", vm.name, vm_status_name(vm.status),
                            vm.retired, vm.time_ns, vm.exits(), vm.physical_timer_exits, vm.virqs);
-    const auto by_ec = summary.exits_by_ec();
-    out += "VM exits by class:";
-    bool any = false;
-    for (const auto& info : kExceptionClasses) {
-        const std::uint64_t n = by_ec[static_cast<std::size_t>(info.ec)];
-        if (!n) continue;
-        out += fmt::format(" {} {}", info.name, n);
-        any = true;
-    }
-    out += fmt::format("{} physical-timer {}\n", any ? "," : "", summary.physical_timer_exits());
+    const auto by_class = [](const std::array<std::uint64_t, 64>& counts) {
+        std::string text;
+        for (const auto& info : kExceptionClasses)
+            if (const std::uint64_t n = counts[static_cast<std::size_t>(info.ec)]) text += fmt::format(" {} {}", info.name, n);
+        return text;
+    };
+    const std::string exits = by_class(summary.exits_by_ec());
+    out += fmt::format("VM exits by class:{}{} physical-timer {}\n", exits, exits.empty() ? "" : ",",
+                       summary.physical_timer_exits());
+    if (const std::string forwarded = by_class(summary.forwarded_by_ec()); !forwarded.empty())
+        out += fmt::format("exceptions forwarded to the guest kernel:{}\n", forwarded);
     if (summary.host_seconds) {
         const double s = *summary.host_seconds;
         out += fmt::format("{} instructions retired in {:.3f} s ({:.0f} MIPS)\n", summary.retired(), s,

@@ -23,6 +23,7 @@ struct VmSummary {
     std::uint64_t retired = 0;
     std::uint64_t time_ns = 0;  // the virtual time its vCPU 0 had reached
     std::array<std::uint64_t, 64> exits_by_ec{};
+    std::array<std::uint64_t, 64> forwarded_by_ec{};  // exceptions entering the guest kernel, by the class it sees
     std::uint64_t physical_timer_exits = 0;
     std::uint64_t virqs = 0;
 
@@ -37,6 +38,7 @@ struct RunSummary {
 
     std::uint64_t retired() const;
     std::array<std::uint64_t, 64> exits_by_ec() const;
+    std::array<std::uint64_t, 64> forwarded_by_ec() const;
     std::uint64_t physical_timer_exits() const;
 };
 

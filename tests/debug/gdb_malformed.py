@@ -92,7 +92,7 @@ def session(stub):
     check("bad checksum", stub.ack(), b"-")
     stub.send(b"$g#zz")
     check("checksum that is not hex", stub.ack(), b"-")
-    stub.send(b"$m}#0e")  # an escape at the very end
+    stub.send(b"$m}#ea")  # an escape at the very end, with the right checksum
     check("escape at the end", stub.ack(), b"-")
     stub.send(b"garbage before a packet \x01\x02")
     check("noise, then a good packet", stub.ask(b"?"), b"T05thread:1;")
