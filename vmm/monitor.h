@@ -39,6 +39,7 @@ public:
 private:
     void run_slice(Vcpu& vcpu, std::uint64_t& quantum_left, std::uint64_t limit);
     static bool exit_fastpath(void* context, const Exit& exit);
+    void handle_exit_traced(Vcpu& vcpu, const Exit& exit);
     bool idle(Vcpu& vcpu);  // a blocked vCPU: wake it or skip time ahead; false if it never wakes
     void update_interrupt_lines(Vcpu& vcpu);
     std::uint64_t instructions_until_timer(const Vcpu& vcpu) const;

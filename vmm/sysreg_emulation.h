@@ -21,5 +21,7 @@ void write_sysreg(Vcpu& vcpu, SysregId id, std::uint64_t value);
 // for a register that cannot be read (write-only) or whose read changes state (ICC_IAR1_EL1
 // acknowledges an interrupt). The native registers (NZCV, TPIDR_EL0) come from the interpreter.
 std::optional<std::uint64_t> peek_sysreg(const Vcpu& vcpu, SysregId id);
+// What an MSR would do, for a debugger's `set`.
+void poke_sysreg(Vcpu& vcpu, SysregId id, std::uint64_t value);
 
 }  // namespace trapeze

@@ -209,7 +209,7 @@ bool GdbStub::set_register_at(Vcpu& vcpu, unsigned n, std::uint64_t value) {
     else if (n - kFirstSysreg < gdb_sysregs().size()) {
         const SysregInfo& info = sysreg_info(gdb_sysregs()[n - kFirstSysreg]);
         if (info.access == SysregAccess::RO) return false;
-        write_sysreg(vcpu, info.id, value);
+        poke_sysreg(vcpu, info.id, value);
     } else {
         return false;  // SP_EL1 is not writable from here while SP_EL0 is live
     }

@@ -374,7 +374,7 @@ std::string set_register(Vcpu& vcpu, std::string_view name, std::uint64_t value)
     for (const SysregInfo& r : sysreg_table()) {
         if (lower(r.name) != n) continue;
         if (r.access == SysregAccess::RO) return fmt::format("{} is read-only", r.name);
-        write_sysreg(vcpu, r.id, value);
+        poke_sysreg(vcpu, r.id, value);
         return "";
     }
     return fmt::format("no register {} (x0..x30, sp, pc, lr, fp, SP_EL0, PSTATE, NZCV, or a system register)", name);

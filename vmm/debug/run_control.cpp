@@ -93,7 +93,10 @@ const Breakpoint& RunControl::add_trap(std::string_view kind, std::string_view r
     const bool known = std::any_of(kTrapKinds.begin(), kTrapKinds.end(), [&](const TrapKind& t) { return t.name == k; });
     if (!known) {
         std::string names;
-        for (const TrapKind& t : kTrapKinds) names += (names.empty() ? "" : "|") + std::string(t.name);
+        for (const TrapKind& t : kTrapKinds) {
+            if (!names.empty()) names += "|";
+            names += t.name;
+        }
         throw std::invalid_argument(fmt::format("no trap kind '{}' (break trap {})", kind, names));
     }
     std::string name;
@@ -110,7 +113,7 @@ const Breakpoint& RunControl::add_trap(std::string_view kind, std::string_view r
     b.kind = Breakpoint::Kind::Trap;
     b.trap = k;
     b.reg = name;
-    b.text = name.empty() ? "trap " + k : "trap " + k + " " + name;
+    b.text = name.empty() ? fmt::format("trap {}", k) : fmt::format("trap {} {}", k, name);
     return add(std::move(b));
 }
 
@@ -237,7 +240,7 @@ bool RunControl::check_breakpoints(Vcpu& vcpu) {
 }
 
 std::uint64_t RunControl::before_slice(Vcpu& vcpu) {
-    if (mode_ == Mode::Detached) return kRunningSlice;
+    if (mode_ == Mode::Detached) return ~0ull;
     if (mode_ != Mode::Held) {
         if (!pending_stop_.empty()) {
             stop(std::move(pending_stop_));  // an event between slices: a vIRQ injected, a wakeup

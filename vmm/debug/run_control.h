@@ -76,7 +76,9 @@ public:
     // ---- DebugAgent
     std::uint64_t before_slice(Vcpu& vcpu) override;
     void after_slice(Vcpu& vcpu, const RunResult& result) override;
-    bool exits_end_slices() const override { return true; }
+    // Until the debugger lets go, each exit ends its slice so that every stop sees the state
+    // right after the trap; once detached, the run goes at full speed.
+    bool exits_end_slices() const override { return mode_ != Mode::Detached; }
 
 protected:
     // The run is held: talk to the person (or GDB) until they resume it, quit or stop the VM.
