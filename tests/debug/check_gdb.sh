@@ -27,7 +27,7 @@ expect() {
 }
 expect "Breakpoint 1, main () at"
 expect "pc             0x400800c4          0x400800c4 <main+28>"
-expect "0x400917f0:	0x0000000000000000	0x0000000040080030"
+expect ":	0x0000000000000000	0x0000000040080030"   # main's frame: a zero frame pointer, the return into _start
 expect "pc             0x400800c8          0x400800c8 <main+32>"
 expect "* 1    Thread 1 (vm0/vcpu0, virtual EL1) 0x00000000400800c8 in main ()"
 expect "\$1 = 0"
