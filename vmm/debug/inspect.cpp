@@ -165,8 +165,13 @@ std::string show_system_registers(const Vcpu& vcpu) {
 }
 
 GuestAddress guest_physical(Vcpu& vcpu, std::uint64_t va) {
-    const Translation t = vcpu.cpu.translate_address(va, AccessType::Read, vcpu.el());
-    if (!t.ok) return {std::nullopt, fmt::format("{:#x} does not translate (fault status {:#x})", va, t.fsc)};
+    // Through the tables as they are now, whatever the permissions (a debugger reads kernel
+    // memory while the guest is at EL0), and without filling the guest's TLB.
+    const Translation t = vcpu.cpu.translation().mmu_on() ? vcpu.cpu.describe_walk(va).result
+                                                          : vcpu.cpu.translate_address(va, AccessType::Read, vcpu.el());
+    if (!t.ok)
+        return {std::nullopt, fmt::format("{:#x} does not translate ({}, fault status {:#x})", va,
+                                          fault_status_name(t.fsc), t.fsc)};
     return {t.pa, ""};
 }
 
@@ -245,7 +250,7 @@ std::string show_disassembly(Vcpu& vcpu, std::uint64_t va, unsigned count, const
 }
 
 std::string show_translation(Vcpu& vcpu, std::uint64_t va, std::string_view version) {
-    const std::uint64_t sctlr = vcpu.sysreg(SysregId::SCTLR_EL1);
+    const std::uint64_t sctlr = vcpu.cpu.translation().sctlr;  // what the interpreter translates with
     if (!(sctlr & kSctlrM)) {
         std::string out = fmt::format("SCTLR_EL1.M = 0: the guest's MMU is off, so VA {:#x} is PA {:#x} (no tables to walk)\n",
                                       va, va);
@@ -254,16 +259,16 @@ std::string show_translation(Vcpu& vcpu, std::uint64_t va, std::string_view vers
                                version.empty() ? "this target" : version);
         return out;
     }
-    const Translation t = vcpu.cpu.translate_address(va, AccessType::Read, vcpu.el());
     std::string out = fmt::format("TTBR0_EL1 {:#x}  TTBR1_EL1 {:#x}  TCR_EL1 {:#x}\n", vcpu.sysreg(SysregId::TTBR0_EL1),
                                   vcpu.sysreg(SysregId::TTBR1_EL1), vcpu.sysreg(SysregId::TCR_EL1));
+    // The walk through the tables as they are now, level by level (not the TLB's copy).
+    out += format_walk(vcpu.cpu.describe_walk(va));
+    if (!out.empty() && out.back() != '\n') out += '\n';
+    const Translation t = vcpu.cpu.translate_address(va, AccessType::Read, vcpu.el());
     if (t.ok)
-        out += fmt::format("VA {:#x} -> PA {:#x} (MAIR attribute {:#04x}{})\n", va, t.pa, t.attr,
-                           t.device ? ", Device memory" : "");
+        out += fmt::format("a read at EL{} now: PA {:#x}{}\n", vcpu.el(), t.pa, t.device ? " (Device memory)" : "");
     else
-        out += fmt::format("VA {:#x} does not translate: {} (fault status {:#x})\n", va,
-                           fault_status_name(t.fsc), t.fsc);
-    out += "the level-by-level walk is not available from this interpreter yet\n";
+        out += fmt::format("a read at EL{} now: {} (fault status {:#x})\n", vcpu.el(), fault_status_name(t.fsc), t.fsc);
     return out;
 }
 
