@@ -140,9 +140,8 @@ Scenario make_scenario(const CommandLine& o, const TargetProfile& profile, std::
     if (profile.quantum) scenario.monitor.quantum = *profile.quantum;
     const bool is_json = o.input.size() > 5 && o.input.ends_with(".json");
     if (is_json) {
-        const std::uint64_t quantum = scenario.monitor.quantum;
         scenario = load_scenario(o.input);
-        if (profile.quantum && scenario.monitor.quantum == MonitorOptions{}.quantum) scenario.monitor.quantum = quantum;
+        if (profile.quantum && !scenario.quantum_given) scenario.monitor.quantum = *profile.quantum;
     } else {
         VmConfig config;
         config.guest = o.input;
@@ -168,8 +167,9 @@ ParsedCommandLine parse_command_line(const TargetProfile& profile, std::string_v
             : std::string(profile.description);
     CLI::App app(description, name);
     app.get_formatter()->column_width(34);
-    app.set_version_flag("--version", fmt::format("{} {} (Trapeze {}, lecture version {})", name, TRAPEZE_VERSION,
-                                                   TRAPEZE_VERSION, version));
+    const bool lecture_version = version.size() >= 2 && version[0] == 'v';
+    app.set_version_flag("--version", fmt::format("{}: Trapeze {}, {}{}", name, TRAPEZE_VERSION,
+                                                   lecture_version ? "the VMM of lecture version " : "", version));
     declare_options(app, o, profile);
     try {
         app.parse(argc, argv);

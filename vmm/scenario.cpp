@@ -55,6 +55,7 @@ Scenario parse_scenario(const std::string& text, const std::string& base_dir, co
         throw ScenarioError(name + ": \"description\" must be a string");
     Scenario s;
     s.monitor.quantum = number(root, setting::kQuantum, s.monitor.quantum, name);
+    s.quantum_given = root.contains("quantum");
     s.monitor.budget = number(root, setting::kBudget, s.monitor.budget, name);
     if (!root.contains("vms") || !root["vms"].is_array() || root["vms"].empty())
         throw ScenarioError(name + ": \"vms\" must be a non-empty array of VMs");

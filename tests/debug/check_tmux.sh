@@ -11,10 +11,11 @@ export TMUX_TMPDIR=$(mktemp -d)
 trap 'tmux kill-server 2>/dev/null || true; rm -rf "$TMUX_TMPDIR"' EXIT
 
 screen() { tmux capture-pane -p -t "$session" -S -200; }
-# wait_for TEXT [COUNT]: until the screen shows TEXT at least COUNT times (default 1).
+# wait_for TEXT [COUNT] [SECONDS]: until the screen shows TEXT at least COUNT times (default
+# 1), for at most SECONDS (default 30).
 wait_for() {
-  local text=$1 count=${2:-1}
-  for _ in $(seq 1 300); do
+  local text=$1 count=${2:-1} seconds=${3:-30}
+  for _ in $(seq 1 $((seconds * 10))); do
     if [ "$(screen | grep -cF -- "$text")" -ge "$count" ]; then return 0; fi
     sleep 0.1
   done
@@ -66,4 +67,13 @@ keys "print x0" Enter
 wait_for "x0 = 0x"
 keys "quit" Enter
 wait_for "EXITED 1"
-echo "the stepper behaves in a terminal: editing, history, Enter repeats, Ctrl-C"
+tmux kill-session -t "$session"
+
+# A long run on a terminal shows a progress line on stderr, and erases it at the end.
+tmux new-session -d -s "$session" -x 220 -y 60 "$target $runaway --budget 1_500_000_000; echo EXITED \$?; sleep 30"
+wait_for "M instructions ("
+wait_for "virtual time"
+wait_for "EXITED 1" 1 300
+if screen | grep -q "M instructions ("; then echo "the progress line was not erased"; screen; exit 1; fi
+screen | grep -q "instruction budget of 1500000000 exhausted" || { echo "no summary after the progress line"; screen; exit 1; }
+echo "the stepper behaves in a terminal: editing, history, Enter repeats, Ctrl-C; a long run shows its progress"
