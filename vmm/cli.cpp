@@ -150,6 +150,10 @@ Scenario make_scenario(const CommandLine& o, const TargetProfile& profile, std::
     if (o.quantum) scenario.monitor.quantum = *o.quantum;
     if (o.budget) scenario.monitor.budget = *o.budget;
     if (o.memory_mib) scenario.vms.front().ram_size = *o.memory_mib << 20;
+    // Several VMs share the terminal: each console line says whose it is.
+    if (scenario.vms.size() > 1)
+        for (VmConfig& vm : scenario.vms)
+            if (vm.console_prefix.empty()) vm.console_prefix = "[" + vm.name + "] ";
     if (scenario.vms.size() != 1 || scenario.vms.front().vcpus != 1)
         throw ScenarioError(fmt::format("{} runs one VM with one vCPU; the scenario asks for {} VMs and {} vCPUs",
                                         version, scenario.vms.size(), scenario.vms.front().vcpus));
