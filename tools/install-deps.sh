@@ -5,10 +5,15 @@ set -euo pipefail
 packages=(
   cmake ninja-build make g++ pkg-config
   libcapstone-dev libfmt-dev doctest-dev nlohmann-json3-dev
+  libcli11-dev              # every target's command line
+  libedit-dev               # the stepper's line editing and history
   clang lld llvm            # guests: clang --target=aarch64-none-elf, ld.lld, llvm-objdump
   libunicorn-dev            # differential-test and benchmark oracle
   qemu-system-arm           # whole-guest cross-check and benchmark oracle
   gdb-multiarch             # attaches to the GDB stub
+  tmux                      # drives the stepper through a real terminal in the tests
+  chromium                  # renders the HTML report headless in the tests
+  python3-jsonschema        # validates the JSON-lines trace against its schema in the tests
 )
 
 missing=()

@@ -1,73 +1,120 @@
-// The shared command line of the trapeze-vN targets.
+// The shared command line of every target: the option table, and the run it starts.
 #include "vmm/cli.h"
 
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <string>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "emulator/trap_policy.h"
+#include "vmm/debug/gdb_stub.h"
+#include "vmm/debug/stepper.h"
 #include "vmm/monitor.h"
+#include "vmm/progress.h"
+#include "vmm/report.h"
+#include "vmm/run_summary.h"
 #include "vmm/scenario.h"
+#include "vmm/settings.h"
 #include "vmm/sysreg.h"
+
+#ifndef TRAPEZE_VERSION
+#define TRAPEZE_VERSION "unknown"
+#endif
 
 namespace trapeze {
 namespace {
 
-struct Options {
-    std::string input;  // guest ELF or scenario JSON
-    bool trace = false;
-    std::string trace_json;
-    bool list_traps = false;
-    bool quiet = false;
-    std::uint64_t quantum = 0, budget = 0, memory_mib = 0;  // 0: from the scenario or the default
-};
+constexpr int kExitPoweredOff = 0;
+constexpr int kExitStopped = 1;
+constexpr int kExitBadInput = 2;
 
-constexpr const char* kUsage =
-    "usage: {0} [options] GUEST.elf | SCENARIO.json\n"
-    "  --trace              print one line per VM exit, virtual interrupt and stop to stderr\n"
-    "  --trace-json FILE    write the same events as JSON lines to FILE\n"
-    "  --list-traps         print which instructions trap and which registers {1} virtualizes\n"
-    "  --quantum N          physical timer: a VM exit every N instructions (default 20000)\n"
-    "  --budget N           stop a VM after N instructions (default 5000000000)\n"
-    "  --mem MIB            guest RAM in MiB (default 128)\n"
-    "  --quiet              no summary at the end\n";
-
-std::uint64_t number(const std::string& flag, const char* text) {
-    try {
-        std::size_t used = 0;
-        const std::uint64_t v = std::stoull(text, &used, 0);
-        if (used == std::string(text).size() && v > 0) return v;
-    } catch (const std::exception&) {
-    }
-    throw ScenarioError(fmt::format("{} needs a positive number, not \"{}\"", flag, text));
+std::string program_name(const char* argv0) {
+    const std::string_view path = argv0 ? argv0 : "trapeze";
+    const std::size_t slash = path.rfind('/');
+    return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
 }
 
-Options parse(int argc, char** argv, std::string_view version) {
-    Options o;
-    for (int i = 1; i < argc; ++i) {
-        const std::string arg = argv[i];
-        auto value = [&]() -> const char* {
-            if (i + 1 >= argc) throw ScenarioError(arg + " needs a value");
-            return argv[++i];
-        };
-        if (arg == "--trace") o.trace = true;
-        else if (arg == "--trace-json") o.trace_json = value();
-        else if (arg == "--list-traps") o.list_traps = true;
-        else if (arg == "--quiet") o.quiet = true;
-        else if (arg == "--quantum") o.quantum = number(arg, value());
-        else if (arg == "--budget") o.budget = number(arg, value());
-        else if (arg == "--mem") o.memory_mib = number(arg, value());
-        else if (arg == "--help" || arg == "-h") {
-            std::cout << fmt::format(kUsage, argv[0], version);
-            std::exit(0);
-        } else if (!arg.empty() && arg[0] == '-') throw ScenarioError("unknown option " + arg);
-        else if (o.input.empty()) o.input = arg;
-        else throw ScenarioError("one guest or scenario at a time (got " + o.input + " and " + arg + ")");
-    }
-    if (o.input.empty() && !o.list_traps) throw ScenarioError("no guest ELF or scenario given");
-    return o;
+// A number option of the settings table: the same syntax and limits as the scenario key.
+CLI::Option* add_number(CLI::App& app, const NumberSetting& setting, std::optional<std::uint64_t>& out, std::string help,
+                        std::string_view value_name, std::string default_text) {
+    help += fmt::format(", {}", setting_range(setting));
+    if (!default_text.empty()) help += fmt::format(" (default {})", default_text);
+    if (!setting.key.empty()) help += fmt::format("; scenario key \"{}\"", setting.key);
+    return app.add_option_function<std::string>(
+           std::string(setting.flag),
+           [&out, &setting](const std::string& text) {
+               try {
+                   out = parse_setting(setting, text);
+               } catch (const SettingError& e) {
+                   throw CLI::ValidationError(std::string(setting.flag), e.what());
+               }
+           },
+           help)
+        ->type_name(std::string(value_name));
+}
+
+// An option naming a file: it must not be empty.
+CLI::Option* add_file(CLI::App& app, const std::string& flag, std::string& out, const std::string& help) {
+    return app
+        .add_option_function<std::string>(
+            flag,
+            [&out, flag](const std::string& text) {
+                if (text.empty()) throw CLI::ValidationError(flag, "needs a file name, not an empty string");
+                out = text;
+            },
+            help)
+        ->type_name("FILE");
+}
+
+// The option table: every target's command line is declared here, once.
+void declare_options(CLI::App& app, CommandLine& o, const TargetProfile& profile) {
+    app.add_option("GUEST", o.input, "the guest ELF, or a scenario JSON naming the guests and settings")
+        ->type_name("GUEST.elf|SCENARIO.json");
+
+    const std::string machine = "Machine";
+    add_number(app, setting::kQuantum, o.quantum, "the physical timer: a VM exit every N retired instructions", "N",
+               profile.quantum ? "none" : std::to_string(MonitorOptions{}.quantum));
+    add_number(app, setting::kBudget, o.budget, "stop a VM after N instructions", "N",
+               std::to_string(MonitorOptions{}.budget));
+    add_number(app, setting::kMemoryMib, o.memory_mib, "guest RAM at 0x40000000", "MIB",
+               std::to_string(kDefaultRamSize >> 20));
+    for (const auto* flag : {"--quantum", "--budget", "--mem"}) app.get_option(flag)->group(machine);
+
+    const std::string output = "Output";
+    app.add_flag("--quiet", o.quiet, "no summary table at the end of the run")->group(output);
+    app.add_flag("--trace", o.trace, "print one line per VM exit, virtual interrupt, wake-up and stop to stderr")
+        ->group(output);
+    add_file(app, "--trace-json", o.trace_json, "write the same events to FILE as JSON lines (docs/trace-schema.md)")
+        ->group(output);
+    add_file(app, "--timeline", o.timeline,
+             "write the run's timeline to FILE.json in Chrome Trace Event format (Perfetto, chrome://tracing)")
+        ->group(output);
+    add_file(app, "--report", o.report,
+             "write FILE.html: one page with the timeline, the VM exits by class and what each VM did")
+        ->group(output);
+    app.add_flag("--list-traps", o.list_traps, "print which instructions trap and which registers this target virtualizes")
+        ->group(output);
+
+    const std::string debugging = "Debugging";
+    app.add_flag("--step", o.step, "stop before the first instruction at the stepper's prompt (help lists its commands)")
+        ->group(debugging);
+    add_file(app, "--script", o.script, "run the stepper's commands from FILE (a demo), then go on (or prompt, with --step)")
+        ->group(debugging);
+    app.add_flag("--no-pause", o.no_pause, "the script's pause commands do not wait for Enter")
+        ->group(debugging)
+        ->needs("--script");
+    CLI::Option* gdb = add_number(app, setting::kGdbPort, o.gdb_port,
+                                  "let gdb-multiarch attach on 127.0.0.1:PORT ('target remote :PORT')", "PORT", "");
+    gdb->group(debugging)->excludes("--step")->excludes("--script");
+    app.add_flag("--gdb-wait", o.gdb_wait, "hold the guest before its first instruction until GDB continues (QEMU's -S)")
+        ->group(debugging)
+        ->needs("--gdb");
 }
 
 void list_traps(const VersionHooks& hooks) {
@@ -86,87 +133,164 @@ void list_traps(const VersionHooks& hooks) {
     }
 }
 
-void print_summary(Vm& vm, const Monitor& monitor, std::string_view version) {
-    std::uint64_t retired = 0, timer_exits = 0, virqs = 0;
-    std::array<std::uint64_t, kExceptionClassCount> exits{}, forwarded{};
-    for (auto& v : vm.vcpus()) {
-        retired += v->retired;
-        timer_exits += v->physical_timer_exits;
-        virqs += v->virqs_injected;
-        for (std::size_t i = 0; i < exits.size(); ++i) {
-            exits[i] += v->exits_by_ec[i];
-            forwarded[i] += v->forwarded_by_ec[i];
-        }
+// The scenario the command line asks for: a scenario file, or one VM around a guest ELF,
+// with the command line's settings over the file's.
+Scenario make_scenario(const CommandLine& o, const TargetProfile& profile, std::string_view version) {
+    Scenario scenario;
+    if (profile.quantum) scenario.monitor.quantum = *profile.quantum;
+    const bool is_json = o.input.size() > 5 && o.input.ends_with(".json");
+    if (is_json) {
+        scenario = load_scenario(o.input);
+        if (profile.quantum && !scenario.quantum_given) scenario.monitor.quantum = *profile.quantum;
+    } else {
+        VmConfig config;
+        config.guest = o.input;
+        scenario.vms.push_back(config);
     }
-    const auto by_class_of = [](const std::array<std::uint64_t, kExceptionClassCount>& counts) {
-        std::string text;
-        for (const auto& info : kExceptionClasses)
-            if (const std::uint64_t n = counts[static_cast<std::size_t>(info.ec)]) text += fmt::format(" {} {}", info.name, n);
-        return text;
-    };
-    const std::string by_class = by_class_of(exits);
-    const std::string forwarded_by_class = by_class_of(forwarded);
-    std::fprintf(stderr, "--- %s: %s: %s\n", std::string(version).c_str(), vm.name().c_str(), vm.stop_reason.c_str());
-    std::fprintf(stderr, "instructions retired: %llu\n", static_cast<unsigned long long>(retired));
-    std::fprintf(stderr, "VM exits:%s physical-timer %llu\n", by_class.c_str(),
-                 static_cast<unsigned long long>(timer_exits));
-    std::fprintf(stderr, "virtual interrupts injected: %llu\n", static_cast<unsigned long long>(virqs));
-    if (!forwarded_by_class.empty())
-        std::fprintf(stderr, "exceptions forwarded to the guest kernel:%s\n", forwarded_by_class.c_str());
+    if (o.quantum) scenario.monitor.quantum = *o.quantum;
+    if (o.budget) scenario.monitor.budget = *o.budget;
+    if (o.memory_mib) scenario.vms.front().ram_size = *o.memory_mib << 20;
+    // Several VMs share the terminal: each console line says whose it is.
+    if (scenario.vms.size() > 1)
+        for (VmConfig& vm : scenario.vms)
+            if (vm.console_prefix.empty()) vm.console_prefix = "[" + vm.name + "] ";
+    if (scenario.vms.size() != 1 || scenario.vms.front().vcpus != 1)
+        throw ScenarioError(fmt::format("{} runs one VM with one vCPU; the scenario asks for {} VMs and {} vCPUs",
+                                        version, scenario.vms.size(), scenario.vms.front().vcpus));
+    return scenario;
 }
 
 }  // namespace
 
-int run_target(InstallHandlers install, int argc, char** argv) {
-    VersionHooks hooks;
-    install(hooks);
-    Options options;
-    Scenario scenario;
+ParsedCommandLine parse_command_line(const TargetProfile& profile, std::string_view version, int argc, char** argv) {
+    const std::string name = program_name(argc > 0 ? argv[0] : nullptr);
+    CommandLine o;
+    const std::string description =
+        profile.description.empty()
+            ? fmt::format("Runs a guest kernel on the Trapeze VMM with the trap handlers of lecture version {}.", version)
+            : std::string(profile.description);
+    CLI::App app(description, name);
+    app.get_formatter()->column_width(34);
+    const bool lecture_version = version.size() >= 2 && version[0] == 'v';
+    app.set_version_flag("--version", fmt::format("{}: Trapeze {}, {}{}", name, TRAPEZE_VERSION,
+                                                   lecture_version ? "the VMM of lecture version " : "", version));
+    declare_options(app, o, profile);
     try {
-        options = parse(argc, argv, hooks.version);
-        if (options.list_traps) {
-            list_traps(hooks);
-            return 0;
-        }
-        const bool is_json = options.input.size() > 5 && options.input.ends_with(".json");
-        if (is_json) {
-            scenario = load_scenario(options.input);
-        } else {
-            VmConfig config;
-            config.guest = options.input;
-            scenario.vms.push_back(config);
-        }
-        if (options.quantum) scenario.monitor.quantum = options.quantum;
-        if (options.budget) scenario.monitor.budget = options.budget;
-        if (options.memory_mib) scenario.vms.front().ram_size = options.memory_mib << 20;
-        if (scenario.vms.size() != 1 || scenario.vms.front().vcpus != 1)
-            throw ScenarioError(fmt::format("{} runs one VM with one vCPU; the scenario asks for {} VMs and {} vCPUs",
-                                            hooks.version, scenario.vms.size(), scenario.vms.front().vcpus));
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "%s: %s\n", argv[0], e.what());
-        return 2;
+        app.parse(argc, argv);
+        if (o.input.empty() && !o.list_traps) throw CLI::RequiredError("GUEST (a guest ELF or a scenario JSON)");
+    } catch (const CLI::CallForHelp& e) {
+        std::cout << app.help();
+        return {std::nullopt, kExitPoweredOff};
+    } catch (const CLI::CallForVersion& e) {
+        std::cout << e.what() << '\n';
+        return {std::nullopt, kExitPoweredOff};
+    } catch (const CLI::ParseError& e) {
+        std::string message = e.what();
+        if (dynamic_cast<const CLI::ArgumentMismatch*>(&e)) message = message.substr(0, message.find(':')) + ": needs a value";
+        const auto* extra = dynamic_cast<const CLI::ExtrasError*>(&e);
+        if (extra && !o.input.empty() && message.find(": -") == std::string::npos)
+            message = fmt::format("one guest or scenario at a time ({} was given first); {}", o.input, message);
+        std::fprintf(stderr, "%s: %s\nRun %s --help for the options.\n", name.c_str(), message.c_str(), name.c_str());
+        return {std::nullopt, kExitBadInput};
+    }
+    return {o, 0};
+}
+
+int run_target(const TargetProfile& profile, int argc, char** argv) {
+    VersionHooks hooks;
+    profile.install(hooks);
+    const std::string name = program_name(argc > 0 ? argv[0] : nullptr);
+    const ParsedCommandLine parsed = parse_command_line(profile, hooks.version, argc, argv);
+    if (!parsed.line) return parsed.status;
+    const CommandLine& options = *parsed.line;
+    if (options.list_traps) {
+        list_traps(hooks);
+        return kExitPoweredOff;
     }
 
+    Scenario scenario;
     Tracer tracer;
     std::unique_ptr<Vm> vm;
     try {
+        scenario = make_scenario(options, profile, hooks.version);
         if (options.trace) tracer.add(std::make_unique<TextTraceSink>(stderr));
         if (!options.trace_json.empty()) tracer.add(std::make_unique<JsonLinesTraceSink>(options.trace_json));
+        if (!options.timeline.empty()) tracer.add(std::make_unique<ChromeTraceSink>(options.timeline));
+        if (!options.report.empty()) tracer.add(std::make_unique<HtmlReportSink>(options.report));
         const VmConfig& config = scenario.vms.front();
-        vm = std::make_unique<Vm>(0, config, ElfImage::read_file(config.guest),
-                                  [](const std::string& line) { std::printf("%s\n", line.c_str()); });
+        vm = std::make_unique<Vm>(0, config, ElfImage::read_file(config.guest), [](const std::string& text) {
+            std::fwrite(text.data(), 1, text.size(), stdout);
+        });
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "%s: %s\n", argv[0], e.what());
-        return 2;
+        std::fprintf(stderr, "%s: %s\n", name.c_str(), e.what());
+        return kExitBadInput;
     }
 
     Monitor monitor(hooks, tracer, scenario.monitor);
+    std::unique_ptr<Stepper> stepper;
+    if (options.step || !options.script.empty()) {
+        StepperOptions stepping;
+        stepping.target = name;
+        stepping.script = options.script;
+        stepping.interactive = options.step;
+        stepping.pause = !options.no_pause;
+        try {
+            stepper = std::make_unique<Stepper>(*vm, hooks.version, stepping);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "%s: %s\n", name.c_str(), e.what());
+            return kExitBadInput;
+        }
+        tracer.add(std::make_unique<RunControlSink>(*stepper));
+        monitor.set_debug_agent(stepper.get());
+    }
+    std::unique_ptr<GdbStub> gdb;
+    if (options.gdb_port) {
+        try {
+            gdb = std::make_unique<GdbStub>(*vm, hooks.version, name, static_cast<unsigned>(*options.gdb_port),
+                                            options.gdb_wait);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "%s: %s\n", name.c_str(), e.what());
+            return kExitBadInput;
+        }
+        tracer.add(std::make_unique<RunControlSink>(*gdb));
+        monitor.set_debug_agent(gdb.get());
+    }
+    std::unique_ptr<ProgressLine> progress;
+    if (!stepper && !gdb && !options.quiet && !options.trace && isatty(STDERR_FILENO)) {
+        progress = std::make_unique<ProgressLine>(name, stderr);
+        monitor.set_debug_agent(progress.get());
+    }
+    const auto start = std::chrono::steady_clock::now();
     monitor.run(*vm);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::fflush(stdout);
-    if (!options.quiet) print_summary(*vm, monitor, hooks.version);
-    if (vm->status == VmStatus::PoweredOff) return 0;
-    std::fprintf(stderr, "%s: %s\n", argv[0], vm->stop_reason.c_str());
-    return 1;
+    if (progress) progress->erase();
+    if (stepper) stepper->finish(vm->vcpu(0));
+    if (gdb) gdb->finish();
+
+    RunSummary summary;
+    summary.target = name;
+    summary.version = std::string(hooks.version);
+    summary.vms.push_back(summarize_vm(*vm, scenario.vms.front().guest));
+    if (profile.report_speed) summary.host_seconds = seconds;
+    try {
+        RunSummary deterministic = summary;
+        deterministic.host_seconds.reset();  // the files of a run are the same on every run
+        tracer.finish(deterministic);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s: %s\n", name.c_str(), e.what());
+        return kExitBadInput;
+    }
+    if (!options.quiet) std::fputs(format_summary_table(summary).c_str(), stderr);
+    if (vm->status == VmStatus::PoweredOff) return kExitPoweredOff;
+    std::fprintf(stderr, "%s: %s\n", name.c_str(), vm->stop_reason.c_str());
+    return kExitStopped;
+}
+
+int run_target(InstallHandlers install, int argc, char** argv) {
+    TargetProfile profile;
+    profile.install = install;
+    return run_target(profile, argc, argv);
 }
 
 }  // namespace trapeze

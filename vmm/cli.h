@@ -1,7 +1,11 @@
-// The command line every trapeze-vN target shares: load a guest or scenario, plug in the
-// version's handlers, run, trace, and summarize.
+// The command line every target shares (trapeze-v1..vN and trapeze-run): one table of
+// options (CLI11), one number syntax and the limits of the settings table; then load the
+// guest or scenario, plug in the target's handlers, run, trace, and summarize.
 #pragma once
 
+#include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "vmm/exit_handlers.h"
@@ -10,8 +14,44 @@ namespace trapeze {
 
 using InstallHandlers = void (*)(VersionHooks&);
 
-// The whole main() of a version's target. Returns the process exit status: 0 when the
-// guest powered off, 1 when the VM was stopped (the reason is printed), 2 for bad input.
+// What distinguishes one target from another: its handlers and a few defaults.
+struct TargetProfile {
+    InstallHandlers install = nullptr;
+    std::string_view description;             // the first line of --help
+    std::optional<std::uint64_t> quantum;     // the default physical-timer quantum, if not the monitor's
+    bool report_speed = false;                // print the host's speed (MIPS) in the summary
+};
+
+// Everything the command line can say.
+struct CommandLine {
+    std::string input;  // guest ELF or scenario JSON
+    bool quiet = false;
+    bool trace = false;
+    std::string trace_json;
+    std::string timeline;
+    std::string report;
+    bool list_traps = false;
+    std::optional<std::uint64_t> quantum, budget, memory_mib;
+    bool step = false;        // the stepper's prompt
+    std::string script;       // a demo script for the stepper
+    bool no_pause = false;
+    std::optional<std::uint64_t> gdb_port;  // the GDB stub
+    bool gdb_wait = false;
+};
+
+// Parse argv against the option table. Returns the command line, or the exit status to end
+// with: 0 after --help or --version (printed to stdout), 2 after a bad command line (the
+// message printed to stderr).
+struct ParsedCommandLine {
+    std::optional<CommandLine> line;
+    int status = 0;
+};
+ParsedCommandLine parse_command_line(const TargetProfile& profile, std::string_view version, int argc, char** argv);
+
+// The whole main() of a target. Returns the process exit status: 0 when the guest powered
+// off, 1 when the VM was stopped (the reason is printed), 2 for bad input.
+int run_target(const TargetProfile& profile, int argc, char** argv);
+// A version's target: its handlers and the monitor's defaults.
 int run_target(InstallHandlers install, int argc, char** argv);
 
 }  // namespace trapeze

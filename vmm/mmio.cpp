@@ -14,11 +14,14 @@ Action emulate_mmio(Vcpu& vcpu, const Exit& exit) {
     const std::uint64_t pa = abort_address(exit);
     const std::string_view device = vm.device_at(pa);
     const std::string where = vm.location(exit.pc);
+    if (iss.dfsc == kFscAlignment)
+        return Action::stop(fmt::format("unaligned {} at {:#x}{} {} (an alignment fault: with the MMU off, memory "
+                                        "is Device memory)",
+                                        iss.wnr ? "write" : "read", pa,
+                                        device.empty() ? std::string() : fmt::format(" ({})", device), where));
     if (device.empty())
         return Action::stop(fmt::format("the guest touched memory it does not own: {} {:#x} {}",
                                         iss.wnr ? "write to" : "read from", pa, where));
-    if (iss.dfsc == kFscAlignment)
-        return Action::stop(fmt::format("unaligned access to {} at {:#x} {}", device, pa, where));
     if (!iss.isv)
         return Action::stop(fmt::format("access to {} at {:#x} {} has no syndrome (ISV=0: a pair, writeback or "
                                         "exclusive); use a plain LDR/STR for device registers",

@@ -4,10 +4,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "decoder/disassembler.h"
+#include "vmm/register_changes.h"
 
 namespace trapeze {
 namespace {
@@ -191,6 +193,8 @@ void Monitor::deliver_interrupts(Vcpu& vcpu) {
     if (!hooks_.deliver_irq || !vcpu.gic.irq_signalled(vcpu.vm().gicd().group1_enabled())) return;
     const std::uint64_t pc = vcpu.pc();
     bool injected = false;
+    std::optional<RegisterSnapshot> before;
+    if (tracer_.enabled()) before.emplace(vcpu);
     try {
         injected = hooks_.deliver_irq(vcpu);
     } catch (const std::exception& e) {
@@ -202,7 +206,7 @@ void Monitor::deliver_interrupts(Vcpu& vcpu) {
         if (tracer_.enabled())
             trace(vcpu, TraceEvent::Kind::VirtualIrq,
                   fmt::format("vIRQ INTID {} taken {}", vcpu.gic.highest_pending(true), vcpu.vm().location(pc)),
-                  fmt::format("entered the guest's vector at {:#x}", vcpu.pc()));
+                  fmt::format("entered the guest's vector at {:#x}", vcpu.pc()), nullptr, before->changes(vcpu));
     }
 }
 
@@ -218,13 +222,23 @@ void Monitor::run_slice(PhysicalCpu& pcpu, Vcpu& vcpu) {
     Vm& vm = vcpu.vm();
     vcpu.requests &= ~kRequestsForRunLoop;  // the loop looks at the timer and the GIC now
     update_interrupt_lines(vcpu);
+    std::uint64_t limit = kNever;
+    if (debug_agent_) {
+        limit = debug_agent_->before_slice(vcpu);  // may hold the run at a prompt, or stop the VM
+        if (!vm.running()) return;
+    }
+    const std::uint64_t injected = vcpu.virqs_injected;
     deliver_interrupts(vcpu);
+    if (debug_agent_ && vcpu.virqs_injected != injected) {
+        limit = debug_agent_->before_slice(vcpu);  // the vIRQ moved the PC to the vectors: a stop there
+        if (!vm.running()) return;
+    }
     vcpu.sync_to_cpu();
     if (!vm.running()) return;
     const std::uint64_t until_timer =
         timer_deadline_ns(vcpu) == kNever ? kNever : timer_deadline_ns(vcpu) - pcpu.clock_ns;
     const std::uint64_t lockstep = pcpus_.size() > 1 ? options_.lockstep_slice : kNever;
-    const std::uint64_t slice = std::min({pcpu.quantum_left, vm.budget_left, until_timer, lockstep});
+    const std::uint64_t slice = std::min({pcpu.quantum_left, vm.budget_left, until_timer, lockstep, limit});
     running_ = {this, &pcpu, &vcpu, pcpu.clock_ns};
     pcpu.cpu.set_exit_hook(exit_fastpath, &running_);
     const RunResult& result = pcpu.cpu.run(slice);
@@ -242,7 +256,10 @@ void Monitor::run_slice(PhysicalCpu& pcpu, Vcpu& vcpu) {
     vm.budget_left -= result.retired;
 
     if (result.exit.reason == ExitReason::Exception && !result.exit_handled) handle_exit(vcpu, result.exit);
-    if (!vm.running()) return;
+    if (!vm.running()) {
+        if (debug_agent_) debug_agent_->after_slice(vcpu, result);
+        return;
+    }
     if (pcpu.quantum_left == 0) {
         // The physical timer: the VMM gets the CPU back whatever the guest is doing.
         pcpu.quantum_left = options_.quantum;
@@ -261,6 +278,7 @@ void Monitor::run_slice(PhysicalCpu& pcpu, Vcpu& vcpu) {
     }
     if (vm.budget_left == 0 && vm.running())
         vm.stop(VmStatus::Failed, fmt::format("instruction budget of {} exhausted {}", vm.budget, vm.location(vcpu.pc())));
+    if (debug_agent_) debug_agent_->after_slice(vcpu, result);
 }
 
 // The exit fast path: handle the exit while the interpreter is still running the slice, and
@@ -273,6 +291,7 @@ bool Monitor::exit_fastpath(void* context, const Exit& exit) {
     Vcpu& vcpu = *running.vcpu;
     running.pcpu->clock_ns = running.slice_start_ns + running.pcpu->cpu.retired_in_run();  // the time of the trap
     monitor.handle_exit(vcpu, exit);
+    if (monitor.debug_agent_ && monitor.debug_agent_->exits_end_slices()) return false;
     return vcpu.state == VcpuState::Runnable && vcpu.vm().running() && !running.pcpu->reschedule &&
            !(vcpu.requests & kRequestsForRunLoop);
 }
@@ -339,15 +358,41 @@ void Monitor::drop_stopped(PhysicalCpu& pcpu) {
 void Monitor::handle_exit(Vcpu& vcpu, const Exit& exit) {
     const auto ec = static_cast<std::size_t>(exit.ec());
     ++vcpu.exits_by_ec[ec];
-    Action action = dispatch(vcpu, exit);
-    if (action.kind == Action::Kind::NotVirtualized) action = Action::stop(not_virtualized_message(vcpu, exit, hooks_));
-    if (tracer_.enabled()) trace(vcpu, TraceEvent::Kind::Exit, describe_exit(vcpu, exit), action.note, &exit);
-    apply(vcpu, exit, action);
-    vcpu.sync_to_cpu();
+    if (tracer_.enabled()) [[unlikely]] {
+        handle_exit_traced(vcpu, exit);
+    } else {
+        Action action = dispatch(vcpu, exit);
+        if (action.kind == Action::Kind::NotVirtualized)
+            action = Action::stop(not_virtualized_message(vcpu, exit, hooks_));
+        apply(vcpu, exit, action);
+        vcpu.sync_to_cpu();
+    }
     for (Vcpu* target : vcpu.vm().take_wakeups()) wake(*target, vcpu.loaded() ? vcpu.pcpu->clock_ns : vcpu.clock_ns);
 }
 
-Action Monitor::dispatch(Vcpu& vcpu, const Exit& exit) {
+// The same, told to the trace. The exit is described before its handler runs, since the
+// handler changes the registers the description reads (PSCI_VERSION's x0 becomes the
+// version); the registers it changed are found by comparing snapshots. Kept apart from
+// handle_exit so that an untraced trap pays for none of it.
+void Monitor::handle_exit_traced(Vcpu& vcpu, const Exit& exit) {
+    std::string what = describe_exit(vcpu, exit);
+    const RegisterSnapshot before(vcpu);
+    Action action = dispatch(vcpu, exit);
+    if (action.kind == Action::Kind::NotVirtualized) action = Action::stop(not_virtualized_message(vcpu, exit, hooks_));
+    apply(vcpu, exit, action);
+    trace(vcpu, TraceEvent::Kind::Exit, std::move(what), action.note, &exit, before.changes(vcpu));
+    if (action.kind == Action::Kind::Forwarded) {
+        const auto esr = static_cast<std::uint32_t>(vcpu.sysreg(SysregId::ESR_EL1));
+        trace(vcpu, TraceEvent::Kind::Forward,
+              fmt::format("{} forwarded to the guest kernel (ESR_EL1 {:#x})", exception_class_name(esr_ec(esr)), esr),
+              fmt::format("entered the guest's vector at {:#x}", vcpu.pc()));
+    }
+    vcpu.sync_to_cpu();
+}
+
+// dispatch and apply are on every trap's path: inlined into both handle_exit and its traced
+// twin (with two callers the compiler would otherwise call them, a tenth of a trap's cost).
+[[gnu::always_inline]] inline Action Monitor::dispatch(Vcpu& vcpu, const Exit& exit) {
     const ExitHandler handler = hooks_.by_ec[static_cast<std::size_t>(exit.ec())];
     if (!handler) return Action::not_virtualized();
     try {
@@ -359,7 +404,7 @@ Action Monitor::dispatch(Vcpu& vcpu, const Exit& exit) {
     }
 }
 
-void Monitor::apply(Vcpu& vcpu, const Exit& exit, Action& action) {
+[[gnu::always_inline]] inline void Monitor::apply(Vcpu& vcpu, const Exit& exit, Action& action) {
     switch (action.kind) {
         case Action::Kind::ResumeNext: vcpu.set_pc(exit.pc + 4); break;
         case Action::Kind::ResumeAt: vcpu.set_pc(action.pc); break;
@@ -406,7 +451,7 @@ void Monitor::count_forwarded(Vcpu& vcpu) {
 // ---- the trace ----
 
 void Monitor::trace(const Vcpu& vcpu, TraceEvent::Kind kind, std::string what, std::string_view action,
-                    const Exit* exit) {
+                    const Exit* exit, std::vector<RegisterChange> changes) {
     TraceEvent e;
     e.kind = kind;
     e.time_ns = vcpu.loaded() ? vcpu.pcpu->clock_ns : vcpu.clock_ns;
@@ -425,12 +470,14 @@ void Monitor::trace(const Vcpu& vcpu, TraceEvent::Kind kind, std::string what, s
     }
     e.what = std::move(what);
     e.action = std::string(action);
+    e.changes = std::move(changes);
+    e.blocked = vcpu.state == VcpuState::Blocked;
     tracer_.emit(e);
 }
 
 void Monitor::trace_switch(const PhysicalCpu& pcpu, const Vcpu* from, const Vcpu* to) {
     TraceEvent e;
-    e.kind = TraceEvent::Kind::Switch;
+    e.kind = &from->vm() == &to->vm() ? TraceEvent::Kind::VcpuSwitch : TraceEvent::Kind::VmSwitch;
     e.time_ns = pcpu.clock_ns;
     e.pcpu = pcpu.id;
     e.vm = to->vm().id();

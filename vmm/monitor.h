@@ -13,6 +13,7 @@
 #include <memory>
 #include <vector>
 
+#include "vmm/debug_agent.h"
 #include "vmm/exit_handlers.h"
 #include "vmm/physical_cpu.h"
 #include "vmm/scheduler.h"
@@ -50,6 +51,8 @@ public:
     }
 
     const VersionHooks& hooks() const { return hooks_; }
+    // A debugger or progress display to consult before and after each slice (null: none).
+    void set_debug_agent(DebugAgent* agent) { debug_agent_ = agent; }
     const MonitorOptions& options() const { return options_; }
     PhysicalCpu& pcpu(unsigned i) { return *pcpus_.at(i); }
     unsigned pcpu_count() const { return static_cast<unsigned>(pcpus_.size()); }
@@ -87,8 +90,9 @@ private:
     void apply(Vcpu& vcpu, const Exit& exit, Action& action);
     void apply_after_timer(Vcpu& vcpu, Action& action);
     static void count_forwarded(Vcpu& vcpu);
+    void handle_exit_traced(Vcpu& vcpu, const Exit& exit);
     void trace(const Vcpu& vcpu, TraceEvent::Kind kind, std::string what, std::string_view action,
-               const Exit* exit = nullptr);
+               const Exit* exit = nullptr, std::vector<RegisterChange> changes = {});
     void trace_switch(const PhysicalCpu& pcpu, const Vcpu* from, const Vcpu* to);
 
     VersionHooks hooks_;
@@ -96,6 +100,7 @@ private:
     MonitorOptions options_;
     std::vector<std::unique_ptr<PhysicalCpu>> pcpus_;
     std::vector<Vm*> vms_;
+    DebugAgent* debug_agent_ = nullptr;
 
     // Blocked vCPUs, each waiting on the pCPU it last ran on.
     std::vector<std::vector<Vcpu*>> sleeping_;

@@ -8,17 +8,28 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "vmm/settings.h"
+
 namespace trapeze {
 namespace {
 
 using nlohmann::json;
 
-std::uint64_t positive(const json& object, const char* key, std::uint64_t fallback, const std::string& where) {
+// A number from the settings table: a JSON integer, or a string in the command line's
+// syntax ("0x4e20", "20_000"), within the same limits as the command line's.
+std::uint64_t number(const json& object, const NumberSetting& setting, std::uint64_t fallback, const std::string& where) {
+    const std::string key(setting.key);
     if (!object.contains(key)) return fallback;
     const json& v = object.at(key);
-    if (!v.is_number_unsigned() || v.get<std::uint64_t>() == 0)
-        throw ScenarioError(fmt::format("{}: \"{}\" must be a positive integer", where, key));
-    return v.get<std::uint64_t>();
+    try {
+        if (v.is_number_unsigned()) return check_setting(setting, v.get<std::uint64_t>());
+        if (v.is_string()) return parse_setting(setting, v.get<std::string>());
+        if (v.is_number_integer() || v.is_number_float())
+            throw SettingError(fmt::format("must be {}, not {}", setting_range(setting), v.dump()));
+        throw SettingError(fmt::format("must be a number {}, not {}", setting_range(setting), v.dump()));
+    } catch (const SettingError& e) {
+        throw ScenarioError(fmt::format("{}: \"{}\" {}", where, setting.key, e.what()));
+    }
 }
 
 void check_keys(const json& object, std::initializer_list<const char*> allowed, const std::string& where) {
@@ -40,9 +51,12 @@ Scenario parse_scenario(const std::string& text, const std::string& base_dir, co
     }
     if (!root.is_object()) throw ScenarioError(name + ": the scenario must be a JSON object");
     check_keys(root, {"quantum", "budget", "vms", "description"}, name);
+    if (root.contains("description") && !root["description"].is_string())
+        throw ScenarioError(name + ": \"description\" must be a string");
     Scenario s;
-    s.monitor.quantum = positive(root, "quantum", s.monitor.quantum, name);
-    s.monitor.budget = positive(root, "budget", s.monitor.budget, name);
+    s.monitor.quantum = number(root, setting::kQuantum, s.monitor.quantum, name);
+    s.quantum_given = root.contains("quantum");
+    s.monitor.budget = number(root, setting::kBudget, s.monitor.budget, name);
     if (!root.contains("vms") || !root["vms"].is_array() || root["vms"].empty())
         throw ScenarioError(name + ": \"vms\" must be a non-empty array of VMs");
     unsigned index = 0;
@@ -51,17 +65,16 @@ Scenario parse_scenario(const std::string& text, const std::string& base_dir, co
         if (!vm.is_object()) throw ScenarioError(where + " must be an object");
         check_keys(vm, {"name", "guest", "memory_mib", "vcpus"}, where);
         VmConfig config;
+        if (vm.contains("name") && (!vm["name"].is_string() || vm["name"].get<std::string>().empty()))
+            throw ScenarioError(where + ": \"name\" must be a non-empty string");
         config.name = vm.value("name", fmt::format("vm{}", index));
-        if (!vm.contains("guest") || !vm["guest"].is_string())
+        if (!vm.contains("guest") || !vm["guest"].is_string() || vm["guest"].get<std::string>().empty())
             throw ScenarioError(where + ": \"guest\" (the path of a guest ELF) is required");
         std::filesystem::path guest = vm["guest"].get<std::string>();
         if (guest.is_relative()) guest = std::filesystem::path(base_dir) / guest;
         config.guest = guest.string();
-        const std::uint64_t mib = positive(vm, "memory_mib", kDefaultRamSize >> 20, where);
-        if (mib > 2048) throw ScenarioError(where + ": \"memory_mib\" is at most 2048");
-        config.ram_size = mib << 20;
-        config.vcpus = static_cast<unsigned>(positive(vm, "vcpus", 1, where));
-        if (config.vcpus > 8) throw ScenarioError(where + ": \"vcpus\" is at most 8");
+        config.ram_size = number(vm, setting::kMemoryMib, kDefaultRamSize >> 20, where) << 20;
+        config.vcpus = static_cast<unsigned>(number(vm, setting::kVcpus, 1, where));
         s.vms.push_back(std::move(config));
         ++index;
     }

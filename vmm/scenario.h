@@ -21,6 +21,7 @@ public:
 struct Scenario {
     std::vector<VmConfig> vms;
     MonitorOptions monitor;
+    bool quantum_given = false;  // the file sets "quantum" (a target's own default yields to it)
 };
 
 // Parse a scenario file; guest paths are relative to the file's folder. Throws

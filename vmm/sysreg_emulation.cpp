@@ -76,6 +76,23 @@ void write_sysreg(Vcpu& vcpu, SysregId id, std::uint64_t value) {
     }
 }
 
+// The debugger's reads and writes go through the accessors directly rather than through
+// read_sysreg and write_sysreg, which stay on the trap path alone (and inlined there).
+std::optional<std::uint64_t> peek_sysreg(const Vcpu& vcpu, SysregId id) {
+    if (sysreg_info(id).access == SysregAccess::WO || id == SysregId::ICC_IAR1_EL1) return std::nullopt;
+    if (id == SysregId::NZCV) return vcpu.regs().nzcv;
+    if (id == SysregId::TPIDR_EL0) return vcpu.regs().tpidr_el0;
+    // The remaining accessors only read (the counter, the timer, the GIC's registers).
+    const Accessor* a = kAccessorOf[static_cast<std::size_t>(id)];
+    return a && a->read ? a->read(const_cast<Vcpu&>(vcpu)) : vcpu.sysreg(id);
+}
+
+void poke_sysreg(Vcpu& vcpu, SysregId id, std::uint64_t value) {
+    const Accessor* a = kAccessorOf[static_cast<std::size_t>(id)];
+    if (a && a->write) a->write(vcpu, value);
+    else vcpu.set_sysreg(id, value);
+}
+
 Action emulate_sysreg(Vcpu& vcpu, const SysregInfo& reg, const SysRegIss& iss) {
     if (iss.read && reg.access == SysregAccess::WO)
         return Action::stop(fmt::format("MRS of the write-only register {} at pc={:#x}", reg.name, vcpu.pc()));

@@ -11,7 +11,8 @@
 namespace trapeze {
 
 std::string_view trace_kind_name(TraceEvent::Kind kind) {
-    constexpr std::string_view names[] = {"exit", "physical-timer", "virq", "wakeup", "stop", "switch"};
+    constexpr std::string_view names[] = {"exit", "physical-timer", "virq", "wakeup", "stop", "forward",
+                                          "vm-switch", "vcpu-switch"};
     return names[static_cast<std::size_t>(kind)];
 }
 
@@ -23,6 +24,9 @@ std::string format_trace_text(const TraceEvent& e) {
         line += fmt::format(" EC={:#04x} {:<8}", static_cast<unsigned>(esr_ec(e.esr)), exception_class_name(esr_ec(e.esr)));
     if (!e.what.empty()) line += " " + e.what;
     if (!e.action.empty()) line += " -> " + e.action;
+    for (std::size_t i = 0; i < e.changes.size(); ++i)
+        line += fmt::format("{}{} {:#x} -> {:#x}", i == 0 ? " ; " : ", ", e.changes[i].name, e.changes[i].before,
+                            e.changes[i].after);
     return line;
 }
 
@@ -41,6 +45,13 @@ nlohmann::json trace_json(const TraceEvent& e) {
     }
     j["what"] = e.what;
     j["action"] = e.action;
+    if (!e.changes.empty()) {
+        nlohmann::json changes = nlohmann::json::array();
+        for (const RegisterChange& c : e.changes)
+            changes.push_back({{"register", c.name}, {"old", c.before}, {"new", c.after}});
+        j["changes"] = std::move(changes);
+    }
+    if (e.blocked) j["blocked"] = true;
     return j;
 }
 

@@ -89,15 +89,19 @@ TEST_CASE("GIC redistributor: WAKER, TYPER and the distributor's CTLR") {
     CHECK((gicd.read(0, 4, 1) & (1u << 6)) != 0);  // DS: one security state
 }
 
-TEST_CASE("PL011: lines go to the console with the VM's prefix; FR says the FIFO is empty") {
+TEST_CASE("PL011: the guest's bytes reach the console unchanged, a line at a time with the VM's prefix") {
     std::vector<std::string> lines;
     Pl011 uart("[vm1] ", [&](const std::string& line) { lines.push_back(line); });
-    for (char c : std::string("hi\r\nthere")) uart.write(0, 4, static_cast<unsigned char>(c));
-    REQUIRE(lines.size() == 1);
-    CHECK(lines[0] == "[vm1] hi");
+    for (char c : std::string("hi\r\n\tA\rB\x1b[0m\nthere")) uart.write(0, 4, static_cast<unsigned char>(c));
+    REQUIRE(lines.size() == 2);
+    CHECK(lines[0] == "[vm1] hi\r\n");
+    CHECK(lines[1] == "[vm1] \tA\rB\x1b[0m\n");
     uart.flush();
+    REQUIRE(lines.size() == 3);
     CHECK(lines.back() == "[vm1] there");
+    uart.flush();  // nothing left: no empty line
+    CHECK(lines.size() == 3);
     CHECK(uart.read(0x18, 4) == 0x90);
     CHECK(uart.read(0xFE0, 4) == 0x11);  // UARTPeriphID0
-    CHECK(uart.output() == "hi\r\nthere");
+    CHECK(uart.output() == "hi\r\n\tA\rB\x1b[0m\nthere");
 }

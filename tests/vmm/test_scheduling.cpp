@@ -134,7 +134,7 @@ TEST_CASE("v5: two VMs time-share one pCPU, a VM switch at each physical-timer t
     // final one when b stops.
     std::vector<std::string> switches;
     for (const TraceEvent& e : events.events)
-        if (e.kind == TraceEvent::Kind::Switch) switches.push_back(e.what);
+        if (e.kind == TraceEvent::Kind::VmSwitch) switches.push_back(e.what);
     const std::vector<std::string> expected = {
         "VM switch a/vcpu0 -> b/vcpu0", "VM switch b/vcpu0 -> a/vcpu0", "VM switch a/vcpu0 -> b/vcpu0",
         "VM switch b/vcpu0 -> a/vcpu0", "VM switch a/vcpu0 -> b/vcpu0", "VM switch b/vcpu0 -> a/vcpu0",

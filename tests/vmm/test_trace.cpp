@@ -59,3 +59,25 @@ TEST_CASE("events that are not exits have no syndrome fields") {
     CHECK_FALSE(j.contains("ec"));
     CHECK(format_trace_text(e).find("EC=") == std::string::npos);
 }
+
+TEST_CASE("the registers a handler changed follow the action, old -> new, in both forms") {
+    TraceEvent e = msr_vbar();
+    e.changes = {{"VBAR_EL1", 0, 0x4008'0800}, {"x3", 0x10, 0x20}};
+    CHECK(format_trace_text(e).ends_with(
+        "MSR VBAR_EL1, x11 -> irq_handler: set VBAR_EL1 ; VBAR_EL1 0x0 -> 0x40080800, x3 0x10 -> 0x20"));
+    const nlohmann::json j = trace_json(e);
+    REQUIRE(j["changes"].size() == 2);
+    CHECK(j["changes"][0] == nlohmann::json({{"register", "VBAR_EL1"}, {"old", 0}, {"new", 0x4008'0800}}));
+    CHECK(j["changes"][1]["register"] == "x3");
+    CHECK_FALSE(j.contains("blocked"));
+    e.blocked = true;
+    CHECK(trace_json(e)["blocked"] == true);
+}
+
+TEST_CASE("every kind of event has its name") {
+    using K = TraceEvent::Kind;
+    CHECK(trace_kind_name(K::Stop) == "stop");
+    CHECK(trace_kind_name(K::Forward) == "forward");
+    CHECK(trace_kind_name(K::VmSwitch) == "vm-switch");
+    CHECK(trace_kind_name(K::VcpuSwitch) == "vcpu-switch");
+}

@@ -37,7 +37,7 @@ TEST_CASE("v1: a UART write is emulated and reaches the console; FR reads TX emp
     f.vcpu().set_x(1, '\n');
     f.monitor.handle_exit(f.vcpu(), next_exit(f));
     REQUIRE(f.console.size() == 1);
-    CHECK(f.console[0] == "h");
+    CHECK(f.console[0] == "h\n");
     f.vcpu().set_x(3, ~0ull);
     f.monitor.handle_exit(f.vcpu(), next_exit(f));
     CHECK(f.vcpu().x(3) == 0x90);  // TXFE | RXFE, and the 32-bit load zeroes the top half

@@ -44,11 +44,10 @@ void Pl011::write(std::uint64_t offset, unsigned, std::uint64_t value) {
 
 void Pl011::put(char c) {
     output_ += c;
+    line_ += c;
     if (c == '\n') {
         sink_(prefix_ + line_);
         line_.clear();
-    } else if (c != '\r') {
-        line_ += c;
     }
 }
 

@@ -12,8 +12,10 @@ inline constexpr std::uint64_t kPl011Size = 0x1000;
 
 class Pl011 {
 public:
-    // Each complete line goes to `sink`, with `prefix` in front (per-VM, when several run).
-    using LineSink = std::function<void(const std::string& line)>;
+    // The guest's bytes go to `sink` unchanged (a '\r' stays a '\r'), a line at a time: each
+    // complete line with its '\n', and the partial last one at flush(). `prefix` goes in
+    // front of each line (per-VM, when several run), so lines of different VMs never mix.
+    using LineSink = std::function<void(const std::string& text)>;
     Pl011(std::string prefix, LineSink sink) : prefix_(std::move(prefix)), sink_(std::move(sink)) {}
 
     std::uint64_t read(std::uint64_t offset, unsigned size) const;

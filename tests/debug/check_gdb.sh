@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# gdb-multiarch in batch mode against the stub: connect, break on a guest symbol, continue,
+# read registers and memory, stepi, a watchpoint that fires, info threads, monitor commands,
+# set a register, detach (the guest then runs to its end). Checks what GDB printed, line by
+# line, and that the guest ran to the end with the right console output.
+#
+# usage: check_gdb.sh TARGET GUEST SESSION.gdb EXPECTED_CONSOLE WORKDIR
+set -euo pipefail
+target=$1 guest=$2 session=$3 console=$4 work=$5
+rm -rf "$work" && mkdir -p "$work"
+"$target" "$guest" --gdb 0 --gdb-wait --quiet > "$work/console.txt" 2> "$work/stderr.txt" &
+pid=$!
+trap 'kill $pid 2>/dev/null || true' EXIT
+port=""
+for _ in $(seq 1 100); do
+  port=$(sed -n 's/.*waiting for GDB on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/stderr.txt" | head -1)
+  [ -n "$port" ] && break
+  sleep 0.1
+done
+[ -n "$port" ] || { echo "the stub never said its port:"; cat "$work/stderr.txt"; exit 1; }
+timeout 120 gdb-multiarch -batch -nx -ex "target remote :$port" -x "$session" "$guest" > "$work/gdb.txt" 2>&1 || true
+wait $pid && status=0 || status=$?
+trap - EXIT
+
+expect() {
+  grep -qF -- "$1" "$work/gdb.txt" || { echo "GDB's output lacks: $1"; echo "--- it was:"; cat "$work/gdb.txt"; exit 1; }
+}
+expect "Breakpoint 1, main () at"
+expect "pc             0x400800c4          0x400800c4 <main+28>"
+expect ":	0x0000000000000000	0x0000000040080030"   # main's frame: a zero frame pointer, the return into _start
+expect "pc             0x400800c8          0x400800c8 <main+32>"
+expect "* 1    Thread 1 (vm0/vcpu0, virtual EL1) 0x00000000400800c8 in main ()"
+expect "\$1 = 0"
+expect "Hardware watchpoint 2: ticks"
+expect "Old value = 0"
+expect "New value = 1"
+expect "in guest_irq () at"
+expect "  that is: MRS x8, ICC_IAR1_EL1"
+expect "the VMM: emulated the read"
+expect "VM_runqueue: (empty)"
+expect "no monitor command 'frob' (monitor help lists them)"
+expect "'step' is the stepper's; from GDB use its own commands"
+expect "VBAR_EL1       0x40080800          1074268160"
+expect "\$2 = 0x400801f0"
+expect "\$3 = 0x1234"
+expect "[Inferior 1 (Remote target) detached]"
+[ "$status" = 0 ] || { echo "the guest exited with $status after GDB detached:"; cat "$work/stderr.txt"; exit 1; }
+cmp "$work/console.txt" "$console" || { echo "the console output differs from $console"; exit 1; }
+echo "gdb-multiarch attached, stepped, watched, asked the monitor, detached; the guest ran to its end"

@@ -1,0 +1,263 @@
+// The command table and each command.
+#include "vmm/debug/commands.h"
+
+#include <sstream>
+#include <stdexcept>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "vmm/debug/expression.h"
+#include "vmm/debug/inspect.h"
+#include "vmm/debug/run_control.h"
+#include "vmm/vm.h"
+
+namespace trapeze {
+namespace {
+
+std::vector<std::string> words(std::string_view text) {
+    std::vector<std::string> out;
+    std::istringstream in{std::string(text)};
+    for (std::string w; in >> w;) out.push_back(w);
+    return out;
+}
+
+void need(bool ok, std::string_view usage) {
+    if (!ok) throw std::invalid_argument(fmt::format("usage: {}", usage));
+}
+
+std::uint64_t count_of(const CommandContext& c, const std::string& text, std::uint64_t max, std::string_view what) {
+    const std::uint64_t n = evaluate(c.vcpu, text);
+    if (n == 0 || n > max) throw std::invalid_argument(fmt::format("{} must be from 1 to {}, not {}", what, max, n));
+    return n;
+}
+
+std::string where(const Vcpu& vcpu, std::uint64_t address) {
+    const std::string symbol = vcpu.vm().image().describe(address);
+    return symbol.empty() ? fmt::format("{:#x}", address) : fmt::format("{:#x} {}", address, symbol);
+}
+
+void cmd_help(CommandContext& c, std::string_view args) {
+    const auto w = words(args);
+    if (!w.empty()) {
+        const DebugCommand* cmd = find_debug_command(w[0]);
+        if (!cmd) throw std::invalid_argument(fmt::format("no command '{}'", w[0]));
+        c.out += fmt::format("{} {}\n  {}\n", cmd->name, cmd->args, cmd->help);
+        if (!cmd->alias.empty()) c.out += fmt::format("  short form: {}\n", cmd->alias);
+        if (cmd->name == "break")
+            for (const TrapKind& t : kTrapKinds) c.out += fmt::format("  break trap {:<6} {}\n", t.name, t.help);
+        return;
+    }
+    c.out += "Commands (Enter repeats the last step, next-trap or continue; addresses take expressions "
+             "such as sp+16, vectors+0x280, x0):\n";
+    for (const DebugCommand& cmd : debug_commands()) {
+        const std::string name = cmd.alias.empty() ? std::string(cmd.name) : fmt::format("{} ({})", cmd.name, cmd.alias);
+        c.out += fmt::format("  {:<16} {:<30} {}\n", name, cmd.args, cmd.help);
+    }
+}
+
+void cmd_step(CommandContext& c, std::string_view args) {
+    const auto w = words(args);
+    need(w.size() <= 1, "step [N]");
+    c.control.step(w.empty() ? 1 : count_of(c, w[0], 1'000'000'000'000ull, "the number of steps"));
+}
+void cmd_next_trap(CommandContext& c, std::string_view args) {
+    need(words(args).empty(), "next-trap");
+    c.control.next_trap();
+}
+void cmd_continue(CommandContext& c, std::string_view args) {
+    need(words(args).empty(), "continue");
+    c.control.resume();
+}
+
+void list_breakpoints(CommandContext& c) {
+    if (c.control.breakpoints().empty()) {
+        c.out += "no breakpoints or watchpoints\n";
+        return;
+    }
+    for (const Breakpoint& b : c.control.breakpoints())
+        c.out += fmt::format("{:>3}  {}\n", b.id, b.kind == Breakpoint::Kind::Watch ? b.text : "break " + b.text);
+}
+
+void cmd_break(CommandContext& c, std::string_view args) {
+    const auto w = words(args);
+    if (w.empty()) return list_breakpoints(c);
+    const Breakpoint* b = nullptr;
+    if (w[0] == "trap") {
+        need(w.size() == 2 || w.size() == 3, "break trap KIND [REGISTER]  (help break lists the kinds)");
+        b = &c.control.add_trap(w[1], w.size() == 3 ? w[2] : "");
+    } else if (w[0] == "switch") {
+        need(w.size() == 1, "break switch");
+        b = &c.control.add_switch();
+    } else {
+        need(w.size() == 1, "break ADDR|SYMBOL|trap KIND [REGISTER]|switch");
+        const std::uint64_t address = evaluate(c.vcpu, w[0]);
+        b = &c.control.add_address(address, where(c.vcpu, address));
+    }
+    c.out += fmt::format("breakpoint {}: {}\n", b->id, b->text);
+}
+
+void cmd_watch(CommandContext& c, std::string_view args) {
+    const auto w = words(args);
+    need(w.size() == 1 || w.size() == 2, "watch ADDR [LEN]");
+    const std::uint64_t address = evaluate(c.vcpu, w[0]);
+    const std::uint64_t length = w.size() == 2 ? count_of(c, w[1], 4096, "the length") : 8;
+    const Breakpoint& b = c.control.add_watch(c.vcpu, address, length);
+    c.out += fmt::format("watchpoint {}: {} bytes at {}\n", b.id, length, where(c.vcpu, address));
+}
+
+void cmd_delete(CommandContext& c, std::string_view args) {
+    const auto w = words(args);
+    need(w.size() <= 1, "delete [N]");
+    if (w.empty()) {
+        c.control.remove_all();
+        c.out += "deleted every breakpoint and watchpoint\n";
+        return;
+    }
+    const std::uint64_t id = evaluate(c.vcpu, w[0]);
+    if (!c.control.remove(static_cast<unsigned>(id))) throw std::invalid_argument(fmt::format("no breakpoint {}", id));
+    c.out += fmt::format("deleted breakpoint {}\n", id);
+}
+
+void cmd_regs(CommandContext& c, std::string_view args) {
+    need(words(args).empty(), "regs");
+    c.out += show_registers(c.vcpu);
+}
+void cmd_sysregs(CommandContext& c, std::string_view args) {
+    need(words(args).empty(), "sysregs");
+    c.out += show_system_registers(c.vcpu);
+}
+void cmd_mem(CommandContext& c, std::string_view args) {
+    const auto w = words(args);
+    need(w.size() == 1 || w.size() == 2, "mem ADDR [LEN]");
+    const std::uint64_t length = w.size() == 2 ? count_of(c, w[1], 65536, "the length") : 64;
+    c.out += show_memory(c.vcpu, evaluate(c.vcpu, w[0]), length);
+}
+void cmd_disas(CommandContext& c, std::string_view args) {
+    const auto w = words(args);
+    need(w.size() <= 2, "disas [ADDR] [N]");
+    const std::uint64_t address = w.empty() ? c.vcpu.pc() : evaluate(c.vcpu, w[0]);
+    const std::uint64_t count = w.size() == 2 ? count_of(c, w[1], 4096, "the number of instructions") : 8;
+    if (address & 3) throw std::invalid_argument(fmt::format("{:#x} is not a multiple of 4", address));
+    c.out += show_disassembly(c.vcpu, address, static_cast<unsigned>(count), c.control.breakpoint_addresses());
+}
+void cmd_pt(CommandContext& c, std::string_view args) {
+    const auto w = words(args);
+    need(w.size() == 1, "pt VA");
+    c.out += show_translation(c.vcpu, evaluate(c.vcpu, w[0]), c.control.version());
+}
+void cmd_vms(CommandContext& c, std::string_view args) {
+    need(words(args).empty(), "vms");
+    c.out += show_vms(c.vcpu.vm());
+}
+void cmd_vcpus(CommandContext& c, std::string_view args) {
+    need(words(args).empty(), "vcpus");
+    c.out += show_vcpus(c.vcpu.vm());
+}
+void cmd_runq(CommandContext& c, std::string_view args) {
+    need(words(args).empty(), "runq");
+    c.out += show_run_queues(c.vcpu.vm(), c.control.version());
+}
+void cmd_explain(CommandContext& c, std::string_view args) {
+    need(words(args).empty(), "explain");
+    c.out += explain_trap(c.control.last_trap());
+}
+void cmd_set(CommandContext& c, std::string_view args) {
+    const auto w = words(args);
+    need(w.size() == 2, "set REGISTER VALUE");
+    const std::uint64_t value = evaluate(c.vcpu, w[1]);
+    const std::string error = set_register(c.vcpu, w[0], value);
+    if (!error.empty()) throw std::invalid_argument(error);
+    const auto now = register_value(c.vcpu, w[0]);
+    c.out += now ? fmt::format("{} = {:#x}\n", w[0], *now) : fmt::format("wrote {:#x} to {}\n", value, w[0]);
+}
+void cmd_print(CommandContext& c, std::string_view args) {
+    const std::size_t start = args.find_first_not_of(" \t");
+    need(start != std::string_view::npos, "print EXPRESSION");
+    const std::uint64_t v = evaluate(c.vcpu, args);
+    const std::string symbol = c.vcpu.vm().image().describe(v);
+    c.out += fmt::format("{} = {:#x} ({}){}\n", args.substr(start), v, v, symbol.empty() ? "" : " " + symbol);
+}
+void cmd_trace(CommandContext& c, std::string_view args) {
+    const auto w = words(args);
+    need(w.size() == 1 && (w[0] == "on" || w[0] == "off"), "trace on|off");
+    c.trace_on = w[0] == "on";
+    c.out += fmt::format("trace {}: {}\n", w[0], c.trace_on ? "every event is printed as it happens" : "events are printed during steps only");
+}
+void cmd_echo(CommandContext& c, std::string_view args) {
+    const std::size_t start = args.find_first_not_of(" \t");
+    c.out += std::string(start == std::string_view::npos ? std::string_view() : args.substr(start)) + "\n";
+}
+void cmd_pause(CommandContext& c, std::string_view args) {
+    need(words(args).empty(), "pause");
+    if (c.pause) c.pause();
+}
+void cmd_quit(CommandContext& c, std::string_view args) {
+    need(words(args).empty(), "quit");
+    c.vcpu.vm().stop(VmStatus::Failed, "quit from the debugger");
+}
+
+const DebugCommand kCommands[] = {
+    {"help", "", "[COMMAND]", "list the commands, or say more about one", false, false, true, cmd_help},
+    {"step", "s", "[N]", "run N steps (default 1): an instruction, or a trap and what the VMM did", true, true, false, cmd_step},
+    {"next-trap", "n", "", "run until the next VM exit (a trap, or the physical timer)", true, true, false, cmd_next_trap},
+    {"continue", "c", "", "run until a breakpoint, a watchpoint or Ctrl-C", true, true, false, cmd_continue},
+    {"break", "b", "[ADDR|SYMBOL|trap KIND [REG]|switch]", "stop at an address, at a kind of trap, at a switch; alone: list them",
+     false, false, false, cmd_break},
+    {"watch", "", "ADDR [LEN]", "stop when the LEN bytes at ADDR change (default 8)", false, false, false, cmd_watch},
+    {"delete", "d", "[N]", "delete breakpoint N, or all of them", false, false, false, cmd_delete},
+    {"regs", "r", "", "the general registers, SP, PC and the virtual PSTATE", false, false, true, cmd_regs},
+    {"sysregs", "", "", "the virtual EL1 state: system registers (and what the interpreter holds, where it differs)",
+     false, false, true, cmd_sysregs},
+    {"mem", "x", "ADDR [LEN]", "guest memory at ADDR, through the guest's translation (default 64 bytes)", false, false,
+     true, cmd_mem},
+    {"disas", "", "[ADDR] [N]", "disassemble N instructions (default 8) from ADDR (default the PC)", false, false, true,
+     cmd_disas},
+    {"pt", "", "VA", "the guest's translation of VA, level by level (its stage-1 MMU arrives with v3)", false, false, true,
+     cmd_pt},
+    {"vms", "", "", "the VMs: state, memory, vCPUs", false, false, true, cmd_vms},
+    {"vcpus", "", "", "the vCPUs: state, PC, virtual EL, pCPU", false, false, true, cmd_vcpus},
+    {"runq", "", "", "what each pCPU runs and its VM_runqueue (v5 on)", false, false, true, cmd_runq},
+    {"explain", "", "", "the last trap: ESR field by field, and what the VMM did", false, false, true, cmd_explain},
+    {"print", "p", "EXPRESSION", "the value of an expression: print elr_el1, print sp+16", false, false, true, cmd_print},
+    {"set", "", "REG VALUE", "set a general or virtual system register (x0, pc, sp, ELR_EL1, DAIF...)", false, false,
+     false, cmd_set},
+    {"trace", "", "on|off", "print every event as it happens, or only during steps", false, false, true, cmd_trace},
+    {"echo", "", "TEXT", "print TEXT (for scripts)", false, false, false, cmd_echo},
+    {"pause", "", "", "wait for Enter (for scripts; --no-pause skips it)", false, false, false, cmd_pause},
+    {"quit", "q", "", "stop the VM and end the run", false, false, false, cmd_quit},
+};
+
+}  // namespace
+
+std::span<const DebugCommand> debug_commands() { return kCommands; }
+
+const DebugCommand* find_debug_command(std::string_view name) {
+    for (const DebugCommand& c : kCommands)
+        if (c.name == name || (!c.alias.empty() && c.alias == name)) return &c;
+    return nullptr;
+}
+
+bool run_debug_command(CommandContext& context, std::string_view line, const DebugCommand** which) {
+    const std::size_t start = line.find_first_not_of(" \t");
+    if (start == std::string_view::npos) return false;
+    line = line.substr(start);
+    const std::size_t end = line.find_first_of(" \t");
+    const std::string_view name = line.substr(0, end);
+    const std::string_view args = end == std::string_view::npos ? std::string_view() : line.substr(end);
+    const DebugCommand* cmd = find_debug_command(name);
+    if (which) *which = cmd;
+    if (!cmd) {
+        context.out += fmt::format("no command '{}' (help lists them)\n", name);
+        return false;
+    }
+    try {
+        cmd->run(context, args);
+    } catch (const std::exception& e) {
+        context.out += fmt::format("{}: {}\n", cmd->name, e.what());
+        if (which) *which = nullptr;  // a failed command neither resumes nor repeats
+    }
+    return true;
+}
+
+}  // namespace trapeze

@@ -1,0 +1,51 @@
+// What a run did, per VM: how it ended, instructions, virtual time, VM exits by class,
+// physical-timer exits and vIRQs. Printed as a table at the end of every run, and shown in
+// the HTML report.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vmm/vm.h"
+
+namespace trapeze {
+
+struct VmSummary {
+    std::string name;
+    std::string guest;
+    VmStatus status = VmStatus::Running;
+    std::string stop_reason;
+    unsigned vcpus = 1;
+    std::uint64_t ram_mib = 0;
+    std::uint64_t retired = 0;
+    std::uint64_t time_ns = 0;  // the virtual time its vCPU 0 had reached
+    std::array<std::uint64_t, 64> exits_by_ec{};
+    std::array<std::uint64_t, 64> forwarded_by_ec{};  // exceptions entering the guest kernel, by the class it sees
+    std::uint64_t physical_timer_exits = 0;
+    std::uint64_t virqs = 0;
+
+    std::uint64_t exits() const;  // exception exits, all classes
+};
+
+struct RunSummary {
+    std::string target;   // "trapeze-v2"
+    std::string version;  // "v2"
+    std::vector<VmSummary> vms;
+    std::optional<double> host_seconds;  // wall-clock time of the run, when the target reports speed
+
+    std::uint64_t retired() const;
+    std::array<std::uint64_t, 64> exits_by_ec() const;
+    std::array<std::uint64_t, 64> forwarded_by_ec() const;
+    std::uint64_t physical_timer_exits() const;
+};
+
+VmSummary summarize_vm(Vm& vm, const std::string& guest);
+// "powered off", "stopped", "running".
+std::string_view vm_status_name(VmStatus status);
+// The table printed at the end of a run (several lines, each ending in '\n').
+std::string format_summary_table(const RunSummary& summary);
+
+}  // namespace trapeze
