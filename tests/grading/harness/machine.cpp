@@ -1,0 +1,91 @@
+// Unit-test machines and end-to-end guest runs for graded tests.
+#include "harness/machine.h"
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "vmm/devices/virtual_timer.h"
+
+namespace trapeze::grading {
+namespace {
+
+std::string action_text(const Action& a) {
+    switch (a.kind) {
+        case Action::Kind::ResumeNext: return "resume_next (continue after the interrupted instruction)";
+        case Action::Kind::ResumeAt: return fmt::format("resume_at {:#x}", a.pc);
+        case Action::Kind::Block: return "block";
+        case Action::Kind::Stop: return "stop: " + a.stop_reason();
+        case Action::Kind::PowerOff: return "power_off";
+        case Action::Kind::NotVirtualized: return "not_virtualized";
+    }
+    return "?";
+}
+
+}  // namespace
+
+Machine::Machine(const TestContext& context, const std::vector<std::uint32_t>& words)
+    : VmFixture(context.install, words) {}
+
+bool Machine::step() {
+    Vcpu& v = vcpu();
+    if (!vm.running() || v.state != VcpuState::Runnable) return false;
+    const RunResult& r = v.cpu.run(1000);
+    pcpu.clock_ns += r.retired;
+    v.retired += r.retired;
+    if (r.exit.reason != ExitReason::Exception)
+        throw std::logic_error(fmt::format("the guest ran 1000 instructions without a trap (pc={:#x})", v.pc()));
+    monitor.handle_exit(v, r.exit);
+    return true;
+}
+
+void Machine::raise_timer_irq() {
+    Vcpu& v = vcpu();
+    vm.gicd().ctlr = GicDistributor::kEnableGrp1 | GicDistributor::kAreNs;
+    v.gic.asleep = false;
+    v.gic.group1 |= 1u << kVirtualTimerIntid;
+    v.gic.enabled |= 1u << kVirtualTimerIntid;
+    v.gic.priority[kVirtualTimerIntid] = 0x80;
+    v.gic.pmr = 0xff;
+    v.gic.igrpen1 = true;
+    v.timer.cval = v.counter();
+    v.timer.write_ctl(VirtualTimer::kEnable);
+    if (v.timer.irq_line(v.counter())) v.gic.level |= 1u << kVirtualTimerIntid;  // the monitor's job
+    if (vm.running() && v.state == VcpuState::Runnable) monitor.deliver_interrupts(v);
+}
+
+void Machine::physical_timer(Snapshot& state) {
+    Vcpu& v = vcpu();
+    ++v.physical_timer_exits;
+    Action action = Action::resume_at(v.pc(), "resumed the guest");
+    try {
+        if (hooks.physical_timer) action = hooks.physical_timer(v);
+    } catch (const std::exception& e) {
+        action = Action::stop(fmt::format("{}: the physical-timer handler failed: {}", hooks.version, e.what()));
+    }
+    state.set("physical-timer action", action_text(action));
+    // As the monitor applies it: the guest was interrupted between two instructions.
+    switch (action.kind) {
+        case Action::Kind::ResumeNext: break;
+        case Action::Kind::ResumeAt: v.set_pc(action.pc); break;
+        case Action::Kind::Block: v.state = VcpuState::Blocked; break;
+        case Action::Kind::PowerOff: vm.stop(VmStatus::PoweredOff, "the physical-timer handler powered off"); break;
+        case Action::Kind::Stop:
+        case Action::Kind::NotVirtualized: vm.stop(VmStatus::Failed, "physical timer: " + action_text(action)); break;
+    }
+}
+
+void run_guest(const TestContext& context, Snapshot& state, std::string_view elf, MonitorOptions options) {
+    VersionHooks hooks;
+    context.install(hooks);
+    VmConfig config;
+    config.guest = fmt::format("{}/{}", context.guests_dir, elf);
+    config.ram_size = kGuestRam;
+    Vm vm(0, config, ElfImage::read_file(config.guest), [](const std::string&) {});
+    Tracer tracer;
+    Monitor monitor(hooks, tracer, options);
+    monitor.run(vm);
+    capture_vm(state, vm, options.budget);
+}
+
+}  // namespace trapeze::grading
