@@ -78,7 +78,8 @@ int main(int argc, char** argv) {
     if (problems.empty()) {
         double score = 0, max_score = 0;
         std::set<std::string> names, numbers;
-        for (std::size_t i = 0; i < j["tests"].size(); ++i) check_test(j["tests"][i], i, score, max_score, names, numbers);
+        for (std::size_t i = 0; i < j["tests"].size(); ++i)
+            check_test(j["tests"][i], i, score, max_score, names, numbers);
         if (problems.empty() && j["score"] != score) problem("top level: score is not the sum of the tests' scores");
         if (problems.empty() && j.contains("max_score") && j["max_score"] != max_score)
             problem("top level: max_score is not the sum of the tests' max_score");

@@ -49,14 +49,16 @@ std::vector<TableRow> read_table(const Recipe& recipe, const GradedVersionFiles&
     const nlohmann::ordered_json j = parse_json_file(work + "/table.json");
     if (!o.ok() || j.is_discarded() || !j.contains("tests"))
         throw GraderError(fmt::format("the reference graded binary {} could not list its tests: it {}\n{}",
-                                      files.reference_binary, o.describe(reference_limits(recipe)), tail(o.output, 2000)));
+                                      files.reference_binary, o.describe(reference_limits(recipe)),
+                                      tail(o.output, 2000)));
     std::vector<TableRow> rows;
     for (const auto& t : j["tests"])
         rows.push_back({t.at("name"), t.at("subject"), t.at("what"), t.at("points"), t.at("visibility") == "hidden"});
     return rows;
 }
 
-nlohmann::ordered_json reference_states(const Recipe& recipe, const GradedVersionFiles& files, const std::string& work) {
+nlohmann::ordered_json reference_states(const Recipe& recipe, const GradedVersionFiles& files,
+                                        const std::string& work) {
     const std::string out = work + "/reference.json";
     const Outcome o = run_isolated({files.reference_binary, "--run-all", "--out", out, "--guests", recipe.guests_dir},
                                    work, work + "/reference.log", reference_limits(recipe), child_environment(recipe));
@@ -76,16 +78,16 @@ std::string trimmed(std::string text) {
     return text;
 }
 
-TestResult run_test(const Recipe& recipe, const GradeOptions& options, const std::string& binary, const TableRow& row,
+TestResult run_test(const Recipe& recipe, const Limits& limits, const std::string& binary, const TableRow& row,
                     const nlohmann::ordered_json& expected, const std::string& work) {
     TestResult t{row.name, row.subject, row.what, row.points, row.hidden, false, "", ""};
     const std::string out = fmt::format("{}/out/{}.json", work, row.name);
     const std::string log = fmt::format("{}/out/{}.log", work, row.name);
     const Outcome o = run_isolated({binary, "--run", row.name, "--out", out, "--guests", recipe.guests_dir},
-                                   work + "/run", log, options.test_limits, child_environment(recipe));
+                                   work + "/run", log, limits, child_environment(recipe));
     t.printed = trimmed(o.output);
     if (!o.ok()) {
-        t.feedback = fmt::format("{}: the test's process {}", row.subject, o.describe(options.test_limits));
+        t.feedback = fmt::format("{}: the test's process {}", row.subject, o.describe(limits));
         if (o.kind == Outcome::Kind::Exited) t.feedback += " before the test finished (does a handler call exit()?)";
         t.feedback += "\n";
         return t;
@@ -129,10 +131,16 @@ Report grade(const Recipe& recipe, const GradeOptions& options) {
     report.version = options.version;
     report.submission = options.submission_dir;
     std::vector<TableRow> table = read_table(recipe, *files, work);
-    if (!options.only.empty())
+    if (!options.only.empty()) {
         std::erase_if(table, [&](const TableRow& r) { return r.name.find(options.only) == std::string::npos; });
+        if (table.empty())
+            throw std::invalid_argument(fmt::format("no graded test of {} has \"{}\" in its name (see --list)",
+                                                    options.version, options.only));
+    }
     const nlohmann::ordered_json expected = reference_states(recipe, *files, work);
 
+    Limits limits = options.test_limits;
+    if (recipe.sanitized) limits.address_space = 0;  // ASan reserves terabytes of shadow memory
     const SubmissionBuild build = build_submission(recipe, options.version, options.submission_dir, work + "/build");
     report.provenance = build.provenance;
     report.build_log = build.log;
@@ -146,7 +154,7 @@ Report grade(const Recipe& recipe, const GradeOptions& options) {
         }
         if (!expected.contains(row.name))
             throw GraderError(fmt::format("the reference has no state for the graded test {}", row.name));
-        report.tests.push_back(run_test(recipe, options, build.binary, row, expected[row.name], work));
+        report.tests.push_back(run_test(recipe, limits, build.binary, row, expected[row.name], work));
     }
     report.seconds = std::chrono::duration<double>(Clock::now() - start).count();
     return report;

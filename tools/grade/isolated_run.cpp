@@ -27,7 +27,8 @@ void set_limit(int resource, rlim_t soft, rlim_t hard) {
 
 // In the child, between fork and exec: only async-signal-safe calls.
 [[noreturn]] void become(const std::vector<std::string>& argv, const std::string& directory,
-                         const std::string& log_file, const Limits& limits, const std::vector<std::string>& environment) {
+                         const std::string& log_file, const Limits& limits,
+                         const std::vector<std::string>& environment) {
     setpgid(0, 0);
     const int in = open("/dev/null", O_RDONLY);
     const int log = open(log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -124,7 +125,8 @@ std::string Outcome::describe(const Limits& limits) const {
             return fmt::format("used up its {} s of CPU time without finishing (a loop that never ends?)",
                                limits.cpu_seconds);
         case Kind::OutOfWallTime:
-            return fmt::format("was still running after {} s and was killed (blocked or sleeping?)", limits.wall_seconds);
+            return fmt::format("was still running after {} s and was killed (blocked or sleeping?)",
+                               limits.wall_seconds);
         case Kind::CouldNotStart: return "could not be started: " + output;
     }
     return "?";

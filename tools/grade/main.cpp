@@ -129,6 +129,9 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "trapeze-grade: graded in %.1f s (building the submission: %.1f s)\n",
                          report.seconds, report.build_seconds);
         }
+    } catch (const std::invalid_argument& e) {
+        std::fprintf(stderr, "trapeze-grade: %s\n", e.what());
+        status = 2;
     } catch (const GraderError& e) {
         std::fprintf(stderr, "trapeze-grade: the grader cannot grade: %s\n", e.what());
         status = 1;

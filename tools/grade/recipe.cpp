@@ -31,8 +31,8 @@ std::vector<std::string> Recipe::compile_command(const std::string& source, cons
     std::vector<std::string> seen;
     for (const std::string& dir : includes) {
         // The compiler's own system directories must stay where it has them (#include_next).
-        if (dir == "/usr/include" || dir == "/usr/local/include" || std::find(seen.begin(), seen.end(), dir) != seen.end())
-            continue;
+        const bool system_dir = dir == "/usr/include" || dir == "/usr/local/include";
+        if (system_dir || std::find(seen.begin(), seen.end(), dir) != seen.end()) continue;
         seen.push_back(dir);
         if (inside(dir, source_dir)) cmd.insert(cmd.end(), {"-I", dir});
         else cmd.insert(cmd.end(), {"-isystem", dir});

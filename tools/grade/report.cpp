@@ -61,8 +61,9 @@ std::string terminal_report(const Report& r) {
     }
     out += fmt::format("\n  {:<{}}  {:>6}  result\n", "test", width, "points");
     for (const TestResult& t : r.tests)
-        out += fmt::format("  {:<{}}  {:>6}  {}{}\n", t.name, width, fmt::format("{}/{}", t.passed ? t.points : 0, t.points),
-                           t.passed ? "passed" : "FAILED", t.hidden ? " (hidden)" : "");
+        out += fmt::format("  {:<{}}  {:>6}  {}{}\n", t.name, width,
+                           fmt::format("{}/{}", t.passed ? t.points : 0, t.points), t.passed ? "passed" : "FAILED",
+                           t.hidden ? " (hidden)" : "");
     out += fmt::format("  {:<{}}  {:>6}\n", "total", width, fmt::format("{}/{}", r.score(), r.max_score()));
     bool first = true;
     for (const TestResult& t : r.tests) {

@@ -22,7 +22,8 @@ Fields fields_of(const nlohmann::ordered_json& state) {
 
 // Short enough for one line of feedback, quoted when it is text rather than a number.
 std::string shown(const std::string& value) {
-    const bool number = value.starts_with("0x") || (!value.empty() && std::all_of(value.begin(), value.end(), ::isdigit));
+    const bool digits = !value.empty() && std::all_of(value.begin(), value.end(), ::isdigit);
+    const bool number = value.starts_with("0x") || digits;
     std::string v = value.size() > 160 ? value.substr(0, 157) + "..." : value;
     return number ? v : fmt::format("\"{}\"", v);
 }
@@ -79,7 +80,8 @@ std::vector<Difference> compare_states(const nlohmann::ordered_json& expected, c
         else if (hint != hints.end()) explained.emplace_back(hint->second.first, d);
         else rest.push_back(d);
     }
-    std::stable_sort(explained.begin(), explained.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::stable_sort(explained.begin(), explained.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
     for (auto& [rank, d] : explained) vm.push_back(std::move(d));
     vm.insert(vm.end(), rest.begin(), rest.end());
     return vm;

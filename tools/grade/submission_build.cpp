@@ -65,9 +65,10 @@ SubmissionBuild build_submission(const Recipe& recipe, const std::string& versio
         const std::string found = find_handlers(submission_dir, v.name, graded);
         if (found.empty()) {
             if (graded) {
-                build.error = fmt::format("the submission has no {0}/handlers.cpp (looked for versions/{0}/handlers.cpp, "
-                                          "{0}/handlers.cpp and handlers.cpp)",
-                                          v.name);
+                build.error = fmt::format(
+                    "the submission has no {0}/handlers.cpp (looked for versions/{0}/handlers.cpp, {0}/handlers.cpp "
+                    "and handlers.cpp)",
+                    v.name);
                 return build;
             }
             archives.push_back(v.reference_library);

@@ -69,7 +69,8 @@ std::string disagreements(const Question& q) {
 int check(const QuizVersion& version, const std::string& range) {
     const std::size_t dash = range.find('-');
     if (dash == std::string::npos) bad("--check needs a range of seeds FIRST-LAST, not \"" + range + "\"");
-    const std::uint64_t first = number("--check", range.substr(0, dash)), last = number("--check", range.substr(dash + 1));
+    const std::uint64_t first = number("--check", range.substr(0, dash));
+    const std::uint64_t last = number("--check", range.substr(dash + 1));
     if (last < first || last - first > 100'000) bad("--check needs FIRST <= LAST, at most 100000 seeds apart");
     unsigned questions = 0, wrong = 0;
     for (std::uint64_t seed = first; seed <= last; ++seed)

@@ -13,7 +13,8 @@ std::string hex(std::uint64_t value) { return fmt::format("{:#x}", value); }
 
 std::string daif_text(std::uint32_t daif) {
     std::string masked;
-    constexpr std::pair<std::uint32_t, const char*> kBits[] = {{1u << 9, "D"}, {1u << 8, "A"}, {1u << 7, "I"}, {1u << 6, "F"}};
+    constexpr std::pair<std::uint32_t, const char*> kBits[] = {
+        {1u << 9, "D"}, {1u << 8, "A"}, {1u << 7, "I"}, {1u << 6, "F"}};
     for (const auto& [bit, name] : kBits)
         if (daif & bit) masked += masked.empty() ? name : fmt::format(" {}", name);
     return masked.empty() ? "none masked" : masked + " masked";

@@ -139,8 +139,8 @@ Question hypercall(Random& random) {
     q.answer = {{"the VM", vm_outcome(m.vm)}};
 
     const std::string adds = function == psci::kCpuOn ? "v7" : "v2";
-    q.derived = {{"the VM", function == psci::kSystemOff ? "powered off"
-                                                         : fmt::format("stopped: not virtualized here, {} adds it", adds)}};
+    const std::string stopped = fmt::format("stopped: not virtualized here, {} adds it", adds);
+    q.derived = {{"the VM", function == psci::kSystemOff ? "powered off" : stopped}};
     q.reasoning = {
         "HVC traps to the VMM with EC 0x16; the function ID is in x0 (PSCI, Arm DEN 0022).",
         function == psci::kSystemOff

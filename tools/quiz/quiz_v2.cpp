@@ -90,7 +90,8 @@ std::uint64_t stored(const SysregAccess& a) {
 std::string store_rule(const SysregAccess& a) {
     if (a.reg->name == "VBAR_EL1") return "bits 10..0 of VBAR_EL1 are RES0: the VMM stores the value with them cleared";
     if (a.reg->name == "DAIF") return "DAIF holds only bits 9..6 (D, A, I, F): the rest of the value is not kept";
-    if (a.reg->name == "SP_EL0") return "at EL1 with SPSel = 1, SP_EL0 is the banked EL0 stack pointer, not the current SP";
+    if (a.reg->name == "SP_EL0")
+        return "at EL1 with SPSel = 1, SP_EL0 is the banked EL0 stack pointer, not the current SP";
     return "the VMM keeps the value in the vCPU's virtual state";
 }
 
@@ -124,10 +125,11 @@ Question sysreg_trap(Random& random) {
     const SysregAccess a = random_access(random);
     Question q;
     q.title = a.read ? "the guest reads a system register" : "the guest writes a system register";
+    const std::string before = a.read
+                                   ? fmt::format("{} holds {:#x} in the vCPU's virtual state.\n", a.reg->name, a.value)
+                                   : fmt::format("x{} = {:#x}.\n", a.rt, a.value);
     q.situation = fmt::format("The guest kernel (virtual EL1, really EL0) executes, at pc={:#x}:\n    {}\n{}", kLoad,
-                              disassemble(a.word(), kLoad),
-                              a.read ? fmt::format("{} holds {:#x} in the vCPU's virtual state.\n", a.reg->name, a.value)
-                                     : fmt::format("x{} = {:#x}.\n", a.rt, a.value));
+                              disassemble(a.word(), kLoad), before);
     q.ask = fmt::format("It traps. Give the ESR's EC and ISS (and the ISS fields Op0, Op1, CRn, CRm, Op2, Rt and the "
                         "direction), {}, and the PC the guest continues at.",
                         a.read ? fmt::format("the value x{} receives", a.rt)
@@ -338,8 +340,9 @@ Question psci_call(Random& random) {
     const bool features = function == psci::kFeatures;
     Question q;
     q.title = "PSCI over HVC on v2";
-    q.situation = fmt::format("The guest executes `hvc #0` at pc={:#x} with x0 = {:#x} ({}){}.\n", kLoad, function, name,
-                              features ? fmt::format(" and x1 = {:#x} ({})", asked, asked_name) : "");
+    const std::string x1 = features ? fmt::format(" and x1 = {:#x} ({})", asked, asked_name) : "";
+    q.situation = fmt::format("The guest executes `hvc #0` at pc={:#x} with x0 = {:#x} ({}){}.\n", kLoad, function,
+                              name, x1);
     q.ask = "What does the v2 VMM do: what is in x0 afterwards, does the VM go on, and from where?";
 
     Machine m(kV2, {kHvc, kNop});

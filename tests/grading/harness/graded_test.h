@@ -28,10 +28,10 @@ struct TestContext {
 struct GradedTest {
     std::string_view name;     // "v2.virq.el1h": unique, stable, sorts by topic
     std::string_view subject;  // what the feedback names first: "deliver_irq", "handle_sysreg"
-    std::string_view what;     // one line: the behaviour the test checks
     int points;
     Visibility visibility;
     void (*run)(const TestContext& context, Snapshot& state);
+    std::string_view what;     // one line: the behaviour the test checks
 };
 
 // One version's graded tests: the table in tests/grading/vN/graded_tests.cpp.
