@@ -8,21 +8,6 @@
 #include "vmm/devices/virtual_timer.h"
 
 namespace trapeze::grading {
-namespace {
-
-std::string action_text(const Action& a) {
-    switch (a.kind) {
-        case Action::Kind::ResumeNext: return "resume_next (continue after the interrupted instruction)";
-        case Action::Kind::ResumeAt: return fmt::format("resume_at {:#x}", a.pc);
-        case Action::Kind::Block: return "block";
-        case Action::Kind::Stop: return "stop: " + a.stop_reason();
-        case Action::Kind::PowerOff: return "power_off";
-        case Action::Kind::NotVirtualized: return "not_virtualized";
-    }
-    return "?";
-}
-
-}  // namespace
 
 Machine::Machine(const TestContext& context, const std::vector<std::uint32_t>& words)
     : VmFixture(context.install, words) {}
@@ -63,16 +48,25 @@ void Machine::physical_timer(Snapshot& state) {
     } catch (const std::exception& e) {
         action = Action::stop(fmt::format("{}: the physical-timer handler failed: {}", hooks.version, e.what()));
     }
-    state.set("physical-timer action", action_text(action));
-    // As the monitor applies it: the guest was interrupted between two instructions.
+    // As the monitor applies it: the guest was interrupted between two instructions, so
+    // resume_next and resume_at(pc) are the same thing. The state records the effect.
     switch (action.kind) {
         case Action::Kind::ResumeNext: break;
         case Action::Kind::ResumeAt: v.set_pc(action.pc); break;
         case Action::Kind::Block: v.state = VcpuState::Blocked; break;
         case Action::Kind::PowerOff: vm.stop(VmStatus::PoweredOff, "the physical-timer handler powered off"); break;
         case Action::Kind::Stop:
-        case Action::Kind::NotVirtualized: vm.stop(VmStatus::Failed, "physical timer: " + action_text(action)); break;
+            vm.stop(VmStatus::Failed, "the physical-timer handler stopped the VM: " + action.stop_reason());
+            break;
+        case Action::Kind::NotVirtualized:
+            vm.stop(VmStatus::Failed, "the physical-timer handler said not virtualized");
+            break;
     }
+    std::string effect = fmt::format("resumes the guest at {:#x}", v.pc());
+    if (vm.status == VmStatus::PoweredOff) effect = "powers the VM off";
+    else if (!vm.running()) effect = "stops the VM";
+    else if (v.state == VcpuState::Blocked) effect = "blocks the vCPU";
+    state.set("after the physical-timer exit", effect);
 }
 
 void run_guest(const TestContext& context, Snapshot& state, std::string_view elf, MonitorOptions options) {

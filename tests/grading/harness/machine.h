@@ -24,7 +24,7 @@ struct Machine : test::VmFixture {
     // offer it to the version's deliver_irq, as before it runs the vCPU.
     void raise_timer_irq();
     // The physical timer expired here: call the version's handler as the monitor does and
-    // apply the Action; the Action itself goes into the state as "physical-timer action".
+    // apply its Action; what it did goes into the state as "after the physical-timer exit".
     void physical_timer(Snapshot& state);
 
     void capture(Snapshot& state) { capture_vm(state, vm); }

@@ -23,7 +23,7 @@ void timer_resumes_where_interrupted(const TestContext& c, Snapshot& s) {
     m.physical_timer(s);
     m.step();  // the rest of the adds, then SYSTEM_OFF
     m.capture(s);
-    s.hint("physical-timer action", "the interrupted instruction has not run yet: resume at the vCPU's PC");
+    s.hint("after the physical-timer exit", "the interrupted instruction has not run yet: resume at the vCPU's PC");
     s.hint("X1", "each of the four adds runs exactly once across the physical-timer exit");
     s.hint("PC", "the guest goes on to its HVC and powers off");
 }

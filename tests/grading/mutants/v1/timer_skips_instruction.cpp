@@ -1,5 +1,5 @@
 // Mutant: the physical-timer handler resumes after the interrupted instruction, which never runs.
-// expect: handle_physical_timer: physical-timer action = "resume_at 0x4008000c", expected "resume_at 0x40080008" (the interrupted instruction has not run yet
+// expect: handle_physical_timer: after the physical-timer exit = "resumes the guest at 0x4008000c", expected "resumes the guest at 0x40080008" (the interrupted instruction has not run yet
 // Version 1 of the lecture: "支持只有内核态的虚拟机" -- a VM with only a kernel, which runs
 // nothing but user-ISA instructions. The VMM's whole job is to take back the CPU when the
 // physical timer fires (a VM Exit), and to emulate the two things the guest cannot do on
