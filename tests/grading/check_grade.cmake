@@ -42,6 +42,12 @@ grade_once(1)
 set(report "${report_1}")
 if(REPEAT)
   grade_once(2)
+  # What the tests printed may hold addresses (a sanitizer's stack trace) that move between
+  # runs where address randomization cannot be turned off; the verdicts must not.
+  foreach(tag 1 2)
+    string(REGEX REPLACE "  the test printed:\n(    [^\n]*\n)*" "  the test printed: ...\n" report_${tag}
+           "${report_${tag}}")
+  endforeach()
   if(NOT report_1 STREQUAL report_2)
     message(FATAL_ERROR "two gradings of the same submission differ:\n--- first\n${report_1}\n--- second\n${report_2}")
   endif()

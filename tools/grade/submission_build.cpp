@@ -77,15 +77,12 @@ SubmissionBuild build_submission(const Recipe& recipe, const std::string& versio
             const fs::path copy = work / "src" / "versions" / v.name;
             copy_handler_tree(found, copy);
             const std::string object = (work / "obj" / (v.name + ".o")).string();
+            // Compiled from the copy's root by its relative name: messages, debug information and
+            // sanitizer reports say versions/vN/handlers.cpp, the same on every run.
             const std::string name = fmt::format("versions/{}/handlers.cpp", v.name);
-            const Outcome compiled = run_isolated(recipe.compile_command((copy / "handlers.cpp").string(), object),
-                                                  work.string(), (work / "obj" / (v.name + ".log")).string(),
-                                                  compiler_limits());
-            // Messages name the clean copy; say the file as the student knows it.
-            std::string log = compiled.output;
-            for (std::size_t at; (at = log.find((copy / "handlers.cpp").string())) != std::string::npos;)
-                log.replace(at, (copy / "handlers.cpp").string().size(), name);
-            build.log += log;
+            const Outcome compiled = run_isolated(recipe.compile_command(name, object), (work / "src").string(),
+                                                  (work / "obj" / (v.name + ".log")).string(), compiler_limits());
+            build.log += compiled.output;
             build.provenance.push_back(fmt::format("{}: {}", v.name, relative_to(found, submission_dir)));
             if (!compiled.ok()) {
                 build.seconds = std::chrono::duration<double>(Clock::now() - start).count();

@@ -53,6 +53,8 @@ Snapshot run_one(const GradedTest& test, const TestContext& context) {
     Snapshot state;
     try {
         test.run(context, state);
+    } catch (const TestStopped& e) {
+        state.fail(fmt::format("{}: {}", test.subject, e.what()));
     } catch (...) {
         state.fail(fmt::format("{} {}", test.subject, describe_current_exception()));
     }

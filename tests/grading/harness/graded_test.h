@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -39,6 +40,13 @@ struct GradedVersion {
     std::string_view version;  // "v2"
     Install install;           // vN::install
     std::span<const GradedTest> tests;
+};
+
+// A test that cannot go on because of what the handlers did (the guest ran away from its
+// script, say): the test fails with this message.
+class TestStopped : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
 };
 
 // Defined once per graded binary, by the version's table.

@@ -19,7 +19,9 @@ bool Machine::step() {
     pcpu.clock_ns += r.retired;
     v.retired += r.retired;
     if (r.exit.reason != ExitReason::Exception)
-        throw std::logic_error(fmt::format("the guest ran 1000 instructions without a trap (pc={:#x})", v.pc()));
+        throw TestStopped(fmt::format("after the last handler the guest ran 1000 instructions without trapping "
+                                      "where the test expected (now at pc={:#x})",
+                                      v.pc()));
     monitor.handle_exit(v, r.exit);
     return true;
 }
