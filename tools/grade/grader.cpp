@@ -29,7 +29,8 @@ std::vector<std::string> child_environment(const Recipe& recipe) {
     return {};
 }
 
-Limits reference_limits(const Recipe& recipe) {
+// The reference runs every test in one process, and is trusted: generous limits.
+Limits reference_limits() {
     Limits l;
     l.cpu_seconds = 120;
     l.wall_seconds = 600;
@@ -45,11 +46,11 @@ nlohmann::ordered_json parse_json_file(const std::string& path) {
 
 std::vector<TableRow> read_table(const Recipe& recipe, const GradedVersionFiles& files, const std::string& work) {
     const Outcome o = run_isolated({files.reference_binary, "--list"}, work, work + "/table.json",
-                                   reference_limits(recipe), child_environment(recipe));
+                                   reference_limits(), child_environment(recipe));
     const nlohmann::ordered_json j = parse_json_file(work + "/table.json");
     if (!o.ok() || j.is_discarded() || !j.contains("tests"))
         throw GraderError(fmt::format("the reference graded binary {} could not list its tests: it {}\n{}",
-                                      files.reference_binary, o.describe(reference_limits(recipe)),
+                                      files.reference_binary, o.describe(reference_limits()),
                                       tail(o.output, 2000)));
     std::vector<TableRow> rows;
     for (const auto& t : j["tests"])
@@ -61,11 +62,11 @@ nlohmann::ordered_json reference_states(const Recipe& recipe, const GradedVersio
                                         const std::string& work) {
     const std::string out = work + "/reference.json";
     const Outcome o = run_isolated({files.reference_binary, "--run-all", "--out", out, "--guests", recipe.guests_dir},
-                                   work, work + "/reference.log", reference_limits(recipe), child_environment(recipe));
+                                   work, work + "/reference.log", reference_limits(), child_environment(recipe));
     nlohmann::ordered_json states = parse_json_file(out);
     if (!o.ok() || states.is_discarded() || !states.is_object())
         throw GraderError(fmt::format("the reference's graded tests did not run: {} {}\n{}", files.reference_binary,
-                                      o.describe(reference_limits(recipe)), tail(o.output, 2000)));
+                                      o.describe(reference_limits()), tail(o.output, 2000)));
     for (const auto& [name, state] : states.items())
         if (state.contains("failure"))
             throw GraderError(fmt::format("the reference fails its own graded test {}: {}", name,
