@@ -11,7 +11,7 @@ namespace trapeze::grade {
 
 struct Limits {
     unsigned cpu_seconds = 10;      // RLIMIT_CPU: a loop dies of SIGXCPU, however busy the machine
-    unsigned wall_seconds = 60;     // then SIGKILL: for a child that sleeps or blocks instead
+    unsigned wall_seconds = 300;    // then SIGKILL: for a child that sleeps or blocks instead
     std::uint64_t address_space = 4ull << 30;  // RLIMIT_AS; 0 = none (ASan reserves terabytes)
     std::uint64_t file_size = 64ull << 20;     // RLIMIT_FSIZE: a runaway print fills no disk
 };
