@@ -1,8 +1,10 @@
-# Entry points over CMake: `make demo` sets up, builds and runs the demo; `make test` runs the suite.
+# Entry points over CMake: `make demo` sets up, builds and runs the demo; `make test` runs the suite;
+# `make grade VERSION=vN SUBMISSION=DIR [JSON=results.json]` grades a student's handlers;
+# `make gradescope VERSION=vN` packs the Gradescope autograder for that version.
 PRESET ?= release
 BUILD := build/$(PRESET)
 
-.PHONY: all deps build demo test test-sanitize bench clean
+.PHONY: all deps build demo test test-sanitize bench grade gradescope clean
 
 all: build
 
@@ -24,6 +26,17 @@ test-sanitize:
 
 bench: build
 	cmake --build --preset $(PRESET) --target bench
+
+grade: deps
+	@if [ -z "$(VERSION)" ] || [ -z "$(SUBMISSION)" ]; then \
+	  echo "usage: make grade VERSION=vN SUBMISSION=DIR [JSON=results.json]"; exit 2; fi
+	cmake --preset $(PRESET) >/dev/null
+	cmake --build --preset $(PRESET) --target trapeze-grade
+	$(BUILD)/tools/grade/trapeze-grade --version $(VERSION) $(if $(JSON),--json $(JSON)) $(SUBMISSION)
+
+gradescope:
+	@if [ -z "$(VERSION)" ]; then echo "usage: make gradescope VERSION=vN"; exit 2; fi
+	tools/gradescope/make_zip.sh $(VERSION) build/gradescope/trapeze-autograder-$(VERSION).zip
 
 clean:
 	rm -rf build
