@@ -408,7 +408,16 @@ void Monitor::handle_exit_traced(Vcpu& vcpu, const Exit& exit) {
     switch (action.kind) {
         case Action::Kind::ResumeNext: vcpu.set_pc(exit.pc + 4); break;
         case Action::Kind::ResumeAt: vcpu.set_pc(action.pc); break;
-        case Action::Kind::Forwarded: count_forwarded(vcpu); break;
+        case Action::Kind::Forwarded:
+            count_forwarded(vcpu);
+            // An exception raised by the very vector it enters would enter it again, forever,
+            // without retiring an instruction: no guest can get out of that.
+            if (vcpu.pc() == exit.pc)
+                vcpu.vm().stop(VmStatus::Failed,
+                               fmt::format("{}: the guest kernel's vector at {:#x} raises the exception it handles "
+                                           "({}): no guest can get out of that",
+                                           hooks_.version, exit.pc, exception_class_name(exit.ec())));
+            break;
         case Action::Kind::Yield:
             vcpu.set_pc(exit.pc + 4);
             if (vcpu.loaded()) vcpu.pcpu->reschedule = true;

@@ -385,3 +385,13 @@ TEST_CASE("an instruction abort on the guest's own vector stops the VM instead o
     CHECK(f.vm.stop_reason ==
           "v3: the guest kernel's exception vector at 0x10000200 cannot be fetched (IFSC 0x04): no guest can handle that");
 }
+
+TEST_CASE("an exception raised by the vector it enters stops the VM instead of looping without retiring") {
+    V3 f({UDF_1}, pstate::kEL1h);
+    f.vcpu().set_sysreg(SysregId::VBAR_EL1, kLoad - 0x200);  // the UDF is the sync vector itself
+    f.step();
+    CHECK(f.vm.status == VmStatus::Failed);
+    CHECK(f.vm.stop_reason ==
+          "v3: the guest kernel's vector at 0x40080000 raises the exception it handles (UNKNOWN): no guest can get "
+          "out of that");
+}

@@ -129,8 +129,8 @@ void capture_vcpu(Snapshot& s, Vcpu& vcpu) {
     s.set("GIC priorities of the active interrupts", nonzero_bytes(gic.acked_from));
     s.set_hex("GICD_CTLR", vcpu.vm().gicd().ctlr);
     s.set("exclusive monitor",
-          vcpu.cpu().check_and_clear_exclusive(kExclusiveProbe, 8) ? "open" : "cleared");
-    s.set("PSTATE.IL", vcpu.cpu().illegal_state() ? "1 (illegal return)" : "0");
+          vcpu.loaded() && vcpu.cpu().check_and_clear_exclusive(kExclusiveProbe, 8) ? "open" : "cleared");
+    s.set("PSTATE.IL", vcpu.illegal_state() ? "1 (illegal return)" : "0");
     s.set("instructions retired", std::to_string(vcpu.retired));
     for (const auto& info : kExceptionClasses)
         s.set(fmt::format("exits {}", info.name),
