@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
+#include <fstream>
+#include <sstream>
 
 #include "machine_fixture.h"
 #include "support/vcpu_snapshot.h"
@@ -264,5 +266,34 @@ TEST_CASE("v7: ICC_SGI1R_EL1 reaches exactly the vCPUs it names") {
             CHECK(f.vm.vcpu(n).gic.pending == (got ? 1u << 5 : 0u));
         }
         CHECK(f.vm.take_wakeups().size() == static_cast<std::size_t>(__builtin_popcount(c.targets)));
+    }
+}
+
+TEST_CASE("v7: the SMP guest prints QEMU's exact output on 1, 2 and 4 vCPUs over 1, 2 and 4 pCPUs") {
+    std::ifstream expected_file(TRAPEZE_EXPECTED_DIR "/smp.txt");
+    std::stringstream expected;
+    expected << expected_file.rdbuf();
+    REQUIRE(!expected.str().empty());
+    for (unsigned vcpus : {1u, 2u, 4u}) {
+        for (unsigned pcpus : {1u, 2u, 4u}) {
+            CAPTURE(vcpus);
+            CAPTURE(pcpus);
+            VersionHooks hooks;
+            v7::install(hooks);
+            Tracer tracer;
+            Monitor monitor(hooks, tracer, MonitorOptions{.pcpus = pcpus});
+            VmConfig config;
+            config.guest = TRAPEZE_GUESTS_DIR "/smp.elf";
+            config.vcpus = vcpus;
+            config.ram_size = 32 << 20;
+            std::string console;
+            Vm vm(0, config, ElfImage::read_file(config.guest), [&](const std::string& line) { console += line; });
+            monitor.run(vm);
+            CHECK(vm.status == VmStatus::PoweredOff);
+            CHECK(console == expected.str());
+            unsigned ran = 0;
+            for (auto& v : vm.vcpus()) ran += v->retired > 0;
+            CHECK(ran == vcpus);  // every vCPU took part
+        }
     }
 }
