@@ -1,7 +1,7 @@
 // Disassembly: Capstone for what it knows, a table-driven formatter from the decoded fields
 // for the encodings Capstone 4.0.2 rejects (LSE atomics, CAS/CASP, LDAPR, PAuth ERETA,
 // unallocated PSTATE fields, and loads/stores whose register overlap is CONSTRAINED
-// UNPREDICTABLE but which the decoder accepts).
+// UNPREDICTABLE but which the decoder accepts, general-purpose and SIMD&FP).
 #include "decoder/disassembler.h"
 
 #include <capstone/capstone.h>
@@ -73,6 +73,7 @@ enum class Width : std::uint8_t {
     Sf,    // sf field z: 1 is X
     X,     // always X (loads that sign-extend to 64 bits, LDPSW)
     W,     // always W
+    FpOpc,  // SIMD&FP registers S, D, Q by the opc field x (SIMD&FP pairs)
 };
 
 // What follows the base mnemonic.
@@ -101,6 +102,7 @@ enum class Scale : std::uint8_t {
     SizeScaled,  // 1 << size
     Pair,  // 4 << sf
     Four,
+    FpPair,  // 4 << opc (SIMD&FP pairs)
 };
 
 struct Formatter {
@@ -150,6 +152,15 @@ constexpr Formatter kFormatters[] = {
     {Op::LDPSW_post, "ldpsw", Plain, X, "tu", Post, Four},
     {Op::LDPSW_off, "ldpsw", Plain, X, "tu", Offset, Four},
     {Op::LDPSW_pre, "ldpsw", Plain, X, "tu", Pre, Four},
+    // SIMD&FP pairs (Capstone rejects loads with Vt == Vt2)
+    {Op::STNP_fp, "stnp", Plain, FpOpc, "tu", Offset, FpPair},
+    {Op::LDNP_fp, "ldnp", Plain, FpOpc, "tu", Offset, FpPair},
+    {Op::STP_fp_post, "stp", Plain, FpOpc, "tu", Post, FpPair},
+    {Op::LDP_fp_post, "ldp", Plain, FpOpc, "tu", Post, FpPair},
+    {Op::STP_fp_off, "stp", Plain, FpOpc, "tu", Offset, FpPair},
+    {Op::LDP_fp_off, "ldp", Plain, FpOpc, "tu", Offset, FpPair},
+    {Op::STP_fp_pre, "stp", Plain, FpOpc, "tu", Pre, FpPair},
+    {Op::LDP_fp_pre, "ldp", Plain, FpOpc, "tu", Pre, FpPair},
     // Single register, immediate forms (Capstone rejects writeback with Rn == Rt)
     {Op::STUR, "stur", SizeBH, BySize, "t", Offset, One},
     {Op::LDUR, "ldur", SizeBH, BySize, "t", Offset, One},
@@ -222,6 +233,7 @@ bool is_x(const Formatter& f, const Decoded& d) {
     case Sf: return d.field('z') == 1;
     case X: return true;
     case W: return false;
+    case FpOpc: return true;
     }
     return true;
 }
@@ -268,7 +280,8 @@ std::string format_with(const Formatter& f, const Decoded& d) {
             ++i;
         }
         if (alias && letter == 't') continue;  // ST<op> has no destination
-        add(reg(n, x && !force_w, false));
+        if (f.width == FpOpc) add(fmt::format("{}{}", "sdq?"[d.field('x')], n));
+        else add(reg(n, x && !force_w, false));
     }
     std::int64_t offset = 0;
     switch (f.scale) {
@@ -276,6 +289,7 @@ std::string format_with(const Formatter& f, const Decoded& d) {
     case SizeScaled: offset = static_cast<std::int64_t>(d.field('i')) << d.field('x'); break;
     case Pair: offset = d.signed_field('i') * (4 << d.field('z')); break;
     case Four: offset = d.signed_field('i') * 4; break;
+    case FpPair: offset = d.signed_field('i') * (4 << d.field('x')); break;
     }
     const std::string base = reg(d.field('n'), true, true);
     switch (f.addr) {

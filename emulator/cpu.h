@@ -78,6 +78,12 @@ public:
     std::uint64_t retired_in_run() const { return run_length_ - left_; }
     // An exception entry or return clears the local exclusive monitor.
     void clear_exclusive_monitor() { exclusive_valid_ = false; }
+    // Whether CPACR_EL1.FPEN lets the current virtual EL use FP/SIMD. When it does not, every
+    // FP/SIMD instruction (and MRS/MSR of FPCR/FPSR) raises EC 0x07 and does not retire. The
+    // layer above pushes it whenever CPACR_EL1 or the virtual EL changes; each FP/SIMD
+    // instruction checks it, so integer code pays nothing for it.
+    void set_fp_enabled(bool enabled) { fp_enabled_ = enabled; }
+    bool fp_enabled() const { return fp_enabled_; }
 
     // ---- what the semantics (exec_*.cpp) use ----
     std::uint64_t pc_of(const Inst* ip) const {
@@ -182,6 +188,7 @@ private:
     bool flat_strict_ = true;        // MMU off: flat memory is Device memory
     bool regime_changed_ = false;    // set_translation ran while an exit was handled in place
     bool illegal_state_ = false;
+    bool fp_enabled_ = true;  // the bare runner and the tests expect FP/SIMD to work
     std::uint64_t align_mask_ = ~0ull;
     std::uint64_t left_ = 0;  // instructions this run may still retire
     std::uint64_t run_length_ = 0;  // the max_instructions of the current run

@@ -14,6 +14,10 @@ const SemanticsTable& semantics_table() {
         add_loads_and_stores(t);
         add_atomics(t);
         add_system(t);
+        add_fp_loads_and_stores(t);
+        add_simd_structures(t);
+        add_fp_data_processing(t);
+        add_fp_conversions(t);
         return t;
     }();
     return table;

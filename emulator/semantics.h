@@ -26,6 +26,10 @@ void add_branches(SemanticsTable&);
 void add_loads_and_stores(SemanticsTable&);
 void add_atomics(SemanticsTable&);
 void add_system(SemanticsTable&);
+void add_fp_loads_and_stores(SemanticsTable&);
+void add_simd_structures(SemanticsTable&);
+void add_fp_data_processing(SemanticsTable&);
+void add_fp_conversions(SemanticsTable&);
 
 const SemanticsTable& semantics_table();
 

@@ -3,6 +3,7 @@
 // after every block, or after every instruction with --step.
 //
 //   diff_test [--seed S] [--instructions N] [--block B] [--class NAME]... [--step] [--keep-going] [--coverage]
+//             [--engine-blocks N]
 //
 // A mismatch prints the seed, the block, its instructions and both states, and exits 1.
 // The seed determines everything: the same command line reproduces a failure alone.
@@ -13,6 +14,7 @@
 #include <chrono>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -35,6 +37,7 @@ struct Options {
     bool step = false;
     bool keep_going = false;
     bool coverage = false;
+    std::uint64_t engine_blocks = 20'000;  // a fresh Unicorn engine every so many blocks
     std::string command_line;
 };
 
@@ -44,6 +47,9 @@ State state_of(const Cpu& cpu) {
     s.sp = cpu.regs.sp();
     s.pc = cpu.regs.pc;
     s.nzcv = cpu.regs.nzcv;
+    s.v = cpu.regs.v;
+    s.fpcr = cpu.regs.fpcr;
+    s.fpsr = cpu.regs.fpsr;
     return s;
 }
 
@@ -53,6 +59,23 @@ void set_state(Cpu& cpu, const State& s) {
     cpu.regs.sp() = s.sp;
     cpu.regs.pc = s.pc;
     cpu.regs.nzcv = s.nzcv;
+    cpu.regs.v = s.v;
+    cpu.regs.fpcr = s.fpcr;
+    cpu.regs.fpsr = s.fpsr;
+}
+
+// The SIMD&FP rows of a mismatch report: the V registers that differ (or changed), FPCR, FPSR.
+void report_simd_fp(const State& initial, const State& mine, const State& theirs) {
+    auto hex128 = [](const VReg& r) { return fmt::format("{:016x}{:016x}", r.hi, r.lo); };
+    for (unsigned n = 0; n < 32; ++n) {
+        if (mine.v[n] == theirs.v[n] && mine.v[n] == initial.v[n]) continue;
+        fmt::print("{:>5} {:>32} {:>32} {:>32}{}\n", fmt::format("v{}", n), hex128(initial.v[n]), hex128(mine.v[n]),
+                   hex128(theirs.v[n]), mine.v[n] != theirs.v[n] ? "   <-- differs" : "");
+    }
+    fmt::print("{:>5} {:>18x} {:>18x} {:>18x}{}\n", "fpcr", initial.fpcr, mine.fpcr, theirs.fpcr,
+               mine.fpcr != theirs.fpcr ? "   <-- differs" : "");
+    fmt::print("{:>5} {:>18x} {:>18x} {:>18x}{}\n", "fpsr", initial.fpsr, mine.fpsr, theirs.fpsr,
+               mine.fpsr != theirs.fpsr ? "   <-- differs" : "");
 }
 
 std::string op_at(const Block& b, std::uint64_t pc) {
@@ -66,24 +89,22 @@ public:
     explicit Runner(const Options& o)
         : o_(o), memory_(kRamBase, kRamSize), cpu_(memory_), gen_(o.seed, o.classes), lengths_(o.seed ^ 0x5eed) {
         cpu_.set_strict_alignment(false);  // Unicorn (SCTLR_EL1.A = 0) does not fault unaligned accesses
-        uc_code_ = uc_.map_ram(kCodeBase, kCodeSize);
-        uc_data_ = uc_.map_ram(kDataBase, kDataSize);
         // Unicorn starts every block at CLREX, so its exclusive monitor is clear as ours is.
-        std::memcpy(uc_code_, &kClrex, 4);
         memory_.write(kCodeBase, &kClrex, 4);
         std::mt19937_64 fill(o.seed ^ 0xda7a);
         for (std::uint64_t i = 0; i < kDataSize; i += 8) {
             const std::uint64_t v = fill();
-            std::memcpy(uc_data_ + i, &v, 8);
+            memory_.write(kDataBase + i, &v, 8);
         }
-        memory_.write(kDataBase, uc_data_, kDataSize);
         our_data_ = memory_.host(kDataBase, kDataSize);
+        recreate_engine();
     }
 
     int run() {
         const auto t0 = std::chrono::steady_clock::now();
         std::uint64_t done = 0, block_index = 0;
         while (done < o_.instructions) {
+            if (block_index > 0 && block_index % o_.engine_blocks == 0) recreate_engine();
             const unsigned length = o_.block ? o_.block : 16 + static_cast<unsigned>(lengths_() % 49);
             const Block b = gen_.next(length);
             if (o_.coverage)
@@ -93,8 +114,9 @@ public:
             ++block_index;
         }
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        fmt::print("diff_test: seed {}: {} instructions in {} blocks, {} mismatching blocks, {:.1f} s\n", o_.seed, done,
-                   block_index, mismatches_, seconds);
+        fmt::print("diff_test: seed {}: {} instructions in {} blocks, {} mismatching blocks, {:.1f} s ({} Unicorn "
+                   "engines, a new one every {} blocks)\n",
+                   o_.seed, done, block_index, mismatches_, seconds, engines_, o_.engine_blocks);
         if (o_.coverage) print_coverage();
         if (!tally_.empty()) {
             std::vector<std::pair<std::string, unsigned>> sorted(tally_.begin(), tally_.end());
@@ -115,29 +137,29 @@ private:
         // Every block reuses the same addresses: Unicorn must drop the old translations (2.0.1
         // happened to notice the new words without it here, but nothing promises that).
         std::memcpy(uc_code_ + (kBlockBase - kCodeBase), code.data(), bytes);
-        uc_.forget_code(kCodeBase, kBlockBase + bytes);
+        uc_->forget_code(kCodeBase, kBlockBase + bytes);
         set_state(cpu_, b.initial);
         cpu_.clear_exclusive_monitor();
         State start = b.initial;
         start.pc = kCodeBase;  // the CLREX
-        uc_.set_state(start);
+        uc_->set_state(start);
     }
 
     bool run_block(const Block& b, std::uint64_t index) {
         load(b);
         const RunResult ours = cpu_.run(b.words.size() + 1);
-        const uc_err err = uc_.run(kCodeBase, b.end());
+        const uc_err err = uc_->run(kCodeBase, b.end());
         return compare(b, index, ours, err, -1, 0);
     }
 
     bool run_stepped(const Block& b, std::uint64_t index) {
         load(b);
-        uc_err err = uc_.run(kCodeBase, b.end(), 1);  // the CLREX
+        uc_err err = uc_->run(kCodeBase, b.end(), 1);  // the CLREX
         for (unsigned step = 0; step <= b.words.size(); ++step) {
             const std::uint64_t pc = cpu_.regs.pc;
             if (pc == b.end()) break;
             const RunResult ours = cpu_.run(1);
-            err = uc_.run(pc, b.end(), 1);
+            err = uc_->run(pc, b.end(), 1);
             if (!compare(b, index, ours, err, static_cast<int>(step), pc)) return false;
         }
         return true;
@@ -146,7 +168,7 @@ private:
     // After a block, our CPU must have stopped at the UDF at its end, Unicorn at `until`.
     bool compare(const Block& b, std::uint64_t index, const RunResult& ours, uc_err err, int step, std::uint64_t pc) {
         const State mine = state_of(cpu_);
-        const State theirs = uc_.state();
+        const State theirs = uc_->state();
         // Stepping never reaches the UDF: each step retires one instruction.
         const bool our_exit_ok = step < 0 ? ours.exit.reason == ExitReason::Exception &&
                                               ours.exit.ec() == ExceptionClass::Unknown && ours.exit.pc == b.end()
@@ -192,6 +214,7 @@ private:
         row("sp", b.initial.sp, mine.sp, theirs.sp);
         row("pc", b.initial.pc, mine.pc, theirs.pc);
         row("nzcv", b.initial.nzcv >> 28, mine.nzcv >> 28, theirs.nzcv >> 28);
+        report_simd_fp(b.initial, mine, theirs);
         if (!memory_ok) {
             unsigned shown = 0;
             for (std::uint64_t i = 0; i < kDataSize && shown < 16; ++i) {
@@ -217,10 +240,24 @@ private:
     // Carry on after a mismatch (--keep-going): Unicorn's memory is the reference.
     void resync() { memory_.write(kDataBase, uc_data_, kDataSize); }
 
+    // One Unicorn engine does not survive a long run (its translation cache and memory grow
+    // until it crashes, after about 25 million instructions): a fresh engine takes over every
+    // --engine-blocks blocks, with the code and data pages as ours has them.
+    void recreate_engine() {
+        uc_.reset();  // the old one first: two engines would need twice the memory
+        uc_ = std::make_unique<UnicornCpu>();
+        uc_code_ = uc_->map_ram(kCodeBase, kCodeSize);
+        uc_data_ = uc_->map_ram(kDataBase, kDataSize);
+        std::memcpy(uc_code_, memory_.host(kCodeBase, kCodeSize), kCodeSize);
+        std::memcpy(uc_data_, our_data_, kDataSize);
+        ++engines_;
+    }
+
     Options o_;
     GuestMemory memory_;
     Cpu cpu_;
-    UnicornCpu uc_;
+    std::unique_ptr<UnicornCpu> uc_;
+    std::uint64_t engines_ = 0;
     Generator gen_;
     std::mt19937_64 lengths_;
     std::uint8_t* uc_code_ = nullptr;
@@ -236,12 +273,14 @@ int usage() {
     for (std::size_t i = 0; i < kClassCount; ++i) names += fmt::format(" {}", class_name(static_cast<Class>(i)));
     fmt::print(stderr,
                "usage: diff_test [--seed S] [--instructions N] [--block B] [--class NAME]... [--step] [--keep-going]\n"
-               "                 [--coverage]\n"
+               "                 [--coverage] [--engine-blocks N]\n"
                "  --block B      instructions per block (default: random, 16 to 64)\n"
                "  --class NAME   draw from this class only (repeatable; default: all):{}\n"
+               "                 or from a group: int (the general-purpose classes), fp (SIMD&FP)\n"
                "  --step         compare after every instruction, not only after every block\n"
                "  --keep-going   count mismatches by instruction instead of stopping at the first\n"
-               "  --coverage     print how often each encoding was generated\n",
+               "  --coverage     print how often each encoding was generated\n"
+               "  --engine-blocks N  a fresh Unicorn engine every N blocks (default 20000)\n",
                names);
     return 2;
 }
@@ -271,15 +310,20 @@ int main(int argc, char** argv) {
                 if (o.block == 0 || o.block > kMaxBlockLength) throw std::invalid_argument("--block: 1 to 256");
             } else if (arg == "--class") {
                 const std::string name = value();
+                const std::vector<Class> group = class_group(name);
                 const auto c = class_from_name(name);
-                if (!c) throw std::invalid_argument("unknown class " + name);
-                o.classes.push_back(*c);
+                if (!c && group.empty()) throw std::invalid_argument("unknown class " + name);
+                if (c) o.classes.push_back(*c);
+                o.classes.insert(o.classes.end(), group.begin(), group.end());
             } else if (arg == "--step") {
                 o.step = true;
             } else if (arg == "--keep-going") {
                 o.keep_going = true;
             } else if (arg == "--coverage") {
                 o.coverage = true;
+            } else if (arg == "--engine-blocks") {
+                o.engine_blocks = std::stoull(value(), nullptr, 0);
+                if (o.engine_blocks == 0) throw std::invalid_argument("--engine-blocks: at least 1");
             } else {
                 return usage();
             }
