@@ -163,8 +163,10 @@ Decoded decode(std::uint32_t word) {
     for (const Encoding* e : table().buckets[word >> kBucketShift]) {
         if ((word & e->mask) != e->value) continue;
         Decoded d{e->op, word, e};
+        // A reserved field value rules this row out; a broader row may still claim the word (the
+        // modified-immediate rows are the shift-by-immediate rows' immh = 0000).
         const ReservedRule reserved = reserved_rules()[static_cast<std::size_t>(e->op)];
-        if (reserved && reserved(d)) return Decoded{Op::UNDEFINED, word, nullptr};
+        if (reserved && reserved(d)) continue;
         return d;
     }
     return Decoded{Op::UNDEFINED, word, nullptr};

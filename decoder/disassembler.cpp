@@ -312,6 +312,25 @@ std::string format_msr_imm(const Decoded& d) {
     return fmt::format("msr s0_{}_c4_c{}_{}, xzr", op1, crm, op2);
 }
 
+// DUP (general) and INS (element): Capstone rejects the forms whose imm5/imm4 bits below the
+// element size (which the manual ignores) are not zero.
+bool is_simd_copy(Op op) { return op == Op::DUP_gen || op == Op::INS_elt; }
+
+std::string format_simd_copy(const Decoded& d) {
+    const unsigned imm5 = d.field('i');
+    unsigned size = 0;
+    while (size < 3 && !(imm5 & (1u << size))) ++size;
+    static constexpr const char* kElement = "bhsd";
+    static constexpr const char* kArrangement[2][4] = {{"8b", "4h", "2s", "1d"}, {"16b", "8h", "4s", "2d"}};
+    if (d.op == Op::DUP_gen)
+        return fmt::format("dup v{}.{}, {}", d.field('d'), kArrangement[d.field('q')][size],
+                           reg(d.field('n'), size == 3, false));
+    // Lane numbers as Capstone writes them: decimal up to 9, hexadecimal beyond.
+    auto lane = [](unsigned index) { return index > 9 ? fmt::format("0x{:x}", index) : fmt::format("{}", index); };
+    return fmt::format("ins v{}.{}[{}], v{}.{}[{}]", d.field('d'), kElement[size], lane(imm5 >> (size + 1)),
+                       d.field('n'), kElement[size], lane(d.field('j') >> size));
+}
+
 // Rows without a formatter: the table's name for the encoding and its fields.
 std::string format_fields(const Decoded& d) {
     std::string out;
@@ -329,11 +348,14 @@ std::string undefined_text(std::uint32_t word) { return fmt::format(".inst 0x{:0
 
 }  // namespace
 
-bool has_formatter(Op op) { return op == Op::MSR_imm || (op != Op::UNDEFINED && formatter_of(op) != nullptr); }
+bool has_formatter(Op op) {
+    return op == Op::MSR_imm || is_simd_copy(op) || (op != Op::UNDEFINED && formatter_of(op) != nullptr);
+}
 
 std::string format_decoded(const Decoded& d) {
     if (d.undefined()) return undefined_text(d.raw);
     if (d.op == Op::MSR_imm) return format_msr_imm(d);
+    if (is_simd_copy(d.op)) return format_simd_copy(d);
     if (const Formatter* f = formatter_of(d.op)) return format_with(*f, d);
     return format_fields(d);
 }

@@ -17,7 +17,8 @@ namespace {
 
 constexpr std::string_view kClassNames[kClassCount] = {"dp_imm", "dp_reg",  "ldst",   "pair",
                                                         "excl",   "ordered", "atomic", "branch",
-                                                        "fp_ldst", "fp_dp",  "fp_cvt", "simd_ldst"};
+                                                        "fp_ldst", "fp_dp",  "fp_cvt", "simd_ldst",
+                                                        "simd_int", "simd_fp", "simd_perm", "crypto"};
 
 constexpr Op kDpImm[] = {Op::ADR,     Op::ADRP,    Op::ADD_imm, Op::ADDS_imm, Op::SUB_imm, Op::SUBS_imm,
                          Op::AND_imm, Op::ORR_imm, Op::EOR_imm, Op::ANDS_imm, Op::MOVN,    Op::MOVZ,
@@ -476,7 +477,11 @@ std::uint32_t Generator::one(Class c, std::uint64_t pc) {
     case Class::FpLoadStore:
     case Class::FpScalar:
     case Class::FpConvert:
-    case Class::SimdStructure: return simd_fp_one(c, pc);
+    case Class::SimdStructure:
+    case Class::SimdInteger:
+    case Class::SimdFp:
+    case Class::SimdPermute:
+    case Class::Crypto: return simd_fp_one(c, pc);
     default: return dp_imm(pc);
     }
 }

@@ -66,8 +66,13 @@ enum class Class : std::uint8_t {
     FpScalar,       // scalar FP data processing: 1/2/3-source, compares, selects, immediates
     FpConvert,      // FP <-> integer and fixed-point conversions, FMOV (general)
     SimdStructure,  // LD1-LD4/ST1-ST4 (multiple and single structures), LD1R-LD4R, post-index
+    SimdInteger,    // Advanced SIMD integer: three same/different, two-register, across lanes, shifts,
+                    // by element, vector and scalar
+    SimdFp,         // Advanced SIMD floating point: the same classes' FP forms, FP/fixed conversions
+    SimdPermute,    // copy (DUP, INS, UMOV, SMOV), modified immediates, TBL/TBX, ZIP/UZP/TRN, EXT
+    Crypto,         // AES, SHA1, SHA256, PMULL (64-bit)
 };
-inline constexpr std::size_t kClassCount = 12;
+inline constexpr std::size_t kClassCount = 16;
 inline constexpr std::size_t kIntegerClassCount = 8;  // the classes before FpLoadStore
 std::string_view class_name(Class c);
 std::optional<Class> class_from_name(std::string_view name);
@@ -137,6 +142,7 @@ private:
     std::uint32_t fp_convert();
     std::optional<std::uint32_t> fp_load_store(std::uint64_t pc);
     std::optional<std::uint32_t> simd_structure();
+    std::uint32_t simd_row(Class c);
 
     std::mt19937_64 rng_;
     std::vector<Class> classes_;

@@ -3,8 +3,10 @@
 // denormals, the bounds of the integer conversions, ties), random FPCR modes (rounding, FZ, DN,
 // AHP), and the instructions of the SIMD&FP classes with their constraints.
 #include <algorithm>
+#include <vector>
 
 #include "decoder/bits.h"
+#include "emulator/semantics.h"
 #include "tests/diff/generator.h"
 
 namespace trapeze::diff {
@@ -53,6 +55,39 @@ constexpr FpMemoryRow kFpMemory[] = {
 constexpr Op kStructures[] = {Op::ST_mult,        Op::LD_mult,   Op::ST_mult_post, Op::LD_mult_post,
                               Op::ST_single,      Op::LD_single, Op::ST_single_post, Op::LD_single_post,
                               Op::LD_rep,         Op::LD_rep_post};
+
+// The Advanced SIMD rows by generator class, from the encoding table: the rows of the SIMD
+// .inc files (SHADD up to SHA256SU0), FP when their pattern has an FP size field (e) or they
+// convert to or from fixed point; the copy/permute rows and the crypto rows on their own.
+struct SimdClasses {
+    std::vector<Op> integer, fp, permute, crypto;
+};
+
+bool in(Op op, Op first, Op last) { return op >= first && op <= last; }
+
+const SimdClasses& simd_classes() {
+    static const SimdClasses classes = [] {
+        SimdClasses c;
+        const EncodingTable table = encoding_table();
+        for (std::size_t r = 0; r < table.size; ++r) {
+            const Op op = table.rows[r].op;
+            if (!in(op, Op::SHADD, Op::SHA256SU0)) continue;
+            // A row without semantics would only compare UNDEFINED with Unicorn's result (the
+            // unit tests check that every row has semantics).
+            if (!semantics_table().prepare[static_cast<std::size_t>(op)]) continue;
+            const bool fixed_point = op == Op::SCVTF_v_fix || op == Op::UCVTF_v_fix || op == Op::FCVTZS_v_fix ||
+                                     op == Op::FCVTZU_v_fix || op == Op::SCVTF_fix_scalar ||
+                                     op == Op::UCVTF_fix_scalar || op == Op::FCVTZS_fix_scalar ||
+                                     op == Op::FCVTZU_fix_scalar;
+            if (in(op, Op::AESE, Op::SHA256SU0) || op == Op::PMULL) c.crypto.push_back(op);
+            else if (in(op, Op::DUP_elt, Op::EXT) || op == Op::DUP_scalar) c.permute.push_back(op);
+            else if (fixed_point || table.rows[r].pattern.find('e') != std::string_view::npos) c.fp.push_back(op);
+            else c.integer.push_back(op);
+        }
+        return c;
+    }();
+    return classes;
+}
 
 // Exponents k where 2^k bounds an integer conversion (to 8, 16, 32 and 64 bits, signed or not).
 constexpr int kIntegerBounds[] = {7, 8, 15, 16, 31, 32, 63, 64};
@@ -276,12 +311,31 @@ std::optional<std::uint32_t> Generator::simd_structure() {
     return std::nullopt;
 }
 
+std::uint32_t Generator::simd_row(Class c) {
+    const SimdClasses& classes = simd_classes();
+    const std::vector<Op>& ops = c == Class::SimdInteger ? classes.integer
+                                 : c == Class::SimdFp    ? classes.fp
+                                 : c == Class::SimdPermute ? classes.permute
+                                                           : classes.crypto;
+    for (;;) {
+        const Op op = ops[pick(static_cast<unsigned>(ops.size()))];
+        std::uint32_t w = fill(op);
+        // The general registers of the copy rows: UMOV/SMOV write one, DUP/INS (general) read one.
+        if (op == Op::UMOV || op == Op::SMOV) w = set_field(w, op, 'd', chance(5) ? 31 : dest_reg());
+        if (auto ok = valid(w, op)) return *ok;
+    }
+}
+
 std::uint32_t Generator::simd_fp_one(Class c, std::uint64_t pc) {
     switch (c) {
     case Class::FpLoadStore:
         if (auto w = fp_load_store(pc)) return *w;
         return fp_scalar();
     case Class::FpConvert: return fp_convert();
+    case Class::SimdInteger:
+    case Class::SimdFp:
+    case Class::SimdPermute:
+    case Class::Crypto: return simd_row(c);
     case Class::SimdStructure:
         if (auto w = simd_structure()) return *w;
         return fp_scalar();
