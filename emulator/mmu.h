@@ -16,7 +16,7 @@ inline constexpr std::uint64_t kA = 1ull << 1;     // alignment checking for eve
 inline constexpr std::uint64_t kSA = 1ull << 3;    // SP alignment check at EL1
 inline constexpr std::uint64_t kSA0 = 1ull << 4;   // SP alignment check at EL0
 inline constexpr std::uint64_t kWXN = 1ull << 19;  // writable implies execute-never
-inline constexpr std::uint64_t kReset = 0x30D0'0800;  // RES1 bits, nTWE, nTWI; MMU and caches off
+inline constexpr std::uint64_t kReset = 0x00C5'0838;  // as QEMU's cortex-a57: nTWE, nTWI, SA, SA0; MMU and caches off
 }  // namespace sctlr
 
 // The translation state of the guest at one moment: what the VMM pushes with

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include "emulator/system_instructions.h"
+
 namespace trapeze {
 namespace {
 
@@ -293,25 +295,6 @@ constexpr RegisterName kRegisterNames[] = {
     {"CNTPS_CTL_EL1", 3, 7, 14, 2, 1},
 };
 
-struct SysName {
-    std::string_view name;
-    std::uint8_t op1, crn, crm, op2;
-};
-
-// The SYS aliases a kernel uses (Op0 = 1).
-constexpr SysName kSysNames[] = {
-    {"IC IALLUIS", 0, 7, 1, 0},    {"IC IALLU", 0, 7, 5, 0},      {"DC IVAC", 0, 7, 6, 1},
-    {"DC ISW", 0, 7, 6, 2},        {"AT S1E1R", 0, 7, 8, 0},      {"AT S1E1W", 0, 7, 8, 1},
-    {"AT S1E0R", 0, 7, 8, 2},      {"AT S1E0W", 0, 7, 8, 3},      {"DC CSW", 0, 7, 10, 2},
-    {"DC CISW", 0, 7, 14, 2},      {"TLBI VMALLE1IS", 0, 8, 3, 0}, {"TLBI VAE1IS", 0, 8, 3, 1},
-    {"TLBI ASIDE1IS", 0, 8, 3, 2}, {"TLBI VAAE1IS", 0, 8, 3, 3},  {"TLBI VALE1IS", 0, 8, 3, 5},
-    {"TLBI VAALE1IS", 0, 8, 3, 7}, {"TLBI VMALLE1", 0, 8, 7, 0},  {"TLBI VAE1", 0, 8, 7, 1},
-    {"TLBI ASIDE1", 0, 8, 7, 2},   {"TLBI VAAE1", 0, 8, 7, 3},    {"TLBI VALE1", 0, 8, 7, 5},
-    {"TLBI VAALE1", 0, 8, 7, 7},   {"DC ZVA", 3, 7, 4, 1},        {"IC IVAU", 3, 7, 5, 1},
-    {"DC CVAC", 3, 7, 10, 1},      {"DC CVAU", 3, 7, 11, 1},      {"DC CVAP", 3, 7, 12, 1},
-    {"DC CIVAC", 3, 7, 14, 1},
-};
-
 struct PstateName {
     std::string_view name;
     std::uint8_t op1, op2;
@@ -331,9 +314,8 @@ std::string_view system_register_name(unsigned op0, unsigned op1, unsigned crn, 
 }
 
 std::string_view system_instruction_name(unsigned op1, unsigned crn, unsigned crm, unsigned op2) {
-    for (const SysName& s : kSysNames)
-        if (s.op1 == op1 && s.crn == crn && s.crm == crm && s.op2 == op2) return s.name;
-    return {};
+    const SystemInstruction* s = find_system_instruction(op1, crn, crm, op2);
+    return s ? s->name : std::string_view();
 }
 
 std::string_view pstate_field_name(unsigned op1, unsigned op2) {

@@ -1,7 +1,6 @@
 // Which version of the lecture first virtualizes what: one table per kind of exit.
 #include "versions/roadmap.h"
 
-#include "decoder/decoder.h"
 #include "vmm/devices/psci.h"
 #include "vmm/mmio.h"
 #include "vmm/sysreg.h"
@@ -29,6 +28,18 @@ constexpr PsciVersion kPsciCalls[] = {
     {psci::kCpuOn, "v7"},      {psci::kCpuOff, "v7"},  {psci::kAffinityInfo, "v7"},
 };
 
+// Exception classes a version handles whole: from v3 on, what the hardware would raise to
+// EL1 is forwarded to the guest kernel.
+struct ClassVersion {
+    ExceptionClass ec;
+    std::string_view version;
+};
+constexpr ClassVersion kClasses[] = {
+    {ExceptionClass::WfiWfe, "v2"},       {ExceptionClass::Svc64, "v3"},       {ExceptionClass::Smc64, "v3"},
+    {ExceptionClass::Brk64, "v3"},        {ExceptionClass::PcAlignment, "v3"}, {ExceptionClass::SpAlignment, "v3"},
+    {ExceptionClass::IllegalState, "v3"}, {ExceptionClass::FpAccess, "v3"},    {ExceptionClass::InstructionAbortLower, "v3"},
+};
+
 struct DeviceVersion {
     std::string_view device;
     std::string_view version;
@@ -39,7 +50,7 @@ std::string_view sysreg_version(const Vcpu& vcpu, const SysRegIss& iss) {
     if (pstate_field(iss) != PstateField::None) return "v2";  // DAIFSet / DAIFClr: irq_bit
     if (iss.op0 == 1) return "v3";                             // TLBI, DC, IC, AT
     const SysregInfo* reg = find_sysreg(iss);
-    if (!reg) return {};
+    if (!reg) return "v3";  // a register this machine lacks: v3 makes it UNDEFINED for the guest
     // The MMU registers are kept from v2 on; turning the MMU on (SCTLR_EL1.M) needs v3.
     if (reg->id == SysregId::SCTLR_EL1 && !iss.read && (vcpu.x(iss.rt) & kSctlrM)) return "v3";
     for (const auto& g : kSysregGroups)
@@ -60,10 +71,11 @@ std::string_view lecture_roadmap(const Vcpu& vcpu, const Exit& exit) {
             for (const auto& d : kDevices)
                 if (d.device == vcpu.vm().device_at(abort_address(exit))) return d.version;
             return {};
-        case ExceptionClass::WfiWfe: return "v2";
-        case ExceptionClass::Svc64: return "v3";
-        case ExceptionClass::Unknown: return exit.op == Op::ERET ? "v2" : std::string_view();
-        default: return {};
+        case ExceptionClass::Unknown: return exit.op == Op::ERET ? "v2" : "v3";  // v3: UNDEFINED for the guest
+        default:
+            for (const auto& c : kClasses)
+                if (c.ec == exit.ec()) return c.version;
+            return {};
     }
 }
 

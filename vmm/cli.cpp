@@ -88,23 +88,31 @@ void list_traps(const VersionHooks& hooks) {
 
 void print_summary(Vm& vm, const Monitor& monitor, std::string_view version) {
     std::uint64_t retired = 0, timer_exits = 0, virqs = 0;
-    std::array<std::uint64_t, kExceptionClassCount> exits{};
+    std::array<std::uint64_t, kExceptionClassCount> exits{}, forwarded{};
     for (auto& v : vm.vcpus()) {
         retired += v->retired;
         timer_exits += v->physical_timer_exits;
         virqs += v->virqs_injected;
-        for (std::size_t i = 0; i < exits.size(); ++i) exits[i] += v->exits_by_ec[i];
+        for (std::size_t i = 0; i < exits.size(); ++i) {
+            exits[i] += v->exits_by_ec[i];
+            forwarded[i] += v->forwarded_by_ec[i];
+        }
     }
-    std::string by_class;
-    for (const auto& info : kExceptionClasses) {
-        const std::uint64_t n = exits[static_cast<std::size_t>(info.ec)];
-        if (n) by_class += fmt::format(" {} {}", info.name, n);
-    }
+    const auto by_class_of = [](const std::array<std::uint64_t, kExceptionClassCount>& counts) {
+        std::string text;
+        for (const auto& info : kExceptionClasses)
+            if (const std::uint64_t n = counts[static_cast<std::size_t>(info.ec)]) text += fmt::format(" {} {}", info.name, n);
+        return text;
+    };
+    const std::string by_class = by_class_of(exits);
+    const std::string forwarded_by_class = by_class_of(forwarded);
     std::fprintf(stderr, "--- %s: %s: %s\n", std::string(version).c_str(), vm.name().c_str(), vm.stop_reason.c_str());
     std::fprintf(stderr, "instructions retired: %llu\n", static_cast<unsigned long long>(retired));
     std::fprintf(stderr, "VM exits:%s physical-timer %llu\n", by_class.c_str(),
                  static_cast<unsigned long long>(timer_exits));
     std::fprintf(stderr, "virtual interrupts injected: %llu\n", static_cast<unsigned long long>(virqs));
+    if (!forwarded_by_class.empty())
+        std::fprintf(stderr, "exceptions forwarded to the guest kernel:%s\n", forwarded_by_class.c_str());
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 //   Action::resume_next()  continue after the trapping instruction (PC + 4)
 //   Action::resume_at(pc)  continue at pc (an exception entry or return moved it)
 //   Action::block()        WFI: continue after it once an interrupt is pending
+//   Action::forwarded(note)  an exception was injected into the guest kernel (v3 on): continue
+//                          at its vector, where take_exception put the PC
 //   Action::stop(reason)   stop this VM; the reason is printed and the exit status is non-zero
 //   Action::power_off()    the guest asked to power off (PSCI SYSTEM_OFF): stop, successfully
 //   Action::not_virtualized()  this version does not handle it: stop, naming the version that does
@@ -25,7 +27,7 @@ namespace trapeze {
 class Vcpu;
 
 struct Action {
-    enum class Kind : std::uint8_t { ResumeNext, ResumeAt, Block, Stop, PowerOff, NotVirtualized };
+    enum class Kind : std::uint8_t { ResumeNext, ResumeAt, Forwarded, Block, Stop, PowerOff, NotVirtualized };
     Kind kind = Kind::ResumeNext;
     std::uint64_t pc = 0;
     std::string_view note;  // what the VMM did, for the trace (static text)
@@ -35,6 +37,7 @@ struct Action {
 
     static Action resume_next(std::string_view note = "emulated") { return {Kind::ResumeNext, 0, note, {}}; }
     static Action resume_at(std::uint64_t pc, std::string_view note) { return {Kind::ResumeAt, pc, note, {}}; }
+    static Action forwarded(std::string_view note) { return {Kind::Forwarded, 0, note, {}}; }
     static Action block(std::string_view note = "vCPU blocks until an interrupt") { return {Kind::Block, 0, note, {}}; }
     static Action stop(std::string why) {
         return {Kind::Stop, 0, "stopped the VM", std::make_unique<std::string>(std::move(why))};

@@ -22,12 +22,14 @@ void Monitor::run(Vm& vm) {
     vcpu.cpu.set_exit_hook(exit_fastpath, &running_);
     std::uint64_t quantum_left = options_.quantum;
     while (vm.running()) {
+        vcpu.requests &= ~kRequestsForRunLoop;  // the loop looks at the timer and the GIC now
         update_interrupt_lines(vcpu);
         if (vcpu.state == VcpuState::Blocked) {
             if (!idle(vcpu)) break;
             continue;
         }
         deliver_interrupts(vcpu);
+        vcpu.sync_to_cpu();
         run_slice(vcpu, quantum_left);
     }
     vcpu.cpu.set_exit_hook(nullptr, nullptr);
@@ -118,17 +120,16 @@ void Monitor::run_slice(Vcpu& vcpu, std::uint64_t& quantum_left) {
 }
 
 // The exit fast path: handle the exit while the interpreter is still running the slice, and
-// let it go on unless the exit changed something the run loop must look at first (the vCPU
-// blocked or stopped, the timer was reprogrammed, an interrupt is now signalled).
+// let it go on unless the exit changed something the run loop must look at first: the vCPU
+// blocked or stopped, or a handler raised a request for the loop (a timer was reprogrammed,
+// an interrupt may be deliverable). A new translation regime is pushed in place.
 bool Monitor::exit_fastpath(void* context, const Exit& exit) {
     const Running& running = *static_cast<const Running*>(context);
     Monitor& monitor = *running.monitor;
     Vcpu& vcpu = *running.vcpu;
     vcpu.pcpu->clock_ns = running.slice_start_ns + vcpu.cpu.retired_in_run();  // the time of the trap
-    const VirtualTimer timer = vcpu.timer;
     monitor.handle_exit(vcpu, exit);
-    return vcpu.state == VcpuState::Runnable && vcpu.vm().running() && vcpu.timer.ctl == timer.ctl &&
-           vcpu.timer.cval == timer.cval && !vcpu.gic.irq_signalled(vcpu.vm().gicd().group1_enabled());
+    return vcpu.state == VcpuState::Runnable && vcpu.vm().running() && !(vcpu.requests & kRequestsForRunLoop);
 }
 
 void Monitor::handle_exit(Vcpu& vcpu, const Exit& exit) {
@@ -138,6 +139,7 @@ void Monitor::handle_exit(Vcpu& vcpu, const Exit& exit) {
     if (action.kind == Action::Kind::NotVirtualized) action = Action::stop(not_virtualized_message(vcpu, exit, hooks_));
     if (tracer_.enabled()) trace(vcpu, TraceEvent::Kind::Exit, describe_exit(vcpu, exit), action.note, &exit);
     apply(vcpu, exit, action);
+    vcpu.sync_to_cpu();
 }
 
 Action Monitor::dispatch(Vcpu& vcpu, const Exit& exit) {
@@ -156,6 +158,7 @@ void Monitor::apply(Vcpu& vcpu, const Exit& exit, Action& action) {
     switch (action.kind) {
         case Action::Kind::ResumeNext: vcpu.set_pc(exit.pc + 4); break;
         case Action::Kind::ResumeAt: vcpu.set_pc(action.pc); break;
+        case Action::Kind::Forwarded: count_forwarded(vcpu); break;
         case Action::Kind::Block:
             vcpu.set_pc(exit.pc + 4);
             vcpu.state = VcpuState::Blocked;
@@ -171,6 +174,7 @@ void Monitor::apply_after_timer(Vcpu& vcpu, Action& action) {
     switch (action.kind) {
         case Action::Kind::ResumeNext: break;
         case Action::Kind::ResumeAt: vcpu.set_pc(action.pc); break;
+        case Action::Kind::Forwarded: count_forwarded(vcpu); break;
         case Action::Kind::Block: vcpu.state = VcpuState::Blocked; break;
         case Action::Kind::PowerOff: vcpu.vm().stop(VmStatus::PoweredOff, "the physical-timer handler powered off"); break;
         case Action::Kind::Stop:
@@ -180,6 +184,11 @@ void Monitor::apply_after_timer(Vcpu& vcpu, Action& action) {
                                                                          hooks_.version));
             break;
     }
+}
+
+// A synchronous exception entered the guest kernel: count it by the class the guest sees.
+void Monitor::count_forwarded(Vcpu& vcpu) {
+    ++vcpu.forwarded_by_ec[static_cast<std::size_t>(esr_ec(static_cast<std::uint32_t>(vcpu.sysreg(SysregId::ESR_EL1))))];
 }
 
 void Monitor::trace(const Vcpu& vcpu, TraceEvent::Kind kind, std::string what, std::string_view action,

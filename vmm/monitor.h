@@ -42,6 +42,7 @@ private:
     Action dispatch(Vcpu& vcpu, const Exit& exit);  // the version's handler for the exit's EC
     void apply(Vcpu& vcpu, const Exit& exit, Action& action);
     void apply_after_timer(Vcpu& vcpu, Action& action);
+    static void count_forwarded(Vcpu& vcpu);
     void trace(const Vcpu& vcpu, TraceEvent::Kind kind, std::string what, std::string_view action,
                const Exit* exit = nullptr);
 

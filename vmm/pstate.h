@@ -5,6 +5,7 @@
 
 namespace trapeze::pstate {
 
+inline constexpr std::uint32_t kIL = 1u << 20;  // illegal execution state
 inline constexpr std::uint32_t kD = 1u << 9;
 inline constexpr std::uint32_t kA = 1u << 8;
 inline constexpr std::uint32_t kI = 1u << 7;  // the lecture's irq_bit
@@ -17,6 +18,7 @@ inline constexpr std::uint32_t kModeMask = 0xF;
 inline constexpr std::uint32_t kEL0t = 0b0000;
 inline constexpr std::uint32_t kEL1t = 0b0100;
 inline constexpr std::uint32_t kEL1h = 0b0101;
+inline constexpr std::uint32_t kM4 = 1u << 4;  // M[4]: 1 for AArch32 modes
 
 constexpr unsigned el_of(std::uint32_t spsr) { return (spsr >> 2) & 3; }
 constexpr bool sp_sel_of(std::uint32_t spsr) { return spsr & 1; }

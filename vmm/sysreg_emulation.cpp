@@ -68,8 +68,12 @@ std::uint64_t read_sysreg(Vcpu& vcpu, SysregId id) {
 
 void write_sysreg(Vcpu& vcpu, SysregId id, std::uint64_t value) {
     const Accessor* a = kAccessorOf[static_cast<std::size_t>(id)];
-    if (a && a->write) a->write(vcpu, value);
-    else vcpu.set_sysreg(id, value);
+    if (a && a->write) {
+        a->write(vcpu, value);
+        vcpu.make_request(sysreg_requests(id));
+    } else {
+        vcpu.set_sysreg(id, value);
+    }
 }
 
 Action emulate_sysreg(Vcpu& vcpu, const SysregInfo& reg, const SysRegIss& iss) {

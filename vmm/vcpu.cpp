@@ -11,7 +11,6 @@ Vcpu::Vcpu(Vm& vm, unsigned id) : cpu(vm.memory()), vm_(vm), id_(id) { reset(); 
 void Vcpu::reset() {
     cpu.regs = RegisterFile{};
     cpu.set_strict_alignment(true);  // MMU off: data accesses are to Device memory
-    cpu.set_translation(TranslationRegime{});
     cpu.invalidate_tlb({TlbInvalidation::Scope::All});
     cpu.set_illegal_state(false);
     cpu.clear_exclusive_monitor();
@@ -24,6 +23,8 @@ void Vcpu::reset() {
     timer = VirtualTimer{};
     gic = GicCpuInterface{};
     state = VcpuState::Off;
+    requests = 0;
+    cpu.set_translation(translation_regime());
 }
 
 // The SP live in cpu.regs is SP_EL1 at EL1 with SPSel = 1, and SP_EL0 otherwise.
@@ -37,17 +38,48 @@ void Vcpu::set_sp_el0(std::uint64_t value) {
 }
 
 std::uint32_t Vcpu::pstate() const {
-    return (cpu.regs.nzcv & pstate::kNzcvMask) | daif_ | pstate::mode(el_, sp_sel_);
+    return (cpu.regs.nzcv & pstate::kNzcvMask) | (illegal_state() ? pstate::kIL : 0) | daif_ |
+           pstate::mode(el_, sp_sel_);
 }
 
 void Vcpu::set_pstate(std::uint32_t spsr) {
     const unsigned el = pstate::el_of(spsr) == 0 ? 0 : 1;
-    const bool sp_sel = pstate::sp_sel_of(spsr);
+    const bool sp_sel = el == 1 && pstate::sp_sel_of(spsr);  // EL0 always uses SP_EL0
     if (sp_el1_live(el_, sp_sel_) != sp_el1_live(el, sp_sel)) std::swap(cpu.regs.sp(), other_sp_);
     el_ = el;
     sp_sel_ = sp_sel;
     daif_ = spsr & pstate::kDaifMask;
     cpu.regs.nzcv = spsr & pstate::kNzcvMask;
+    set_illegal_state(spsr & pstate::kIL);
+    make_request(kRequestTranslation | kRequestInterrupts);
+}
+
+TranslationRegime Vcpu::translation_regime() const {
+    TranslationRegime r;
+    r.el = el_;
+    r.sctlr = sysreg(SysregId::SCTLR_EL1);
+    r.tcr = sysreg(SysregId::TCR_EL1);
+    r.ttbr0 = sysreg(SysregId::TTBR0_EL1);
+    r.ttbr1 = sysreg(SysregId::TTBR1_EL1);
+    r.mair = sysreg(SysregId::MAIR_EL1);
+    return r;
+}
+
+std::uint32_t sysreg_requests(SysregId id) {
+    // One row per register a write to which the run loop must hear about.
+    static const std::array<std::uint32_t, kSysregCount> table = [] {
+        std::array<std::uint32_t, kSysregCount> t{};
+        for (SysregId r : {SysregId::SCTLR_EL1, SysregId::TTBR0_EL1, SysregId::TTBR1_EL1, SysregId::TCR_EL1,
+                           SysregId::MAIR_EL1})
+            t[static_cast<std::size_t>(r)] = kRequestTranslation;
+        for (const SysregInfo& r : sysreg_table()) {
+            if (r.group == SysregGroup::Timer) t[static_cast<std::size_t>(r.id)] |= kRequestTimer | kRequestInterrupts;
+            if (r.group == SysregGroup::Gic || r.group == SysregGroup::IrqBit)
+                t[static_cast<std::size_t>(r.id)] |= kRequestInterrupts;
+        }
+        return t;
+    }();
+    return table[static_cast<std::size_t>(id)];
 }
 
 std::uint64_t Vcpu::counter() const {

@@ -17,6 +17,20 @@ namespace trapeze {
 class Vm;
 struct PhysicalCpu;
 
+// What a writer of virtual state asks of the run loop, as KVM's kvm_make_request: the fast
+// path tests one word instead of comparing state before and after each handler.
+enum VcpuRequest : std::uint32_t {
+    kRequestTranslation = 1u << 0,  // the virtual EL or a stage-1 register changed: push it to the CPU
+    kRequestTimer = 1u << 1,        // a timer was reprogrammed: the slice's deadline moves
+    kRequestInterrupts = 1u << 2,   // an interrupt may have become deliverable (GIC, DAIF, timer)
+};
+// The requests that make the exit fast path hand control back to the run loop.
+inline constexpr std::uint32_t kRequestsForRunLoop = kRequestTimer | kRequestInterrupts;
+
+// The requests a write to a system register raises (translation for the stage-1 registers,
+// timer and interrupts for the timer, the GIC and DAIF).
+std::uint32_t sysreg_requests(SysregId id);
+
 enum class VcpuState : std::uint8_t {
     Runnable,
     Blocked,  // in WFI: waits for an interrupt
@@ -49,9 +63,16 @@ public:
     unsigned el() const { return el_; }
     bool sp_sel() const { return sp_sel_; }
     std::uint32_t daif() const { return daif_; }
-    void set_daif(std::uint32_t daif) { daif_ = daif & pstate::kDaifMask; }
+    void set_daif(std::uint32_t daif) {
+        daif_ = daif & pstate::kDaifMask;
+        make_request(kRequestInterrupts);
+    }
     bool irqs_masked() const { return daif_ & pstate::kI; }
-    // PSTATE packed as SPSR_EL1 holds it, and the reverse (an exception return).
+    // PSTATE.IL: an illegal exception return happened; the next instruction raises EC 0x0E.
+    bool illegal_state() const { return cpu.illegal_state(); }
+    void set_illegal_state(bool il) { cpu.set_illegal_state(il); }
+    // PSTATE packed as SPSR_EL1 holds it (NZCV, IL, DAIF, M), and the reverse: set the EL,
+    // SPSel, NZCV, DAIF and IL from an SPSR value whose M field is EL0t, EL1t or EL1h.
     std::uint32_t pstate() const;
     void set_pstate(std::uint32_t spsr);
     // The stack pointers of each EL, wherever they live right now.
@@ -59,9 +80,36 @@ public:
     std::uint64_t sp_el1() const;
     void set_sp_el0(std::uint64_t value);
 
-    // ---- system registers kept as plain storage
+    // ---- system registers kept as plain storage (a write raises the register's requests)
     std::uint64_t sysreg(SysregId id) const { return sysregs_[static_cast<std::size_t>(id)]; }
-    void set_sysreg(SysregId id, std::uint64_t value) { sysregs_[static_cast<std::size_t>(id)] = value; }
+    void set_sysreg(SysregId id, std::uint64_t value) {
+        sysregs_[static_cast<std::size_t>(id)] = value;
+        make_request(sysreg_requests(id));
+    }
+
+    // ---- requests to the run loop (see VcpuRequest)
+    std::uint32_t requests = 0;
+    void make_request(std::uint32_t request) { requests |= request; }
+    // The guest's translation regime now: the virtual EL and the stage-1 registers.
+    TranslationRegime translation_regime() const;
+    // Push what changed into the interpreter (kRequestTranslation): the one place that does.
+    void sync_to_cpu() {
+        if (requests & kRequestTranslation) {
+            cpu.set_translation(translation_regime());
+            requests &= ~kRequestTranslation;
+        }
+    }
+
+    // ---- the guest's memory as this vCPU sees it (stage 1 included)
+    Translation translate(std::uint64_t va, AccessType access, unsigned el) {
+        return cpu.translate_address(va, access, el);
+    }
+    void invalidate_tlb(const TlbInvalidation& what) { cpu.invalidate_tlb(what); }
+    // The guest wrote or changed code behind the interpreter's back (IC, DC ZVA, a reset).
+    void invalidate_code(std::uint64_t pa, std::uint64_t len) { cpu.invalidate_code(pa, len); }
+    void invalidate_all_code() { cpu.invalidate_all_code(); }
+    // An exception entry or return clears the local exclusive monitor.
+    void clear_exclusive_monitor() { cpu.clear_exclusive_monitor(); }
 
     // ---- time: the counter (CNTVCT_EL0) this vCPU sees now
     std::uint64_t counter() const;
@@ -72,6 +120,7 @@ public:
     // ---- statistics for the summary
     std::uint64_t retired = 0;
     std::array<std::uint64_t, 64> exits_by_ec{};
+    std::array<std::uint64_t, 64> forwarded_by_ec{};  // exceptions injected into the guest kernel (v3 on)
     std::uint64_t physical_timer_exits = 0;
     std::uint64_t virqs_injected = 0;
 

@@ -77,8 +77,14 @@ bool Vm::mmio_write(Vcpu&, std::uint64_t pa, unsigned size, std::uint64_t value)
     const DeviceHit hit = device_hit(pa);
     switch (hit.device) {
         case DeviceHit::Uart: uart_.write(hit.offset, size, value); return true;
-        case DeviceHit::Gicd: gicd_.write(hit.offset, size, value); return true;
-        case DeviceHit::Gicr: vcpus_[hit.index]->gic.write_redistributor(hit.offset, size, value); return true;
+        case DeviceHit::Gicd:
+            gicd_.write(hit.offset, size, value);
+            for (auto& v : vcpus_) v->make_request(kRequestInterrupts);
+            return true;
+        case DeviceHit::Gicr:
+            vcpus_[hit.index]->gic.write_redistributor(hit.offset, size, value);
+            vcpus_[hit.index]->make_request(kRequestInterrupts);
+            return true;
         case DeviceHit::None: return false;
     }
     return false;

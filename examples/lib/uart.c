@@ -1,7 +1,11 @@
 // PL011 UART output: wait while the transmit FIFO is full, then write the data register.
 #include "guest.h"
 
+// Its physical address; a kernel that maps the device elsewhere builds this file with
+// -DUART_BASE=<its virtual address>.
+#ifndef UART_BASE
 #define UART_BASE 0x09000000ul
+#endif
 #define UART_DR 0x000    // data register
 #define UART_FR 0x018    // flag register
 #define UART_FR_TXFF (1u << 5)  // transmit FIFO full

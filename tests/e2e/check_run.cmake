@@ -1,7 +1,7 @@
 # Runs one command and checks its exit status, its standard output and its standard error.
 #
 #   cmake -DCOMMAND="prog|arg|..." -DEXPECT_EXIT=N [-DEXPECT_STDOUT=file] [-DEXPECT_STDERR="text|text"]
-#         [-DTRUNCATE="source|bytes|destination"] -P check_run.cmake
+#         [-DEXPECT_STDERR_FILE=file] [-DTRUNCATE="source|bytes|destination"] -P check_run.cmake
 #
 # Lists use '|' so they pass through add_test unchanged. EXPECT_STDERR's parts are plain text
 # that must all appear (not regular expressions). TRUNCATE first writes the first `bytes`
@@ -31,6 +31,12 @@ if(DEFINED EXPECT_STDOUT)
   file(READ ${EXPECT_STDOUT} expected)
   if(NOT out STREQUAL expected)
     string(APPEND failures "standard output differs from ${EXPECT_STDOUT}:\n--- expected\n${expected}--- got\n${out}---\n")
+  endif()
+endif()
+if(DEFINED EXPECT_STDERR_FILE)
+  file(READ ${EXPECT_STDERR_FILE} expected)
+  if(NOT err STREQUAL expected)
+    string(APPEND failures "standard error differs from ${EXPECT_STDERR_FILE}:\n--- expected\n${expected}--- got\n${err}---\n")
   endif()
 endif()
 if(DEFINED EXPECT_STDERR)

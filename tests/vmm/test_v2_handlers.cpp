@@ -198,9 +198,28 @@ TEST_CASE("PSCI SYSTEM_RESET reloads the image and restarts vCPU 0 at the entry,
     CHECK(word == NOP);
 }
 
-TEST_CASE("a register no version emulates is named, and said to be virtualized by none") {
+TEST_CASE("a register this machine lacks is named, and v3 said to handle it (as UNDEFINED)") {
     VmFixture f(v2::install, {MRS_X2_HCR_EL2});
     f.monitor.handle_exit(f.vcpu(), next_exit(f));
     CHECK(f.vm.status == VmStatus::Failed);
-    CHECK(f.vm.stop_reason == "v2: MRS x2, HCR_EL2 at pc=0x40080000 _start: no version of this VMM virtualizes it");
+    CHECK(f.vm.stop_reason == "v2: MRS x2, HCR_EL2 is not virtualized here (at pc=0x40080000 _start); version v3 adds it");
+}
+
+TEST_CASE("PSCI_FEATURES answers SUCCESS for each function v2 implements and NOT_SUPPORTED for the rest") {
+    struct Case {
+        std::uint32_t function;
+        std::int32_t answer;
+    };
+    for (const Case c : {Case{psci::kVersion, psci::kSuccess}, Case{psci::kFeatures, psci::kSuccess},
+                         Case{psci::kSystemOff, psci::kSuccess}, Case{psci::kSystemReset, psci::kSuccess},
+                         Case{psci::kCpuOn, psci::kNotSupported}, Case{psci::kCpuOff, psci::kNotSupported},
+                         Case{psci::kAffinityInfo, psci::kNotSupported}, Case{0xc400'0099, psci::kNotSupported}}) {
+        CAPTURE(c.function);
+        VmFixture f(v2::install, {HVC_0});
+        f.vcpu().set_x(0, psci::kFeatures);
+        f.vcpu().set_x(1, c.function);
+        f.monitor.handle_exit(f.vcpu(), next_exit(f));
+        CHECK(f.vcpu().x(0) == static_cast<std::uint64_t>(static_cast<std::int64_t>(c.answer)));
+        CHECK(f.vcpu().pc() == kLoad + 4);
+    }
 }
