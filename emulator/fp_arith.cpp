@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "emulator/fp_core.h"
+#include "emulator/fp_host.h"
 
 namespace trapeze {
 namespace {
@@ -81,13 +82,36 @@ T fused_finite(const Unpacked& addend, const Unpacked& u1, const Unpacked& u2, b
 
 }  // namespace
 
-template <typename T> T fp_add(T a, T b, FpEnv& env) { return add_or_sub(a, b, false, env); }
-template <typename T> T fp_sub(T a, T b, FpEnv& env) { return add_or_sub(a, b, true, env); }
+// The host's operation when fp_host.h's conditions hold (the result is then returned in `result`).
+template <typename T, typename F>
+inline bool host_binary(T a, T b, const FpEnv& env, F op, T& result) {
+    if constexpr (sizeof(T) == 2) {
+        return false;
+    } else {
+        if (!host_shortcut_allowed(env) || !normal_or_zero(a) || !normal_or_zero(b)) return false;
+        result = from_host<T>(op(to_host(a), to_host(b)));
+        return safe_result(result);
+    }
+}
+
+template <typename T>
+T fp_add(T a, T b, FpEnv& env) {
+    T result;
+    if (host_binary(a, b, env, [](auto x, auto y) { return x + y; }, result)) return result;
+    return add_or_sub(a, b, false, env);
+}
+template <typename T>
+T fp_sub(T a, T b, FpEnv& env) {
+    T result;
+    if (host_binary(a, b, env, [](auto x, auto y) { return x - y; }, result)) return result;
+    return add_or_sub(a, b, true, env);
+}
 
 template <typename T>
 T fp_mul(T op1, T op2, FpEnv& env) {
-    const Unpacked u1 = unpack(op1, env), u2 = unpack(op2, env);
     T result;
+    if (host_binary(op1, op2, env, [](auto x, auto y) { return x * y; }, result)) return result;
+    const Unpacked u1 = unpack(op1, env), u2 = unpack(op2, env);
     if (process_nans(u1, u2, op1, op2, result, env)) return result;
     const bool sign = u1.sign != u2.sign;
     if ((u1.is_inf() && u2.is_zero()) || (u1.is_zero() && u2.is_inf())) {
@@ -113,8 +137,9 @@ T fp_mulx(T op1, T op2, FpEnv& env) {
 
 template <typename T>
 T fp_div(T op1, T op2, FpEnv& env) {
-    const Unpacked u1 = unpack(op1, env), u2 = unpack(op2, env);
     T result;
+    if (normal(op2) && host_binary(op1, op2, env, [](auto x, auto y) { return x / y; }, result)) return result;
+    const Unpacked u1 = unpack(op1, env), u2 = unpack(op2, env);
     if (process_nans(u1, u2, op1, op2, result, env)) return result;
     const bool sign = u1.sign != u2.sign;
     if ((u1.is_inf() && u2.is_inf()) || (u1.is_zero() && u2.is_zero())) {
@@ -137,6 +162,9 @@ T fp_div(T op1, T op2, FpEnv& env) {
 
 template <typename T>
 T fp_sqrt(T op, FpEnv& env) {
+    if constexpr (sizeof(T) != 2) {
+        if (host_shortcut_allowed(env) && normal(op) && !(op & fp_sign_bit<T>())) return from_host<T>(std::sqrt(to_host(op)));
+    }
     const Unpacked u = unpack(op, env);
     if (u.is_nan()) return process_nan(u.type, op, env);
     if (u.is_zero()) return fp_zero<T>(u.sign);
@@ -166,6 +194,12 @@ T fp_sqrt(T op, FpEnv& env) {
 
 template <typename T>
 T fp_mul_add(T addend, T op1, T op2, FpEnv& env) {
+    if constexpr (sizeof(T) != 2) {
+        if (host_shortcut_allowed(env) && normal_or_zero(addend) && normal_or_zero(op1) && normal_or_zero(op2)) {
+            const T result = from_host<T>(std::fma(to_host(op1), to_host(op2), to_host(addend)));
+            if (safe_result(result)) return result;
+        }
+    }
     const Unpacked ua = unpack(addend, env), u1 = unpack(op1, env), u2 = unpack(op2, env);
     const bool inf_zero = (u1.is_inf() && u2.is_zero()) || (u1.is_zero() && u2.is_inf());
     T result;
@@ -265,6 +299,13 @@ template <typename T> T fp_min_num(T a, T b, FpEnv& env) { return max_or_min_num
 
 template <typename T>
 std::uint32_t fp_compare(T op1, T op2, bool signal_nans, FpEnv& env) {
+    if constexpr (sizeof(T) != 2) {
+        // Ordered values without flush-to-zero: the host compares them as the manual does.
+        if (normal_or_zero(op1) && normal_or_zero(op2)) {
+            const auto a = to_host(op1), b = to_host(op2);
+            return a == b ? (kFlagZ | kFlagC) : a < b ? kFlagN : kFlagC;
+        }
+    }
     const Unpacked u1 = unpack(op1, env), u2 = unpack(op2, env);
     if (u1.is_nan() || u2.is_nan()) {
         if (u1.type == Type::SNaN || u2.type == Type::SNaN || signal_nans) env.fpsr |= kFpsrIoc;

@@ -1,5 +1,6 @@
 // trapeze-run: runs one guest ELF on the bare interpreter with a minimal platform (RAM, a
-// PL011 console, PSCI over HVC). Every other exit stops the guest with a one-line message.
+// PL011 console, PSCI over HVC, and CPACR_EL1 so a guest can enable FP/SIMD). Every other exit
+// stops the guest with a one-line message.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -105,6 +106,7 @@ public:
         : options_(options), image_(image), cpu_(memory) {
         cpu_.regs.pc = image.entry();
         cpu_.set_strict_alignment(true);  // MMU off: data accesses are to Device memory
+        cpu_.set_fp_enabled(false);       // CPACR_EL1 resets to "FP/SIMD traps", as on QEMU
     }
 
     // Runs until the guest powers off (returns 0) or stops with an error (prints it, returns 1).
@@ -126,6 +128,12 @@ private:
     std::optional<int> handle(const Exit& exit) {
         switch (exit.ec()) {
         case ExceptionClass::Hvc64: return psci(exit);
+        case ExceptionClass::SysRegister:
+            if (const auto iss = SysRegIss::decode(exit.iss()); is_cpacr_el1(iss)) return cpacr(exit, iss);
+            return stop(describe(exit) + ": " + instruction_text(exit) + " is not handled by trapeze-run");
+        case ExceptionClass::FpAccess:
+            return stop(describe(exit) + ": " + instruction_text(exit) + " uses FP/SIMD, which CPACR_EL1.FPEN traps "
+                        "(a guest enables it with MSR CPACR_EL1 first)");
         case ExceptionClass::DataAbortLower: {
             const DataAbortIss iss = DataAbortIss::decode(exit.iss());
             const char* access = iss.wnr ? "write" : "read";
@@ -160,6 +168,24 @@ private:
             return std::nullopt;
         }
         return stop(describe(exit) + fmt::format(": PSCI function {:#x} (x0) is not handled by trapeze-run", function));
+    }
+
+    // CPACR_EL1, the one system register trapeze-run keeps: the guest runs as if at EL1, where
+    // FPEN = 0b01 or 0b11 lets it use FP/SIMD. Reads return what was written.
+    static bool is_cpacr_el1(const SysRegIss& iss) {
+        return iss.op0 == 3 && iss.op1 == 0 && iss.crn == 1 && iss.crm == 0 && iss.op2 == 2;
+    }
+    std::optional<int> cpacr(const Exit& exit, const SysRegIss& iss) {
+        constexpr unsigned kFpenShift = 20;
+        if (iss.read) {
+            cpu_.regs.write_xzr(iss.rt, cpacr_el1_);
+        } else {
+            cpacr_el1_ = cpu_.regs.read_xzr(iss.rt);
+            cpu_.set_fp_enabled(((cpacr_el1_ >> kFpenShift) & 1) != 0);
+        }
+        cpu_.regs.pc = exit.pc + 4;
+        ++retired_;
+        return std::nullopt;
     }
 
     // The PL011, as far as a polling console needs it: DR prints, FR says "ready", the rest is 0.
@@ -214,6 +240,7 @@ private:
     const ElfImage& image_;
     Cpu cpu_;
     std::uint64_t retired_ = 0;
+    std::uint64_t cpacr_el1_ = 0;
 };
 
 }  // namespace
