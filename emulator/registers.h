@@ -26,15 +26,21 @@ inline constexpr std::uint32_t kFlagV = 1u << 28;
 struct alignas(16) VReg {
     std::uint64_t lo = 0, hi = 0;
 
+    // The lane number wraps at the register's size: valid lanes are unchanged, and the compiler
+    // sees that no access leaves the register.
+    template <typename T>
+    static constexpr unsigned offset(unsigned lane) {
+        return (lane & (16 / sizeof(T) - 1)) * sizeof(T);
+    }
     template <typename T>
     T get(unsigned lane) const {
         T value;
-        std::memcpy(&value, reinterpret_cast<const std::uint8_t*>(this) + lane * sizeof(T), sizeof(T));
+        std::memcpy(&value, reinterpret_cast<const std::uint8_t*>(this) + offset<T>(lane), sizeof(T));
         return value;
     }
     template <typename T>
     void set(unsigned lane, T value) {
-        std::memcpy(reinterpret_cast<std::uint8_t*>(this) + lane * sizeof(T), &value, sizeof(T));
+        std::memcpy(reinterpret_cast<std::uint8_t*>(this) + offset<T>(lane), &value, sizeof(T));
     }
     bool operator==(const VReg&) const = default;
 };

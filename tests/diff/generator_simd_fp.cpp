@@ -172,11 +172,12 @@ VReg Generator::random_vreg() {
 
 void Generator::randomize_simd_fp(State& s) {
     for (auto& v : s.v) v = random_vreg();
-    s.fpcr = static_cast<std::uint32_t>(pick(4)) << kFpcrRModeShift;
+    // Round to nearest half of the time: with FPSR.IXC set it is the host FPU's shortcut.
+    s.fpcr = chance(50) ? 0 : static_cast<std::uint32_t>(pick(4)) << kFpcrRModeShift;
     if (chance(30)) s.fpcr |= kFpcrFz;
     if (chance(30)) s.fpcr |= kFpcrDn;
     if (chance(20)) s.fpcr |= kFpcrAhp;
-    s.fpsr = chance(30) ? static_cast<std::uint32_t>(rng_()) & kFpsrWritable : 0;
+    s.fpsr = chance(40) ? static_cast<std::uint32_t>(rng_()) & kFpsrWritable : 0;
 }
 
 std::uint32_t Generator::fp_scalar() {

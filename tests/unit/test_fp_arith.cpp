@@ -265,3 +265,52 @@ TEST_CASE("FMOV (immediate) expansion and the estimates' tables") {
     CHECK(fp_recip_step(s(2.0f), s(0.5f), env) == s(1.0f));
     CHECK(fp_rsqrt_step(s(1.0f), s(1.0f), env) == s(1.0f));
 }
+
+TEST_CASE("the host FPU shortcut gives the pseudocode's bits, and leaves tiny results to it") {
+    // With FPSR.IXC set and rounding to nearest, normal results come from the host FPU; with IXC
+    // clear every operation takes the pseudocode's path. Both must agree on every result.
+    std::uint64_t state = 0x9e37'79b9'7f4a'7c15;
+    auto next = [&] {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        return state;
+    };
+    unsigned host_paths = 0;
+    for (int i = 0; i < 200000; ++i) {
+        // Doubles with exponents near 1.0, or anywhere.
+        std::uint64_t a = next(), b = next(), c = next();
+        if (i & 1) {
+            a = (a & 0x800f'ffff'ffff'ffff) | (std::uint64_t{0x3f0 + (next() % 32)} << 52);
+            b = (b & 0x800f'ffff'ffff'ffff) | (std::uint64_t{0x3f0 + (next() % 32)} << 52);
+            c = (c & 0x800f'ffff'ffff'ffff) | (std::uint64_t{0x3f0 + (next() % 32)} << 52);
+        }
+        FpEnv fast{0, kFpsrIxc}, slow{0, 0};
+        CHECK(fp_add(a, b, fast) == fp_add(a, b, slow));
+        CHECK(fp_sub(a, b, fast) == fp_sub(a, b, slow));
+        CHECK(fp_mul(a, b, fast) == fp_mul(a, b, slow));
+        CHECK(fp_div(a, b, fast) == fp_div(a, b, slow));
+        CHECK(fp_sqrt(a, fast) == fp_sqrt(a, slow));
+        CHECK(fp_mul_add(c, a, b, fast) == fp_mul_add(c, a, b, slow));
+        const auto sa = static_cast<std::uint32_t>(a), sb = static_cast<std::uint32_t>(b);
+        CHECK(fp_mul(sa, sb, fast) == fp_mul(sa, sb, slow));
+        CHECK(fp_compare(a, b, false, fast) == fp_compare(a, b, false, slow));
+        // The flags differ only where the slow path found the first inexact result.
+        CHECK((fast.fpsr | kFpsrIxc) == (slow.fpsr | kFpsrIxc));
+        host_paths += (slow.fpsr & ~kFpsrIxc) == 0;
+    }
+    CHECK(host_paths > 50000);
+    // Normal operands whose product lies just below the normal range and rounds up to the
+    // smallest normal: Underflow is raised (tininess before rounding) even with IXC set.
+    const std::uint32_t a = s(1.5f * 0x1p-64f), target = s(0x1p-126f / (1.5f * 0x1p-64f));
+    unsigned rounded_up = 0;
+    for (std::uint32_t b = target - 8; b <= target + 8; ++b) {
+        FpEnv slow{0, 0}, fast{0, kFpsrIxc};
+        const std::uint32_t expected = fp_mul(a, b, slow);
+        if (expected != kMinNormal || !(slow.fpsr & kFpsrUfc)) continue;
+        ++rounded_up;
+        CHECK(fp_mul(a, b, fast) == kMinNormal);
+        CHECK(fast.fpsr == (kFpsrIxc | kFpsrUfc));
+    }
+    CHECK(rounded_up > 0);
+}
