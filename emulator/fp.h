@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "emulator/fp_host.h"
 #include "emulator/registers.h"
 
 namespace trapeze {
@@ -23,14 +24,56 @@ enum class Rounding : std::uint8_t { TieEven = 0, PosInf = 1, NegInf = 2, Zero =
 inline Rounding fpcr_rounding(std::uint32_t fpcr) { return static_cast<Rounding>((fpcr >> kFpcrRModeShift) & 3); }
 
 // ---- Arithmetic (FPAdd, FPSub, FPMul, FPDiv, FPSqrt, FPMulAdd, FPMulX...) ----
-template <typename T> T fp_add(T a, T b, FpEnv& env);
-template <typename T> T fp_sub(T a, T b, FpEnv& env);
-template <typename T> T fp_mul(T a, T b, FpEnv& env);
-template <typename T> T fp_div(T a, T b, FpEnv& env);
-template <typename T> T fp_sqrt(T a, FpEnv& env);
+// The pseudocode itself, out of line (fp_arith.cpp); the fp_* functions below try the host
+// FPU's shortcut first (fp_host.h).
+template <typename T> T pseudocode_add(T a, T b, FpEnv& env);
+template <typename T> T pseudocode_sub(T a, T b, FpEnv& env);
+template <typename T> T pseudocode_mul(T a, T b, FpEnv& env);
+template <typename T> T pseudocode_div(T a, T b, FpEnv& env);
+template <typename T> T pseudocode_sqrt(T a, FpEnv& env);
+template <typename T> T pseudocode_mul_add(T addend, T op1, T op2, FpEnv& env);
+template <typename T> std::uint32_t pseudocode_compare(T a, T b, bool signal_nans, FpEnv& env);
+
+template <typename T>
+inline T fp_add(T a, T b, FpEnv& env) {
+    T result;
+    if (fp_host::binary(a, b, env.fpcr, env.fpsr, [](auto x, auto y) { return x + y; }, result)) return result;
+    return pseudocode_add(a, b, env);
+}
+template <typename T>
+inline T fp_sub(T a, T b, FpEnv& env) {
+    T result;
+    if (fp_host::binary(a, b, env.fpcr, env.fpsr, [](auto x, auto y) { return x - y; }, result)) return result;
+    return pseudocode_sub(a, b, env);
+}
+template <typename T>
+inline T fp_mul(T a, T b, FpEnv& env) {
+    T result;
+    if (fp_host::binary(a, b, env.fpcr, env.fpsr, [](auto x, auto y) { return x * y; }, result)) return result;
+    return pseudocode_mul(a, b, env);
+}
+// A zero divisor (Divide by Zero) takes the pseudocode.
+template <typename T>
+inline T fp_div(T a, T b, FpEnv& env) {
+    T result;
+    if (fp_host::normal(b) && fp_host::binary(a, b, env.fpcr, env.fpsr, [](auto x, auto y) { return x / y; }, result))
+        return result;
+    return pseudocode_div(a, b, env);
+}
+template <typename T>
+inline T fp_sqrt(T a, FpEnv& env) {
+    T result;
+    if (fp_host::square_root(a, env.fpcr, env.fpsr, result)) return result;
+    return pseudocode_sqrt(a, env);
+}
 // FPMulAdd(addend, op1, op2): addend + op1 * op2 with one rounding. FMSUB and FMLS negate op1
 // before the call, FNMADD negates the addend too (the manual's order of operations).
-template <typename T> T fp_mul_add(T addend, T op1, T op2, FpEnv& env);
+template <typename T>
+inline T fp_mul_add(T addend, T op1, T op2, FpEnv& env) {
+    T result;
+    if (fp_host::fused(addend, op1, op2, env.fpcr, env.fpsr, result)) return result;
+    return pseudocode_mul_add(addend, op1, op2, env);
+}
 // FPMulX: as FPMul, but infinity times zero is 2.0 (with the sign of the product).
 template <typename T> T fp_mulx(T a, T b, FpEnv& env);
 // FPRecipStepFused (FRECPS): 2.0 - a * b; FPRSqrtStepFused (FRSQRTS): (3.0 - a * b) / 2.
@@ -45,7 +88,12 @@ template <typename T> T fp_min_num(T a, T b, FpEnv& env);
 
 // ---- Comparisons ----
 // FPCompare: the NZCV of FCMP (signal_nans = false) or FCMPE (true), in bits 31..28.
-template <typename T> std::uint32_t fp_compare(T a, T b, bool signal_nans, FpEnv& env);
+template <typename T>
+inline std::uint32_t fp_compare(T a, T b, bool signal_nans, FpEnv& env) {
+    std::uint32_t nzcv;
+    if (fp_host::compare(a, b, nzcv)) return nzcv;
+    return pseudocode_compare(a, b, signal_nans, env);
+}
 // FPCompareEQ, FPCompareGE, FPCompareGT (the vector compares): quiet for EQ, signalling otherwise.
 template <typename T> bool fp_compare_eq(T a, T b, FpEnv& env);
 template <typename T> bool fp_compare_ge(T a, T b, FpEnv& env);

@@ -4,7 +4,6 @@
 #include <cmath>
 
 #include "emulator/fp_core.h"
-#include "emulator/fp_host.h"
 
 namespace trapeze {
 namespace {
@@ -82,35 +81,12 @@ T fused_finite(const Unpacked& addend, const Unpacked& u1, const Unpacked& u2, b
 
 }  // namespace
 
-// The host's operation when fp_host.h's conditions hold (the result is then returned in `result`).
-template <typename T, typename F>
-inline bool host_binary(T a, T b, const FpEnv& env, F op, T& result) {
-    if constexpr (sizeof(T) == 2) {
-        return false;
-    } else {
-        if (!host_shortcut_allowed(env) || !normal_or_zero(a) || !normal_or_zero(b)) return false;
-        result = from_host<T>(op(to_host(a), to_host(b)));
-        return safe_result(result);
-    }
-}
+template <typename T> T pseudocode_add(T a, T b, FpEnv& env) { return add_or_sub(a, b, false, env); }
+template <typename T> T pseudocode_sub(T a, T b, FpEnv& env) { return add_or_sub(a, b, true, env); }
 
 template <typename T>
-T fp_add(T a, T b, FpEnv& env) {
+T pseudocode_mul(T op1, T op2, FpEnv& env) {
     T result;
-    if (host_binary(a, b, env, [](auto x, auto y) { return x + y; }, result)) return result;
-    return add_or_sub(a, b, false, env);
-}
-template <typename T>
-T fp_sub(T a, T b, FpEnv& env) {
-    T result;
-    if (host_binary(a, b, env, [](auto x, auto y) { return x - y; }, result)) return result;
-    return add_or_sub(a, b, true, env);
-}
-
-template <typename T>
-T fp_mul(T op1, T op2, FpEnv& env) {
-    T result;
-    if (host_binary(op1, op2, env, [](auto x, auto y) { return x * y; }, result)) return result;
     const Unpacked u1 = unpack(op1, env), u2 = unpack(op2, env);
     if (process_nans(u1, u2, op1, op2, result, env)) return result;
     const bool sign = u1.sign != u2.sign;
@@ -136,9 +112,8 @@ T fp_mulx(T op1, T op2, FpEnv& env) {
 }
 
 template <typename T>
-T fp_div(T op1, T op2, FpEnv& env) {
+T pseudocode_div(T op1, T op2, FpEnv& env) {
     T result;
-    if (normal(op2) && host_binary(op1, op2, env, [](auto x, auto y) { return x / y; }, result)) return result;
     const Unpacked u1 = unpack(op1, env), u2 = unpack(op2, env);
     if (process_nans(u1, u2, op1, op2, result, env)) return result;
     const bool sign = u1.sign != u2.sign;
@@ -161,10 +136,7 @@ T fp_div(T op1, T op2, FpEnv& env) {
 }
 
 template <typename T>
-T fp_sqrt(T op, FpEnv& env) {
-    if constexpr (sizeof(T) != 2) {
-        if (host_shortcut_allowed(env) && normal(op) && !(op & fp_sign_bit<T>())) return from_host<T>(std::sqrt(to_host(op)));
-    }
+T pseudocode_sqrt(T op, FpEnv& env) {
     const Unpacked u = unpack(op, env);
     if (u.is_nan()) return process_nan(u.type, op, env);
     if (u.is_zero()) return fp_zero<T>(u.sign);
@@ -193,13 +165,7 @@ T fp_sqrt(T op, FpEnv& env) {
 }
 
 template <typename T>
-T fp_mul_add(T addend, T op1, T op2, FpEnv& env) {
-    if constexpr (sizeof(T) != 2) {
-        if (host_shortcut_allowed(env) && normal_or_zero(addend) && normal_or_zero(op1) && normal_or_zero(op2)) {
-            const T result = from_host<T>(std::fma(to_host(op1), to_host(op2), to_host(addend)));
-            if (safe_result(result)) return result;
-        }
-    }
+T pseudocode_mul_add(T addend, T op1, T op2, FpEnv& env) {
     const Unpacked ua = unpack(addend, env), u1 = unpack(op1, env), u2 = unpack(op2, env);
     const bool inf_zero = (u1.is_inf() && u2.is_zero()) || (u1.is_zero() && u2.is_inf());
     T result;
@@ -298,14 +264,7 @@ template <typename T> T fp_min_num(T a, T b, FpEnv& env) { return max_or_min_num
 // ---- Comparisons
 
 template <typename T>
-std::uint32_t fp_compare(T op1, T op2, bool signal_nans, FpEnv& env) {
-    if constexpr (sizeof(T) != 2) {
-        // Ordered values without flush-to-zero: the host compares them as the manual does.
-        if (normal_or_zero(op1) && normal_or_zero(op2)) {
-            const auto a = to_host(op1), b = to_host(op2);
-            return a == b ? (kFlagZ | kFlagC) : a < b ? kFlagN : kFlagC;
-        }
-    }
+std::uint32_t pseudocode_compare(T op1, T op2, bool signal_nans, FpEnv& env) {
     const Unpacked u1 = unpack(op1, env), u2 = unpack(op2, env);
     if (u1.is_nan() || u2.is_nan()) {
         if (u1.type == Type::SNaN || u2.type == Type::SNaN || signal_nans) env.fpsr |= kFpsrIoc;
@@ -347,12 +306,12 @@ bool fp_compare_gt(T op1, T op2, FpEnv& env) {
 }
 
 #define TRAPEZE_FP_ARITH(T)                                                   \
-    template T fp_add<T>(T, T, FpEnv&);                                       \
-    template T fp_sub<T>(T, T, FpEnv&);                                       \
-    template T fp_mul<T>(T, T, FpEnv&);                                       \
-    template T fp_div<T>(T, T, FpEnv&);                                       \
-    template T fp_sqrt<T>(T, FpEnv&);                                         \
-    template T fp_mul_add<T>(T, T, T, FpEnv&);                                \
+    template T pseudocode_add<T>(T, T, FpEnv&);                               \
+    template T pseudocode_sub<T>(T, T, FpEnv&);                               \
+    template T pseudocode_mul<T>(T, T, FpEnv&);                               \
+    template T pseudocode_div<T>(T, T, FpEnv&);                               \
+    template T pseudocode_sqrt<T>(T, FpEnv&);                                 \
+    template T pseudocode_mul_add<T>(T, T, T, FpEnv&);                        \
     template T fp_mulx<T>(T, T, FpEnv&);                                      \
     template T fp_recip_step<T>(T, T, FpEnv&);                                \
     template T fp_rsqrt_step<T>(T, T, FpEnv&);                                \
@@ -360,7 +319,7 @@ bool fp_compare_gt(T op1, T op2, FpEnv& env) {
     template T fp_min<T>(T, T, FpEnv&);                                       \
     template T fp_max_num<T>(T, T, FpEnv&);                                   \
     template T fp_min_num<T>(T, T, FpEnv&);                                   \
-    template std::uint32_t fp_compare<T>(T, T, bool, FpEnv&);                 \
+    template std::uint32_t pseudocode_compare<T>(T, T, bool, FpEnv&);         \
     template bool fp_compare_eq<T>(T, T, FpEnv&);                             \
     template bool fp_compare_ge<T>(T, T, FpEnv&);                             \
     template bool fp_compare_gt<T>(T, T, FpEnv&);
