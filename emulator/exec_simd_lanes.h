@@ -5,6 +5,7 @@
 // rest of the 128-bit result is zero: a 64-bit vector or a scalar zeroes the upper bits).
 #pragma once
 
+#include <bit>
 #include <limits>
 #include <type_traits>
 
@@ -57,6 +58,15 @@ inline __int128 shift_right_round(__int128 value, unsigned shift, bool rounding)
     if (shift > 100) return rounding ? 0 : (value < 0 ? -1 : 0);  // every bit shifted out
     const __int128 round = rounding ? (__int128{1} << (shift - 1)) : 0;
     return (value + round) >> shift;
+}
+
+// value * 2^shift for the saturating left shifts (shift < 64, |value| <= 2^64): exact while it
+// fits, else a value beyond every element's range with the right sign (it saturates the same).
+inline __int128 shift_left_for_saturation(__int128 value, unsigned shift) {
+    const auto magnitude = static_cast<unsigned __int128>(value < 0 ? -value : value);
+    const int width = magnitude >> 64 ? 65 : std::bit_width(static_cast<std::uint64_t>(magnitude));
+    if (width + static_cast<int>(shift) > 100) return value < 0 ? -(__int128{1} << 100) : (__int128{1} << 100);
+    return value * (__int128{1} << shift);
 }
 
 // ---- Drivers. F is a lane function; T the element type (the unsigned type of its size).

@@ -92,7 +92,7 @@ constexpr auto shift_left = [](auto, auto a, unsigned shift, bool&) { return sta
 template <bool SignedIn, bool SignedOut>
 constexpr auto sat_shift_left = [](auto, auto a, unsigned shift, bool& sat) {
     using T = decltype(a);
-    const __int128 shifted = as_int<SignedIn>(a) * (__int128{1} << shift);
+    const __int128 shifted = shift_left_for_saturation(as_int<SignedIn>(a), shift);
     return SignedOut ? signed_sat<T>(shifted, sat) : unsigned_sat<T>(shifted, sat);
 };
 // SRI: the shifted element replaces the bits it covers; SLI likewise to the left.

@@ -2,6 +2,8 @@
 // halving, saturating, compares, shifts by register (rounding, saturating), min/max, absolute
 // difference, multiply(-accumulate), pairwise, logical and bitwise selects; and the FP vector
 // arithmetic (FADD, FMLA, FMAXNM, FCMxx, FACxx, FRECPS, FDIV, the pairwise forms...).
+#include <algorithm>
+
 #include "emulator/exec_simd_lanes.h"
 
 namespace trapeze {
@@ -56,13 +58,8 @@ constexpr auto shift_by_register = [](auto a, auto b, bool& sat) {
     }
     if (!Saturate) return shift >= esize ? T{0} : static_cast<T>(static_cast<uint64_t>(a) << shift);
     if (value == 0) return T{0};
-    if (shift >= 64) {  // any non-zero value overflows
-        sat = true;
-        if (Signed) return value < 0 ? static_cast<T>(std::numeric_limits<signed_t<T>>::min())
-                                     : static_cast<T>(std::numeric_limits<signed_t<T>>::max());
-        return std::numeric_limits<T>::max();
-    }
-    const __int128 shifted = value * (__int128{1} << shift);
+    // From 64 on, any non-zero value saturates.
+    const __int128 shifted = shift_left_for_saturation(value, static_cast<unsigned>(std::min(shift, 64)));
     return Signed ? signed_sat<T>(shifted, sat) : unsigned_sat<T>(shifted, sat);
 };
 

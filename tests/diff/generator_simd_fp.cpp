@@ -140,7 +140,7 @@ std::uint64_t Generator::random_fp(unsigned exponent_bits, unsigned fraction_bit
     case 10:
     case 11: return pack(ibias + pick(40) - 20, rng_());   // ordinary numbers
     case 12: return pack(ibias + pick(4) - 2, chance(50) ? 0 : 1ull << (F - 1));  // 0.25 .. 3.0
-    default: return rng_() & ((1ull << (E + F + 1)) - 1);
+    default: return E + F + 1 == 64 ? rng_() : rng_() & ((1ull << (E + F + 1)) - 1);
     }
 }
 

@@ -179,3 +179,13 @@ TEST_CASE("AES steps: ShiftRows and SubBytes against FIPS-197's S-box, MixColumn
     CHECK(f.cpu.regs.v[18] == f.cpu.regs.v[17]);
     CHECK(f.cpu.regs.v[22] == vreg(0x5353'5353'5353'5353, 0x5353'5353'5353'5353));
 }
+
+TEST_CASE("the modified-immediate rows live inside the shifts' immh = 0000: a reserved field hands the word on") {
+    // USHR with immh = 0000 would be reserved; the same bits with o2 = 0 are MOVI (64-bit).
+    CHECK(decode(0x6f05e548).op == Op::MOVI);   // movi v8.2d, #0xff00ff00ff00ff00
+    CHECK(decode(0x6f01e548).op == Op::MOVI);
+    // With bit 11 set no modified-immediate row matches: UNDEFINED, not a shift by zero.
+    CHECK(decode(0x6f05ed48).undefined());
+    // And a real shift: immh != 0000.
+    CHECK(decode(0x6f0f0600).op == Op::USHR);
+}
