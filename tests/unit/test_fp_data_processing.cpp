@@ -7,6 +7,7 @@
 
 #include "emulator/semantics.h"
 #include "support/cpu_fixture.h"
+#include "support/table_rows.h"
 
 using namespace trapeze;
 using namespace trapeze::test;
@@ -25,17 +26,7 @@ std::uint32_t s(float v) { return std::bit_cast<std::uint32_t>(v); }
 }  // namespace
 
 TEST_CASE("every row of fp_conversions.inc and fp_data_processing.inc has semantics") {
-    const EncodingTable table = encoding_table();
-    unsigned rows = 0;
-    for (std::size_t r = 0; r < table.size; ++r) {
-        const Op op = table.rows[r].op;
-        if (op < Op::SCVTF_fix || op > Op::FNMSUB_fp) continue;
-        CAPTURE(op_name(op));
-        const bool has_semantics = semantics_table().prepare[static_cast<std::size_t>(op)] != nullptr;
-        CHECK(has_semantics);
-        ++rows;
-    }
-    CHECK(rows == 49);
+    CHECK(check_rows_have_semantics(Op::SCVTF_fix, Op::FNMSUB_fp) == 49);
 }
 
 TEST_CASE("FCMP and FCMPE write NZCV; FCCMP takes its immediate flags when the condition fails") {

@@ -8,6 +8,7 @@
 #include "emulator/exception_class.h"
 #include "emulator/semantics.h"
 #include "support/cpu_fixture.h"
+#include "support/table_rows.h"
 
 using namespace trapeze;
 using namespace trapeze::test;
@@ -31,17 +32,7 @@ void fill_bytes(CpuFixture& f) {
 }  // namespace
 
 TEST_CASE("every row of simd_fp_loads_and_stores.inc has semantics") {
-    const EncodingTable table = encoding_table();
-    unsigned rows = 0;
-    for (std::size_t r = 0; r < table.size; ++r) {
-        const Op op = table.rows[r].op;
-        if (op < Op::LDR_lit_fp || op > Op::LD_rep_post) continue;
-        CAPTURE(op_name(op));
-        const bool has_semantics = semantics_table().prepare[static_cast<std::size_t>(op)] != nullptr;
-        CHECK(has_semantics);
-        ++rows;
-    }
-    CHECK(rows == 29);
+    CHECK(check_rows_have_semantics(Op::LDR_lit_fp, Op::LD_rep_post) == 29);
 }
 
 TEST_CASE("LDR/STR of B, H, S, D and Q registers: loads zero the rest of the register") {
