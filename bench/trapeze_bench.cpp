@@ -1,7 +1,8 @@
 // trapeze-bench: runs one compute-bound guest, then the FP/SIMD one, on Trapeze's interpreter,
-// on Unicorn and on QEMU (TCG), and prints guest instructions, seconds and MIPS for each; then the cost of a
-// trap round trip on Trapeze's VMM and on QEMU, and the VMM's overhead on the compute guest
-// (bench/vmm_bench.cpp). It prints figures; it never asserts them.
+// on Unicorn and on QEMU (TCG), and prints guest instructions, seconds and MIPS for each; then
+// the cost of a trap round trip on Trapeze's VMM and on QEMU, the VMM's overhead on the compute
+// guest (bench/vmm_bench.cpp), and the guest's MMU off against on (bench/mmu_bench.cpp). It
+// prints figures; it never asserts them.
 #include <unicorn/unicorn.h>
 
 #include <fmt/format.h>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "bench/bench_support.h"
+#include "bench/mmu_bench.h"
 #include "bench/vmm_bench.h"
 #include "emulator/cpu.h"
 #include "emulator/elf_loader.h"
@@ -34,6 +36,8 @@ constexpr std::uint64_t kRamSize = 128ull << 20;
 constexpr std::uint64_t kUartBase = 0x0900'0000;
 constexpr std::uint64_t kUartSize = 0x1000;
 constexpr std::uint64_t kUartDr = 0x000;  // data register: a write sends one character
+// With the guest's MMU on, its page tables go below the image (QEMU's device-tree area).
+constexpr std::uint64_t kPageTables = kRamBase;
 constexpr std::uint64_t kPsciSystemOff = 0x8400'0008;
 constexpr std::uint32_t kHvc0 = 0xd400'0002;  // HVC #0
 // A guest that runs longer than this is stuck (it never reached SYSTEM_OFF).
@@ -45,10 +49,11 @@ constexpr std::uint64_t kInstructionLimit = 200'000'000'000ull;
 // so FR says the transmit FIFO is never full. The access then completes: PC moves past it.
 bool emulate_uart(Cpu& cpu, const Exit& exit, std::string& console) {
     const DataAbortIss iss = DataAbortIss::decode(exit.iss());
-    if (!iss.isv || exit.far - kUartBase >= kUartSize) return false;
+    const std::uint64_t pa = exit.stage2 ? exit.ipa : exit.far;
+    if (!iss.isv || pa - kUartBase >= kUartSize) return false;
     if (iss.wnr) {
         const std::uint64_t value = iss.srt == 31 ? 0 : cpu.regs.x[iss.srt];
-        if (exit.far - kUartBase == kUartDr) console += static_cast<char>(value & 0xff);
+        if (pa - kUartBase == kUartDr) console += static_cast<char>(value & 0xff);
     } else if (iss.srt != 31) {
         cpu.regs.x[iss.srt] = 0;
     }
@@ -63,12 +68,14 @@ bool is_cpacr_write(const Exit& exit) {
     return !iss.read && iss.op0 == 3 && iss.op1 == 0 && iss.crn == 1 && iss.crm == 0 && iss.op2 == 2;
 }
 
-Result run_trapeze(const std::string& guest) {
+// `mmu`: the guest's stage 1 on, through identity tables the harness builds (no VMM).
+Result run_trapeze(const std::string& guest, bool mmu = false) {
     GuestMemory memory(kRamBase, kRamSize);
     memory.add_mmio(kUartBase, kUartSize, "pl011");
     const ElfImage image = load_elf(guest, memory);
     Cpu cpu(memory);
     cpu.regs.pc = image.entry();
+    if (mmu) cpu.set_translation(identity_map(memory, kPageTables, kRamBase, kRamSize, {kUartBase}));
 
     Result result;
     const Clock::time_point start = Clock::now();
@@ -174,6 +181,7 @@ struct Options {
     bool per_guest = true;
     bool traps = true;     // the trap round-trip table
     bool overhead = true;  // the v1 VMM against the bare interpreter
+    bool mmu = true;       // the guest's MMU off against on
     std::string traps_dir;
 };
 
@@ -181,16 +189,19 @@ void usage() {
     std::puts(
         "usage: trapeze-bench [--runs N] [--guest PATH] [--fp-guest PATH] [--qemu PATH] [--traps-dir DIR]\n"
         "                     [--no-qemu] [--no-unicorn] [--no-fp-guest] [--no-per-guest] [--no-traps] [--no-overhead]\n"
+        "                     [--no-mmu]\n"
         "  Runs a compute-bound guest (default: compute.elf beside this program's examples/) on\n"
         "  Trapeze's interpreter, Unicorn and qemu-system-aarch64 (TCG) and prints guest MIPS; then\n"
         "  the cost of one trap round trip (MSR/MRS, HVC) on Trapeze's v2 VMM and on QEMU, and the\n"
-        "  compute guest on the v1 VMM against the bare interpreter.\n"
+        "  compute guest on the v1 VMM against the bare interpreter, and with the guest's MMU on\n"
+        "  (identity tables) against off.\n"
         "  --runs N         take the best of N runs of each engine (default 3)\n"
         "  --fp-guest PATH  the FP/SIMD guest, also on all three engines (default: fpbench.elf beside the guest)\n"
         "  --no-fp-guest    skip the FP/SIMD guest\n"
         "  --traps-dir DIR  where traps-{sysreg,hvc,none}.elf are (default: bench/ beside the guest)\n"
         "  --no-traps       skip the trap round-trip table\n"
-        "  --no-overhead    skip the VMM's overhead on the compute guest");
+        "  --no-overhead    skip the VMM's overhead on the compute guest\n"
+        "  --no-mmu         skip the compute guest with the MMU on");
 }
 
 Options parse(int argc, char** argv) {
@@ -211,6 +222,7 @@ Options parse(int argc, char** argv) {
         else if (arg == "--no-per-guest") o.per_guest = false;
         else if (arg == "--no-traps") o.traps = false;
         else if (arg == "--no-overhead") o.overhead = false;
+        else if (arg == "--no-mmu") o.mmu = false;
         else if (arg == "--traps-dir") o.traps_dir = value();
         else if (arg == "--help" || arg == "-h") {
             usage();
@@ -339,6 +351,10 @@ int main(int argc, char** argv) try {
     }
     if (options.overhead)
         vmm_ran = print_vmm_overhead(options.runs, options.guest, [&] { return run_trapeze(options.guest); }) && vmm_ran;
+    if (options.mmu)
+        vmm_ran = print_mmu_cost(options.runs, options.guest, [&] { return run_trapeze(options.guest); },
+                                 [&] { return run_trapeze(options.guest, true); }) &&
+                  vmm_ran;
     return identical && vmm_ran ? 0 : 1;
 } catch (const std::exception& e) {
     std::fprintf(stderr, "trapeze-bench: %s\n", e.what());

@@ -1,12 +1,23 @@
 // The interpreter loop, the decoded-page cache, and the slow paths of memory access.
 #include "emulator/cpu.h"
 
+#include "emulator/page_walk.h"
 #include "emulator/semantics.h"
 #include "emulator/syndrome.h"
 
 namespace trapeze {
 
-Cpu::Cpu(GuestMemory& memory) : memory_(memory) {}
+Cpu::Cpu() { apply_regime(); }
+Cpu::Cpu(GuestMemory& memory) : memory_(&memory) { apply_regime(); }
+
+void Cpu::attach(GuestMemory& memory) {
+    if (memory_ == &memory) return;
+    memory_ = &memory;
+    pages_.clear();
+    invalidate_tlb({TlbInvalidation::Scope::All});
+    flush_tlb();
+    clear_exclusive_monitor();
+}
 Cpu::~Cpu() = default;
 
 const RunResult& Cpu::run(std::uint64_t max_instructions) {
@@ -71,7 +82,11 @@ const Inst* Cpu::offer_exit_to_hook() {
 }
 
 const Inst* Cpu::data_abort(const Inst* ip, std::uint64_t va, bool write, std::uint32_t fsc) {
-    return raise(ip, make_esr(ExceptionClass::DataAbortLower, data_abort_iss(ip->raw, write, fsc)), va);
+    // ESR_EL1 gets no instruction syndrome (ISV = 0): only stage-2 aborts taken to EL2 carry one.
+    DataAbortIss iss;
+    iss.wnr = write;
+    iss.dfsc = fsc;
+    return raise(ip, make_esr(ExceptionClass::DataAbortLower, iss.encode()), va);
 }
 
 const Inst* Cpu::stage2_abort(const Inst* ip, std::uint64_t va, std::uint64_t pa, bool write) {
@@ -83,98 +98,207 @@ const Inst* Cpu::stage2_abort(const Inst* ip, std::uint64_t va, std::uint64_t pa
     return offer_exit_to_hook();
 }
 
-bool Cpu::translate(std::uint64_t va, Access, std::uint64_t& pa, std::uint32_t&) {
-    pa = va;  // MMU off: stage 1 is flat. Stage 2 is GuestMemory: what is not RAM or MMIO faults.
-    return true;
+Translation Cpu::translate(std::uint64_t va, AccessType access, unsigned el, bool misaligned) {
+    Translation t;
+    const bool data = access != AccessType::Execute;
+    if (!regime_.mmu_on()) {
+        // Flat: PA = VA, up to the PA size. Data accesses are to Device-nGnRnE memory (unless
+        // a test asked for Normal), instruction fetches to Normal memory.
+        if (va >> kPaBits) {
+            t.fsc = kFscAddressSizeLevel0;
+            return t;
+        }
+        t.device = data && flat_strict_;
+        if (misaligned && t.device) {
+            t.fsc = kFscAlignment;
+            return t;
+        }
+        t.ok = true;
+        t.pa = va;
+        t.attr = t.device ? 0x00 : 0xff;
+        t.sh = 0b10;
+        return t;
+    }
+    const TlbEntry* entry = tlb_.lookup(va, asid_);
+    if (!entry) {
+        const WalkResult walked = walk_tables(regime_, *memory_, va);
+        if (!walked.ok) {
+            t.fsc = walked.fsc;
+            return t;
+        }
+        entry = &tlb_.insert(walked.entry);
+    }
+    // An instruction fetch from Device memory the tables let execute is CONSTRAINED
+    // UNPREDICTABLE: it goes ahead here, as from Normal memory.
+    if (misaligned && data && entry->device()) {
+        t.fsc = kFscAlignment;
+        return t;
+    }
+    if (!access_permitted(*entry, access, el, regime_.sctlr & sctlr::kWXN)) {
+        t.fsc = kFscPermissionLevel0 + entry->level;
+        return t;
+    }
+    t.ok = true;
+    t.pa = entry->pa | (va & (entry->size() - 1));
+    t.device = entry->device();
+    t.attr = entry->attr;
+    t.sh = entry->sh;
+    return t;
 }
 
 void Cpu::set_strict_alignment(bool strict) {
     flat_strict_ = strict;
-    align_mask_ = strict ? ~0ull : 0;
+    apply_regime();
+    flush_tlb();  // the fast caches held flat pages under the other rule
 }
 
 void Cpu::set_translation(const TranslationRegime& regime) {
     if (regime == regime_) return;
+    TranslationRegime same_but_el = regime_;
+    same_but_el.el = regime.el;
+    const bool el_only = same_but_el == regime;
     regime_ = regime;
-    regime_changed_ = true;
-    flush_tlb();
+    regime_changed_ = true;  // an exit handled in place must fetch anew
+    apply_regime();
+    if (!el_only) flush_tlb();
 }
 
-void Cpu::invalidate_tlb(const TlbInvalidation&) { flush_tlb(); }
+void Cpu::apply_regime() {
+    el_ = regime_.el == 0 ? 0 : 1;
+    bank_ = &banks_[el_];
+    asid_ = current_asid(regime_);
+    align_always_ = regime_.sctlr & sctlr::kA;
+    // The fast caches hold Normal pages with the MMU on, and flat (Device, unless a test said
+    // otherwise) ones with it off: only those need the alignment rule on the fast path.
+    const bool fast_pages_need_alignment = align_always_ || (!regime_.mmu_on() && flat_strict_);
+    align_mask_ = fast_pages_need_alignment ? ~0ull : 0;
+    const std::uint64_t sp_check = el_ == 0 ? sctlr::kSA0 : sctlr::kSA;
+    sp_align_mask_ = (regime_.sctlr & sp_check) ? 15 : 0;
+}
 
-Translation Cpu::translate_address(std::uint64_t va, AccessType, unsigned) {
-    Translation t;
-    t.ok = true;
-    t.pa = va;
-    t.device = true;
-    return t;
+void Cpu::invalidate_tlb(const TlbInvalidation& what) {
+    tlb_.invalidate(what, asid_mask(regime_));
+    flush_tlb();               // the fast caches are caches of the TLB
+    regime_changed_ = true;    // and the running page's translation may be gone too
+}
+
+Translation Cpu::translate_address(std::uint64_t va, AccessType access, unsigned el) {
+    return translate(va, access, el == 0 ? 0 : 1, false);
+}
+
+WalkDescription Cpu::describe_walk(std::uint64_t va) {
+    WalkDescription walk;
+    walk.va = va;
+    walk.mmu_on = regime_.mmu_on();
+    if (!walk.mmu_on) {
+        walk.result = translate(va, AccessType::Read, el_, false);
+        return walk;
+    }
+    const WalkResult r = walk_tables(regime_, *memory_, va, &walk);
+    walk.result.ok = r.ok;
+    walk.result.fsc = r.fsc;
+    if (r.ok) {
+        walk.result.pa = r.entry.pa | (va & (r.entry.size() - 1));
+        walk.result.device = r.entry.device();
+        walk.result.attr = r.entry.attr;
+        walk.result.sh = r.entry.sh;
+    }
+    return walk;
 }
 
 void Cpu::flush_tlb() {
-    for (auto& e : read_tlb_) e = TlbEntry{};
-    for (auto& e : write_tlb_) e = TlbEntry{};
-    for (auto& e : fetch_cache_) e = FetchEntry{};
+    for (FastBank& bank : banks_) {
+        for (auto& e : bank.read) e = FastEntry{};
+        for (auto& e : bank.write) e = FastEntry{};
+        for (auto& e : bank.fetch) e = FetchEntry{};
+    }
 }
 
-bool Cpu::access_slow(const Inst* ip, std::uint64_t va, void* data, unsigned size, Access access) {
-    const bool write = access == Access::Write;
-    if ((va & (size - 1) & align_mask_) != 0) {
+bool Cpu::access_slow(const Inst* ip, std::uint64_t va, void* data, unsigned size, AccessType access, unsigned el) {
+    const bool write = access == AccessType::Write;
+    const bool misaligned = (va & (size - 1)) != 0;
+    // SCTLR_EL1.A checks alignment before anything else; Device memory after the walk.
+    if (misaligned && align_always_) {
         data_abort(ip, va, write, kFscAlignment);
         return false;
     }
-    // An access that crosses a page is done a byte at a time, each byte translated.
-    if ((va & kPageMask) > kPageSize - size) {
-        auto* bytes = static_cast<std::uint8_t*>(data);
-        for (unsigned i = 0; i < size; ++i) {
-            const bool ok = write ? store<std::uint8_t>(ip, va + i, bytes[i]) : load<std::uint8_t>(ip, va + i, bytes[i]);
-            if (!ok) return false;  // FAR names the first byte that faulted
+    bool cacheable = false;
+    std::uint8_t* host = host_page(ip, va, access, el, misaligned, cacheable, write);
+    if (!host) return false;
+    const std::uint64_t offset = va & kPageMask;
+    auto* bytes = static_cast<std::uint8_t*>(data);
+    if (offset > kPageSize - size) {
+        // The access crosses into the next page: both pages translate before any byte moves,
+        // so a fault on the second leaves memory as it was. FAR names the second page's first byte.
+        bool cacheable_too = false;
+        std::uint8_t* next = host_page(ip, (va | kPageMask) + 1, access, el, true, cacheable_too, write);
+        if (!next) return false;
+        const std::size_t first = kPageSize - offset;
+        if (write) {
+            std::memcpy(host + offset, bytes, first);
+            std::memcpy(next, bytes + first, size - first);
+        } else {
+            std::memcpy(bytes, host + offset, first);
+            std::memcpy(bytes + first, next, size - first);
         }
         return true;
     }
-    std::uint8_t* host = host_page(ip, va, access);
-    if (!host) return false;
     const std::uint64_t vpage = va >> kPageBits;
+    FastBank& bank = banks_[el];
     if (write) {
-        write_tlb_[vpage % kTlbEntries] = {vpage, host};
-        std::memcpy(host + (va & kPageMask), data, size);
+        if (cacheable) bank.write[vpage % kFastEntries] = {vpage, host};
+        std::memcpy(host + offset, data, size);
     } else {
-        read_tlb_[vpage % kTlbEntries] = {vpage, host};
-        std::memcpy(data, host + (va & kPageMask), size);
+        if (cacheable) bank.read[vpage % kFastEntries] = {vpage, host};
+        std::memcpy(data, host + offset, size);
     }
     return true;
 }
 
-std::uint8_t* Cpu::atomic_access(const Inst* ip, std::uint64_t va, unsigned size, bool write) {
+std::uint8_t* Cpu::atomic_access(const Inst* ip, std::uint64_t va, unsigned size, Atomic kind) {
+    const bool write = kind != Atomic::Read;
     if ((va & (size - 1)) != 0) {
-        data_abort(ip, va, write, kFscAlignment);
+        data_abort(ip, va, kind == Atomic::Write, kFscAlignment);  // a read would fault too
         return nullptr;
     }
-    // Naturally aligned, so the access stays inside one page.
-    std::uint8_t* host = host_page(ip, va, write ? Access::Write : Access::Read);
+    if (kind == Atomic::ReadModifyWrite) {
+        const Translation t = translate(va, AccessType::Write, el_, false);
+        if (!t.ok) {
+            const bool read_faults_too = !translate(va, AccessType::Read, el_, false).ok;
+            data_abort(ip, va, !read_faults_too, t.fsc);
+            return nullptr;
+        }
+    }
+    // Naturally aligned, so the access stays inside one page. What is left to fault for a
+    // read-modify-write (the PA is not RAM) would fault for a read too.
+    bool cacheable = false;
+    std::uint8_t* host = host_page(ip, va, write ? AccessType::Write : AccessType::Read, el_, false, cacheable,
+                                   kind == Atomic::Write);
     return host ? host + (va & kPageMask) : nullptr;
 }
 
-std::uint8_t* Cpu::host_page(const Inst* ip, std::uint64_t va, Access access) {
-    const bool write = access == Access::Write;
-    std::uint64_t pa = 0;
-    std::uint32_t fsc = 0;
-    if (!translate(va, access, pa, fsc)) {
-        data_abort(ip, va, write, fsc);
+std::uint8_t* Cpu::host_page(const Inst* ip, std::uint64_t va, AccessType access, unsigned el, bool misaligned,
+                             bool& cacheable, bool wnr) {
+    const Translation t = translate(va, access, el, misaligned);
+    if (!t.ok) {
+        data_abort(ip, va, wnr, t.fsc);
         return nullptr;
     }
-    std::uint8_t* host = memory_.host(pa & ~kPageMask, kPageSize);
+    std::uint8_t* host = memory_->host(t.pa & ~kPageMask, kPageSize);
     if (!host) {
         // MMIO or memory the VM does not own: the layer above decides which.
-        stage2_abort(ip, va, pa, write);
+        stage2_abort(ip, va, t.pa, wnr);
         return nullptr;
     }
-    if (write) {
-        if (auto it = pages_.find(pa >> kPageBits); it != pages_.end() && it->second->tracked) {
+    if (access == AccessType::Write) {
+        if (auto it = pages_.find(t.pa >> kPageBits); it != pages_.end() && it->second->tracked) {
             // Code was decoded from this page: the store makes it stale. Every slot becomes
             // the decode stub again, so even the rest of the running page sees the new words.
             reset_page(*it->second);
         }
     }
+    // Device pages (MMU on) stay out of the fast caches: their alignment rule is not the fast path's.
+    cacheable = !(t.device && regime_.mmu_on());
     return host;
 }
 
@@ -187,9 +311,11 @@ void Cpu::reset_page(DecodedPage& page) {
 }
 
 void Cpu::track(DecodedPage& page) {
-    // From now on stores to this page must take the slow path, which invalidates it.
+    // From now on stores to this page, through any virtual address, must take the slow path,
+    // which invalidates it.
     page.tracked = true;
-    for (auto& e : write_tlb_) e = TlbEntry{};
+    for (FastBank& bank : banks_)
+        for (auto& e : bank.write) e = FastEntry{};
 }
 
 DecodedPage& Cpu::decoded_page(std::uint64_t pa_page, std::uint8_t* host) {
@@ -206,20 +332,18 @@ DecodedPage& Cpu::decoded_page(std::uint64_t pa_page, std::uint8_t* host) {
 const Inst* Cpu::enter(std::uint64_t va) {
     if (va & 3) return raise_at(va, make_esr(ExceptionClass::PcAlignment, 0), va, 0);
     const std::uint64_t vpage = va >> kPageBits;
-    FetchEntry& cached = fetch_cache_[vpage % kTlbEntries];
+    FetchEntry& cached = bank_->fetch[vpage % kFastEntries];
     if (cached.page != vpage) {
-        std::uint64_t pa = 0;
-        std::uint32_t fsc = 0;
-        if (!translate(va, Access::Execute, pa, fsc))
-            return raise_at(va, make_esr(ExceptionClass::InstructionAbortLower, fsc), va, 0);
-        std::uint8_t* host = memory_.host(pa & ~kPageMask, kPageSize);
+        const Translation t = translate(va, AccessType::Execute, el_, false);
+        if (!t.ok) return raise_at(va, make_esr(ExceptionClass::InstructionAbortLower, t.fsc), va, 0);
+        std::uint8_t* host = memory_->host(t.pa & ~kPageMask, kPageSize);
         if (!host) {
             raise_at(va, make_esr(ExceptionClass::InstructionAbortLower, kFscTranslationLevel0), va, 0);
             result_.exit.stage2 = true;
-            result_.exit.ipa = pa;
+            result_.exit.ipa = t.pa;
             return nullptr;
         }
-        cached = {vpage, &decoded_page(pa >> kPageBits, host)};
+        cached = {vpage, &decoded_page(t.pa >> kPageBits, host)};
     }
     if (illegal_state_) return raise_at(va, make_esr(ExceptionClass::IllegalState, 0), 0, 0);
     current_page_ = cached.decoded;

@@ -13,6 +13,7 @@
 #include "emulator/inst.h"
 #include "emulator/mmu.h"
 #include "emulator/registers.h"
+#include "emulator/tlb.h"
 
 namespace trapeze {
 
@@ -32,6 +33,8 @@ struct DecodedPage {
 
 class Cpu {
 public:
+    // A CPU attached to nothing yet (a physical CPU before it runs a vCPU), or to `memory`.
+    Cpu();
     explicit Cpu(GuestMemory& memory);
     Cpu(const Cpu&) = delete;
     Cpu& operator=(const Cpu&) = delete;
@@ -39,7 +42,10 @@ public:
 
     RegisterFile regs;
 
-    GuestMemory& memory() { return memory_; }
+    GuestMemory& memory() { return *memory_; }
+    // Run another VM's code from now on: its memory; every cached translation and decoded
+    // instruction of the old one is dropped, and the local exclusive monitor is cleared.
+    void attach(GuestMemory& memory);
 
     // Run from regs.pc for at most `max_instructions`, or until an exception exit. The
     // result stays valid until the next run().
@@ -49,14 +55,21 @@ public:
     void invalidate_code(std::uint64_t pa, std::uint64_t len);
     void invalidate_all_code();
     // The guest's translation regime (virtual EL, SCTLR, TCR, TTBRs, MAIR): the VMM pushes it
-    // whenever one of them changes. Takes effect at the next instruction the CPU fetches.
+    // whenever one of them changes. Takes effect at the next instruction the CPU fetches. A
+    // change of EL alone keeps every cache (each EL has its own bank of the fast caches); any
+    // other change empties the fast caches but never the guest's TLB.
     void set_translation(const TranslationRegime& regime);
     const TranslationRegime& translation() const { return regime_; }
     // TLB maintenance (TLBI): the translations the guest's TLB holds survive changes to the
     // tables until the matching invalidation, as the architecture allows.
     void invalidate_tlb(const TlbInvalidation& what);
     // Translate one address as an access at `el` would (AT, DC ZVA, debuggers). No exit.
+    // Stage 1 only: the PA need not be RAM. The guest's TLB may keep what the walk gave.
     Translation translate_address(std::uint64_t va, AccessType access, unsigned el);
+    // The walk for `va` step by step (the debugger's `pt`), from the tables as they are now
+    // (not from the TLB, and without filling it). format_walk() prints it.
+    WalkDescription describe_walk(std::uint64_t va);
+    const Tlb& tlb() const { return tlb_; }
     // Forget every cached translation (the interpreter's own caches, not the guest's TLB).
     void flush_tlb();
     // With the MMU off, data accesses are to Device memory and unaligned ones fault; tests
@@ -111,25 +124,30 @@ public:
 
     template <typename T>
     bool load(const Inst* ip, std::uint64_t va, T& out) {
-        const TlbEntry& e = read_tlb_[(va >> kPageBits) % kTlbEntries];
-        if (e.page == (va >> kPageBits) && fast_ok(va, sizeof(T))) [[likely]] {
-            std::memcpy(&out, e.host + (va & kPageMask), sizeof(T));
-            return true;
-        }
-        return access_slow(ip, va, &out, sizeof(T), Access::Read);
+        return load_via(*bank_, el_, ip, va, out);
     }
     template <typename T>
     bool store(const Inst* ip, std::uint64_t va, T value) {
-        const TlbEntry& e = write_tlb_[(va >> kPageBits) % kTlbEntries];
-        if (e.page == (va >> kPageBits) && fast_ok(va, sizeof(T))) [[likely]] {
-            std::memcpy(e.host + (va & kPageMask), &value, sizeof(T));
-            return true;
-        }
-        return access_slow(ip, va, &value, sizeof(T), Access::Write);
+        return store_via(*bank_, el_, ip, va, value);
     }
+    // The unprivileged forms (LDTR, STTR...): the access EL0 would make, at either EL.
+    template <typename T>
+    bool load_unprivileged(const Inst* ip, std::uint64_t va, T& out) {
+        return load_via(banks_[0], 0, ip, va, out);
+    }
+    template <typename T>
+    bool store_unprivileged(const Inst* ip, std::uint64_t va, T value) {
+        return store_via(banks_[0], 0, ip, va, value);
+    }
+    // SCTLR_EL1.SA (EL1) or SA0 (EL0): a load or store whose base is a misaligned SP faults.
+    // Only the SP-based forms ask (see exec_common.h: sp_checked).
+    bool sp_misaligned() const { return (regs.sp() & sp_align_mask_) != 0; }
     // Exclusive and atomic accesses: always naturally aligned (an alignment fault otherwise).
-    // Returns the host address of the whole access, or nullptr after raising an exit.
-    std::uint8_t* atomic_access(const Inst* ip, std::uint64_t va, unsigned size, bool write);
+    // Returns the host address of the whole access, or nullptr after raising an exit. A fault
+    // on an atomic read-modify-write (LDADD, SWP, CAS...) reports WnR = 0 when a read would
+    // have had it too, and 1 otherwise (a read-only page), as the manual's ESR_ELx.WnR says.
+    enum class Atomic : std::uint8_t { Read, Write, ReadModifyWrite };
+    std::uint8_t* atomic_access(const Inst* ip, std::uint64_t va, unsigned size, Atomic kind);
 
     // The local exclusive monitor (LDXR marks, STXR checks and clears).
     void mark_exclusive(std::uint64_t va, unsigned size) {
@@ -148,28 +166,58 @@ public:
     static const Inst* exec_next_page(Cpu& cpu, const Inst* ip);
 
 private:
-    enum class Access : std::uint8_t { Read, Write, Execute };
-    struct TlbEntry {
+    // The fast caches: direct-mapped, by virtual page, of what the guest's TLB allows at one EL.
+    // A read (write) entry means the page is RAM and readable (writable) at that EL, and of a
+    // memory type the fast path's alignment rule covers.
+    struct FastEntry {
         std::uint64_t page = ~0ull;  // virtual page number
         std::uint8_t* host = nullptr;
     };
-    static constexpr std::size_t kTlbEntries = 256;
+    static constexpr std::size_t kFastEntries = 256;
     struct FetchEntry {
         std::uint64_t page = ~0ull;
-        DecodedPage* decoded = nullptr;
+        DecodedPage* decoded = nullptr;  // the page is executable at that EL
+    };
+    struct FastBank {
+        FastEntry read[kFastEntries];
+        FastEntry write[kFastEntries];
+        FetchEntry fetch[kFastEntries];
     };
 
     bool fast_ok(std::uint64_t va, unsigned size) const {
         // Within one page, and aligned when the memory type demands it.
         return (va & kPageMask) <= kPageSize - size && (va & (size - 1) & align_mask_) == 0;
     }
-    bool access_slow(const Inst* ip, std::uint64_t va, void* data, unsigned size, Access access);
-    // The host address of va's page for an access, or nullptr after raising the data abort.
+    template <typename T>
+    bool load_via(FastBank& bank, unsigned el, const Inst* ip, std::uint64_t va, T& out) {
+        const FastEntry& e = bank.read[(va >> kPageBits) % kFastEntries];
+        if (e.page == (va >> kPageBits) && fast_ok(va, sizeof(T))) [[likely]] {
+            std::memcpy(&out, e.host + (va & kPageMask), sizeof(T));
+            return true;
+        }
+        return access_slow(ip, va, &out, sizeof(T), AccessType::Read, el);
+    }
+    template <typename T>
+    bool store_via(FastBank& bank, unsigned el, const Inst* ip, std::uint64_t va, T value) {
+        const FastEntry& e = bank.write[(va >> kPageBits) % kFastEntries];
+        if (e.page == (va >> kPageBits) && fast_ok(va, sizeof(T))) [[likely]] {
+            std::memcpy(e.host + (va & kPageMask), &value, sizeof(T));
+            return true;
+        }
+        return access_slow(ip, va, &value, sizeof(T), AccessType::Write, el);
+    }
+    bool access_slow(const Inst* ip, std::uint64_t va, void* data, unsigned size, AccessType access, unsigned el);
+    // The host address of va's page for a data access at `el`, or nullptr after raising the
+    // exit (with `wnr` in its syndrome). `cacheable` says whether the fast caches may keep it.
     // A write makes any code decoded from the page stale.
-    std::uint8_t* host_page(const Inst* ip, std::uint64_t va, Access access);
-    // The one translation function: virtual -> guest-physical. Stage 1 of the guest arrives
-    // with v3; until then the MMU is off and addresses are flat. Returns false on a fault.
-    bool translate(std::uint64_t va, Access access, std::uint64_t& pa, std::uint32_t& fsc);
+    std::uint8_t* host_page(const Inst* ip, std::uint64_t va, AccessType access, unsigned el, bool misaligned,
+                            bool& cacheable, bool wnr);
+    // The one translation function: stage 1 of the guest (flat with the MMU off), through the
+    // guest's TLB, with the alignment check for Device memory (`misaligned` data accesses)
+    // and the permission check, in the manual's order.
+    Translation translate(std::uint64_t va, AccessType access, unsigned el, bool misaligned);
+    // The regime's derived state: the current bank, alignment masks, ASID.
+    void apply_regime();
     const Inst* enter(std::uint64_t va);  // the decoded slot for va, or nullptr with an exit raised
     const Inst* raise_at(std::uint64_t pc, std::uint32_t esr, std::uint64_t far, std::uint32_t word,
                          Op op = Op::UNDEFINED);
@@ -178,18 +226,23 @@ private:
     const Inst* stage2_abort(const Inst* ip, std::uint64_t va, std::uint64_t pa, bool write);
     // An exit is in result_: let the exit hook handle it in place, if there is one.
     const Inst* offer_exit_to_hook();
+    // A stage-1 fault (translation, permission, alignment...): the ISS EL1 sees (no ISV).
     const Inst* data_abort(const Inst* ip, std::uint64_t va, bool write, std::uint32_t fsc);
     DecodedPage& decoded_page(std::uint64_t pa_page, std::uint8_t* host);
     void track(DecodedPage& page);
     void reset_page(DecodedPage& page);
 
-    GuestMemory& memory_;
+    GuestMemory* memory_ = nullptr;
     TranslationRegime regime_{};
+    unsigned el_ = 1;                // regime_.el
+    std::uint16_t asid_ = 0;         // the ASID new translations are tagged with
     bool flat_strict_ = true;        // MMU off: flat memory is Device memory
     bool regime_changed_ = false;    // set_translation ran while an exit was handled in place
     bool illegal_state_ = false;
     bool fp_enabled_ = true;  // the bare runner and the tests expect FP/SIMD to work
-    std::uint64_t align_mask_ = ~0ull;
+    bool align_always_ = false;      // SCTLR_EL1.A: every data access must be aligned
+    std::uint64_t align_mask_ = ~0ull;   // the fast path's: ~0 when what it caches needs alignment
+    std::uint64_t sp_align_mask_ = 0;    // 15 when SCTLR_EL1.SA/SA0 applies at this EL
     std::uint64_t left_ = 0;  // instructions this run may still retire
     std::uint64_t run_length_ = 0;  // the max_instructions of the current run
     ExitHook exit_hook_ = nullptr;
@@ -200,9 +253,9 @@ private:
     DecodedPage* current_page_ = nullptr;
     std::uint64_t current_va_ = 0;  // virtual address of current_page_
 
-    TlbEntry read_tlb_[kTlbEntries];
-    TlbEntry write_tlb_[kTlbEntries];
-    FetchEntry fetch_cache_[kTlbEntries];
+    FastBank banks_[2];           // by EL
+    FastBank* bank_ = &banks_[1];  // the current EL's
+    Tlb tlb_;
     std::unordered_map<std::uint64_t, std::unique_ptr<DecodedPage>> pages_;  // by physical page
 
     std::uint64_t exclusive_va_ = 0;

@@ -68,6 +68,7 @@ inline constexpr std::uint32_t kFscTranslationLevel0 = 0x04;  // + level; level 
 inline constexpr std::uint32_t kFscAccessFlagLevel0 = 0x08;   // + level (1..3)
 inline constexpr std::uint32_t kFscPermissionLevel0 = 0x0C;   // + level (1..3)
 inline constexpr std::uint32_t kFscSyncExternal = 0x10;       // synchronous external abort
+inline constexpr std::uint32_t kFscExternalWalkLevel0 = 0x14; // + level: ... on a translation table walk
 inline constexpr std::uint32_t kFscAlignment = 0x21;
 
 // ISS of a trapped MSR/MRS/SYS (EC 0x18).

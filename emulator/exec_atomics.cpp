@@ -36,7 +36,7 @@ inline void write_host(uint8_t* host, T value) {
 // ---- Load-acquire and load-acquire RCpc (LDAR, LDAPR): d = Rt, n = Rn.
 template <typename T>
 const Inst* ldar(Cpu& cpu, const Inst* ip) {
-    const uint8_t* host = cpu.atomic_access(ip, cpu.regs.x[ip->n], sizeof(T), false);
+    const uint8_t* host = cpu.atomic_access(ip, cpu.regs.x[ip->n], sizeof(T), Cpu::Atomic::Read);
     if (!host) return nullptr;
     write_reg(cpu, ip->d, read_host<T>(host));
     return cpu.next(ip + 1);
@@ -45,7 +45,7 @@ const Inst* ldar(Cpu& cpu, const Inst* ip) {
 // ---- Store-release (STLR): m = Rt, n = Rn.
 template <typename T>
 const Inst* stlr(Cpu& cpu, const Inst* ip) {
-    uint8_t* host = cpu.atomic_access(ip, cpu.regs.x[ip->n], sizeof(T), true);
+    uint8_t* host = cpu.atomic_access(ip, cpu.regs.x[ip->n], sizeof(T), Cpu::Atomic::Write);
     if (!host) return nullptr;
     write_host(host, read_reg<T>(cpu, ip->m));
     return cpu.next(ip + 1);
@@ -55,7 +55,7 @@ const Inst* stlr(Cpu& cpu, const Inst* ip) {
 template <typename T>
 const Inst* ldxr(Cpu& cpu, const Inst* ip) {
     const uint64_t address = cpu.regs.x[ip->n];
-    const uint8_t* host = cpu.atomic_access(ip, address, sizeof(T), false);
+    const uint8_t* host = cpu.atomic_access(ip, address, sizeof(T), Cpu::Atomic::Read);
     if (!host) return nullptr;
     cpu.mark_exclusive(address, sizeof(T));
     write_reg(cpu, ip->d, read_host<T>(host));
@@ -67,7 +67,7 @@ template <bool Sf>
 const Inst* ldxp(Cpu& cpu, const Inst* ip) {
     using T = Word<Sf>;
     const uint64_t address = cpu.regs.x[ip->n];
-    const uint8_t* host = cpu.atomic_access(ip, address, 2 * sizeof(T), false);
+    const uint8_t* host = cpu.atomic_access(ip, address, 2 * sizeof(T), Cpu::Atomic::Read);
     if (!host) return nullptr;
     cpu.mark_exclusive(address, 2 * sizeof(T));
     write_reg(cpu, ip->d, read_host<T>(host));
@@ -82,11 +82,11 @@ enum class Exclusive : uint8_t { Stored, Failed, Faulted };
 
 inline Exclusive store_exclusive(Cpu& cpu, const Inst* ip, uint64_t address, const void* data, unsigned size) {
     if ((address & (size - 1)) != 0) {
-        cpu.atomic_access(ip, address, size, true);  // raises the alignment fault
+        cpu.atomic_access(ip, address, size, Cpu::Atomic::Write);  // raises the alignment fault
         return Exclusive::Faulted;
     }
     if (!cpu.check_and_clear_exclusive(address, size)) return Exclusive::Failed;
-    uint8_t* host = cpu.atomic_access(ip, address, size, true);
+    uint8_t* host = cpu.atomic_access(ip, address, size, Cpu::Atomic::Write);
     if (!host) {
         cpu.mark_exclusive(address, size);
         return Exclusive::Faulted;
@@ -138,7 +138,7 @@ inline T atomic_result(T old, T operand) {
 template <typename T, AtomicOp Op>
 const Inst* atomic_op(Cpu& cpu, const Inst* ip) {
     const T operand = read_reg<T>(cpu, ip->m);
-    uint8_t* host = cpu.atomic_access(ip, cpu.regs.x[ip->n], sizeof(T), true);
+    uint8_t* host = cpu.atomic_access(ip, cpu.regs.x[ip->n], sizeof(T), Cpu::Atomic::ReadModifyWrite);
     if (!host) return nullptr;
     const T old = read_host<T>(host);
     write_host(host, atomic_result<T, Op>(old, operand));
@@ -153,7 +153,7 @@ template <typename T>
 const Inst* cas(Cpu& cpu, const Inst* ip) {
     const T expected = read_reg<T>(cpu, ip->m);
     const T desired = read_reg<T>(cpu, ip->d);
-    uint8_t* host = cpu.atomic_access(ip, cpu.regs.x[ip->n], sizeof(T), true);
+    uint8_t* host = cpu.atomic_access(ip, cpu.regs.x[ip->n], sizeof(T), Cpu::Atomic::ReadModifyWrite);
     if (!host) return nullptr;
     const T old = read_host<T>(host);
     if (old == expected) write_host(host, desired);
@@ -169,7 +169,7 @@ const Inst* casp(Cpu& cpu, const Inst* ip) {
     using T = Word<Sf>;
     const T expected0 = read_reg<T>(cpu, ip->m), expected1 = read_reg<T>(cpu, ip->b0);
     const T desired0 = read_reg<T>(cpu, ip->d), desired1 = read_reg<T>(cpu, ip->b2);
-    uint8_t* host = cpu.atomic_access(ip, cpu.regs.x[ip->n], 2 * sizeof(T), true);
+    uint8_t* host = cpu.atomic_access(ip, cpu.regs.x[ip->n], 2 * sizeof(T), Cpu::Atomic::ReadModifyWrite);
     if (!host) return nullptr;
     const T old0 = read_host<T>(host), old1 = read_host<T>(host + sizeof(T));
     if (old0 == expected0 && old1 == expected1) {
@@ -181,21 +181,37 @@ const Inst* casp(Cpu& cpu, const Inst* ip) {
     return cpu.next(ip + 1);
 }
 
-// ---- Preparers. Choosing the instance: size is log2 of the access bytes.
-template <template <typename> class F>
+// ---- Preparers. Choosing the instance: size is log2 of the access bytes; Sp: the base
+// register is SP, so the SP alignment check comes first.
+template <template <typename> class F, bool Sp>
 ExecFn by_size(unsigned size) {
     switch (size) {
-        case 0: return F<uint8_t>::fn;
-        case 1: return F<uint16_t>::fn;
-        case 2: return F<uint32_t>::fn;
-        default: return F<uint64_t>::fn;
+        case 0: return maybe_sp_checked<Sp, F<uint8_t>::fn>();
+        case 1: return maybe_sp_checked<Sp, F<uint16_t>::fn>();
+        case 2: return maybe_sp_checked<Sp, F<uint32_t>::fn>();
+        default: return maybe_sp_checked<Sp, F<uint64_t>::fn>();
     }
+}
+template <template <typename> class F>
+ExecFn by_size(const Decoded& d) {
+    return d.field('n') == 31 ? by_size<F, true>(d.field('x')) : by_size<F, false>(d.field('x'));
+}
+// The pair forms: 32- or 64-bit registers.
+template <template <bool> class F>
+ExecFn by_sf(const Decoded& d) {
+    const bool sf = d.field('z');
+    if (d.field('n') == 31)
+        return sf ? maybe_sp_checked<true, F<true>::fn>() : maybe_sp_checked<true, F<false>::fn>();
+    return sf ? F<true>::fn : F<false>::fn;
 }
 template <typename T> struct Ldar { static constexpr ExecFn fn = ldar<T>; };
 template <typename T> struct Stlr { static constexpr ExecFn fn = stlr<T>; };
 template <typename T> struct Ldxr { static constexpr ExecFn fn = ldxr<T>; };
 template <typename T> struct Stxr { static constexpr ExecFn fn = stxr<T>; };
 template <typename T> struct Cas { static constexpr ExecFn fn = cas<T>; };
+template <bool Sf> struct Ldxp { static constexpr ExecFn fn = ldxp<Sf>; };
+template <bool Sf> struct Stxp { static constexpr ExecFn fn = stxp<Sf>; };
+template <bool Sf> struct Casp { static constexpr ExecFn fn = casp<Sf>; };
 template <AtomicOp Op>
 struct Atomic {
     template <typename T> struct Of { static constexpr ExecFn fn = atomic_op<T, Op>; };
@@ -204,33 +220,33 @@ struct Atomic {
 // LDAR, LDAPR, LDXR, LDAXR: Rt <- [Rn].
 template <template <typename> class F>
 void prepare_load(const Decoded& d, Inst& i) {
-    i.exec = by_size<F>(d.field('x'));
+    i.exec = by_size<F>(d);
     i.d = slot_zr_dst(d.field('t'));
     i.n = slot_sp(d.field('n'));
 }
 
 void prepare_stlr(const Decoded& d, Inst& i) {
-    i.exec = by_size<Stlr>(d.field('x'));
+    i.exec = by_size<Stlr>(d);
     i.m = slot_zr_src(d.field('t'));
     i.n = slot_sp(d.field('n'));
 }
 
 void prepare_stxr(const Decoded& d, Inst& i) {
-    i.exec = by_size<Stxr>(d.field('x'));
+    i.exec = by_size<Stxr>(d);
     i.d = slot_zr_dst(d.field('s'));
     i.m = slot_zr_src(d.field('t'));
     i.n = slot_sp(d.field('n'));
 }
 
 void prepare_ldxp(const Decoded& d, Inst& i) {
-    i.exec = TRAPEZE_BY_SF(d.field('z'), ldxp);
+    i.exec = by_sf<Ldxp>(d);
     i.d = slot_zr_dst(d.field('t'));
     i.a = slot_zr_dst(d.field('u'));
     i.n = slot_sp(d.field('n'));
 }
 
 void prepare_stxp(const Decoded& d, Inst& i) {
-    i.exec = TRAPEZE_BY_SF(d.field('z'), stxp);
+    i.exec = by_sf<Stxp>(d);
     i.d = slot_zr_dst(d.field('s'));
     i.m = slot_zr_src(d.field('t'));
     i.a = slot_zr_src(d.field('u'));
@@ -239,14 +255,14 @@ void prepare_stxp(const Decoded& d, Inst& i) {
 
 template <AtomicOp Op>
 void prepare_atomic(const Decoded& d, Inst& i) {
-    i.exec = by_size<Atomic<Op>::template Of>(d.field('x'));
+    i.exec = by_size<Atomic<Op>::template Of>(d);
     i.d = slot_zr_dst(d.field('t'));
     i.m = slot_zr_src(d.field('s'));
     i.n = slot_sp(d.field('n'));
 }
 
 void prepare_cas(const Decoded& d, Inst& i) {
-    i.exec = by_size<Cas>(d.field('x'));
+    i.exec = by_size<Cas>(d);
     i.m = slot_zr_src(d.field('s'));
     i.a = slot_zr_dst(d.field('s'));
     i.d = slot_zr_src(d.field('t'));
@@ -255,7 +271,7 @@ void prepare_cas(const Decoded& d, Inst& i) {
 
 void prepare_casp(const Decoded& d, Inst& i) {
     const unsigned s = d.field('s'), t = d.field('t');  // both even (the decoder rejects odd ones)
-    i.exec = TRAPEZE_BY_SF(d.field('z'), casp);
+    i.exec = by_sf<Casp>(d);
     i.m = slot_zr_src(s);
     i.b0 = slot_zr_src(s + 1);
     i.b1 = slot_zr_dst(s + 1);

@@ -96,25 +96,44 @@ const Inst* stp(Cpu& cpu, const Inst* ip) {
     return cpu.next(ip + 1);
 }
 
-// ---- Choosing the instance by log2 of the access size (4: Q).
-template <bool Load, Mode M>
-ExecFn single_fn(unsigned size_log2) {
+// ---- Choosing the instance by log2 of the access size (4: Q), with SP's alignment check when
+// SP is the base.
+template <bool Load, Mode M, typename T, bool SpBase>
+constexpr ExecFn access_fn() {
+    if constexpr (Load) return maybe_fp_sp_checked<SpBase, ldr<T, M>>();
+    else return maybe_fp_sp_checked<SpBase, str<T, M>>();
+}
+template <bool Load, Mode M, bool SpBase>
+ExecFn single_fn_for(unsigned size_log2) {
     switch (size_log2) {
-    case 0: return Load ? ldr<std::uint8_t, M> : str<std::uint8_t, M>;
-    case 1: return Load ? ldr<std::uint16_t, M> : str<std::uint16_t, M>;
-    case 2: return Load ? ldr<std::uint32_t, M> : str<std::uint32_t, M>;
-    case 3: return Load ? ldr<std::uint64_t, M> : str<std::uint64_t, M>;
-    default: return Load ? ldr<VReg, M> : str<VReg, M>;
+    case 0: return access_fn<Load, M, std::uint8_t, SpBase>();
+    case 1: return access_fn<Load, M, std::uint16_t, SpBase>();
+    case 2: return access_fn<Load, M, std::uint32_t, SpBase>();
+    case 3: return access_fn<Load, M, std::uint64_t, SpBase>();
+    default: return access_fn<Load, M, VReg, SpBase>();
     }
 }
-
 template <bool Load, Mode M>
-ExecFn pair_fn(unsigned size_log2) {
+ExecFn single_fn(unsigned size_log2, unsigned rn) {
+    return rn == 31 ? single_fn_for<Load, M, true>(size_log2) : single_fn_for<Load, M, false>(size_log2);
+}
+
+template <bool Load, Mode M, typename T, bool SpBase>
+constexpr ExecFn pair_access_fn() {
+    if constexpr (Load) return maybe_fp_sp_checked<SpBase, ldp<T, M>>();
+    else return maybe_fp_sp_checked<SpBase, stp<T, M>>();
+}
+template <bool Load, Mode M, bool SpBase>
+ExecFn pair_fn_for(unsigned size_log2) {
     switch (size_log2) {
-    case 2: return Load ? ldp<std::uint32_t, M> : stp<std::uint32_t, M>;
-    case 3: return Load ? ldp<std::uint64_t, M> : stp<std::uint64_t, M>;
-    default: return Load ? ldp<VReg, M> : stp<VReg, M>;
+    case 2: return pair_access_fn<Load, M, std::uint32_t, SpBase>();
+    case 3: return pair_access_fn<Load, M, std::uint64_t, SpBase>();
+    default: return pair_access_fn<Load, M, VReg, SpBase>();
     }
+}
+template <bool Load, Mode M>
+ExecFn pair_fn(unsigned size_log2, unsigned rn) {
+    return rn == 31 ? pair_fn_for<Load, M, true>(size_log2) : pair_fn_for<Load, M, false>(size_log2);
 }
 
 // The access size of a single-register row: size, or Q when opc<1> is set.
@@ -125,7 +144,7 @@ unsigned single_size_log2(const Decoded& d) { return d.field('q') ? 4 : d.field(
 // Unscaled, pre-index and post-index: a signed 9-bit byte offset.
 template <bool Load, Mode M>
 void prepare_imm9(const Decoded& d, Inst& i) {
-    i.exec = single_fn<Load, M>(single_size_log2(d));
+    i.exec = single_fn<Load, M>(single_size_log2(d), d.field('n'));
     i.d = static_cast<uint8_t>(d.field('t'));
     i.n = slot_sp(d.field('n'));
     i.imm = static_cast<uint64_t>(d.signed_field('i'));
@@ -135,7 +154,7 @@ void prepare_imm9(const Decoded& d, Inst& i) {
 template <bool Load>
 void prepare_imm12(const Decoded& d, Inst& i) {
     const unsigned size_log2 = single_size_log2(d);
-    i.exec = single_fn<Load, Mode::Offset>(size_log2);
+    i.exec = single_fn<Load, Mode::Offset>(size_log2, d.field('n'));
     i.d = static_cast<uint8_t>(d.field('t'));
     i.n = slot_sp(d.field('n'));
     i.imm = static_cast<uint64_t>(d.field('i')) << size_log2;
@@ -146,9 +165,9 @@ template <bool Load>
 void prepare_reg(const Decoded& d, Inst& i) {
     const unsigned size_log2 = single_size_log2(d);
     switch (d.field('o')) {
-    case 0b010: i.exec = single_fn<Load, Mode::RegUxtw>(size_log2); break;
-    case 0b110: i.exec = single_fn<Load, Mode::RegSxtw>(size_log2); break;
-    default: i.exec = single_fn<Load, Mode::RegLsl>(size_log2); break;  // 011 and 111
+    case 0b010: i.exec = single_fn<Load, Mode::RegUxtw>(size_log2, d.field('n')); break;
+    case 0b110: i.exec = single_fn<Load, Mode::RegSxtw>(size_log2, d.field('n')); break;
+    default: i.exec = single_fn<Load, Mode::RegLsl>(size_log2, d.field('n')); break;  // 011 and 111
     }
     i.d = static_cast<uint8_t>(d.field('t'));
     i.n = slot_sp(d.field('n'));
@@ -170,7 +189,7 @@ void prepare_literal(const Decoded& d, Inst& i) {
 template <bool Load, Mode M>
 void prepare_pair(const Decoded& d, Inst& i) {
     const unsigned size_log2 = 2 + d.field('x');
-    i.exec = pair_fn<Load, M>(size_log2);
+    i.exec = pair_fn<Load, M>(size_log2, d.field('n'));
     i.d = static_cast<uint8_t>(d.field('t'));
     i.a = static_cast<uint8_t>(d.field('u'));
     i.n = slot_sp(d.field('n'));

@@ -54,22 +54,37 @@ inline void write_back(Cpu& cpu, const Inst* ip, uint64_t address) {
     else if constexpr (M == Mode::PostIndex) cpu.regs.x[ip->n] = address + ip->imm;
 }
 
+// Whose permissions an access checks: the current EL's, or EL0's for the unprivileged forms
+// (LDTR, STTR...), which at EL0 are the plain accesses.
+enum class Privilege : uint8_t { Current, Unprivileged };
+
+template <Privilege P, typename T>
+inline bool load(Cpu& cpu, const Inst* ip, uint64_t address, T& value) {
+    if constexpr (P == Privilege::Unprivileged) return cpu.load_unprivileged(ip, address, value);
+    else return cpu.load(ip, address, value);
+}
+template <Privilege P, typename T>
+inline bool store(Cpu& cpu, const Inst* ip, uint64_t address, T value) {
+    if constexpr (P == Privilege::Unprivileged) return cpu.store_unprivileged(ip, address, value);
+    else return cpu.store(ip, address, value);
+}
+
 // ---- Single register: d = Rt (XZR for 31), n = Rn (SP for 31), m = Rm.
-template <typename T, Extend E, Mode M>
+template <typename T, Extend E, Mode M, Privilege P = Privilege::Current>
 const Inst* ldr(Cpu& cpu, const Inst* ip) {
     const uint64_t address = address_of<M>(cpu, ip);
     T value;
-    if (!cpu.load(ip, address, value)) return nullptr;
+    if (!load<P>(cpu, ip, address, value)) return nullptr;
     cpu.regs.x[ip->d] = extend_loaded<T, E>(value);
     write_back<M>(cpu, ip, address);
     return cpu.next(ip + 1);
 }
 
 // The value is read before writeback, so STR Xn, [Xn], #8 stores the old base.
-template <typename T, Mode M>
+template <typename T, Mode M, Privilege P = Privilege::Current>
 const Inst* str(Cpu& cpu, const Inst* ip) {
     const uint64_t address = address_of<M>(cpu, ip);
-    if (!cpu.store(ip, address, static_cast<T>(cpu.regs.x[ip->d]))) return nullptr;
+    if (!store<P>(cpu, ip, address, static_cast<T>(cpu.regs.x[ip->d]))) return nullptr;
     write_back<M>(cpu, ip, address);
     return cpu.next(ip + 1);
 }
@@ -109,38 +124,45 @@ const Inst* stp(Cpu& cpu, const Inst* ip) {
     return cpu.next(ip + 1);
 }
 
-// ---- Choosing the instance: size is the encoding's size field (log2 of the access bytes).
-template <Extend E, Mode M>
+// ---- Choosing the instance: size is the encoding's size field (log2 of the access bytes);
+// Sp: the base register is SP (the SP alignment check comes first).
+template <Extend E, Mode M, Privilege P, bool Sp>
 ExecFn load_fn(unsigned size) {
-    if (size == 0) return ldr<uint8_t, E, M>;
-    if (size == 1) return ldr<uint16_t, E, M>;
+    if (size == 0) return maybe_sp_checked<Sp, ldr<uint8_t, E, M, P>>();
+    if (size == 1) return maybe_sp_checked<Sp, ldr<uint16_t, E, M, P>>();
     if constexpr (E != Extend::SignToW)
-        if (size == 2) return ldr<uint32_t, E, M>;
+        if (size == 2) return maybe_sp_checked<Sp, ldr<uint32_t, E, M, P>>();
     if constexpr (E == Extend::Zero)
-        if (size == 3) return ldr<uint64_t, E, M>;
+        if (size == 3) return maybe_sp_checked<Sp, ldr<uint64_t, E, M, P>>();
     return exec_undefined;  // the decoder's reserved-field rules keep these out
 }
 
-template <Mode M>
+template <Mode M, Privilege P, bool Sp>
 ExecFn store_fn(unsigned size) {
     switch (size) {
-        case 0: return str<uint8_t, M>;
-        case 1: return str<uint16_t, M>;
-        case 2: return str<uint32_t, M>;
-        default: return str<uint64_t, M>;
+        case 0: return maybe_sp_checked<Sp, str<uint8_t, M, P>>();
+        case 1: return maybe_sp_checked<Sp, str<uint16_t, M, P>>();
+        case 2: return maybe_sp_checked<Sp, str<uint32_t, M, P>>();
+        default: return maybe_sp_checked<Sp, str<uint64_t, M, P>>();
     }
 }
 
 // What a single-register row does with Rt.
 enum class Kind : uint8_t { Store, Load, LoadSignedToX, LoadSignedToW, Prefetch };
 
-template <Kind K, Mode M>
-ExecFn single_fn(unsigned size) {
-    if constexpr (K == Kind::Store) return store_fn<M>(size);
-    else if constexpr (K == Kind::Load) return load_fn<Extend::Zero, M>(size);
-    else if constexpr (K == Kind::LoadSignedToX) return load_fn<Extend::SignToX, M>(size);
-    else if constexpr (K == Kind::LoadSignedToW) return load_fn<Extend::SignToW, M>(size);
-    else return prefetch;
+template <Kind K, Mode M, Privilege P, bool Sp>
+ExecFn single_instance(unsigned size) {
+    if constexpr (K == Kind::Store) return store_fn<M, P, Sp>(size);
+    else if constexpr (K == Kind::Load) return load_fn<Extend::Zero, M, P, Sp>(size);
+    else if constexpr (K == Kind::LoadSignedToX) return load_fn<Extend::SignToX, M, P, Sp>(size);
+    else if constexpr (K == Kind::LoadSignedToW) return load_fn<Extend::SignToW, M, P, Sp>(size);
+    else return prefetch;  // a hint: no access, so no SP alignment check either
+}
+
+// The instance for this encoding: with the SP check when Rn is SP.
+template <Kind K, Mode M, Privilege P = Privilege::Current>
+ExecFn single_fn(const Decoded& d, unsigned size) {
+    return d.field('n') == 31 ? single_instance<K, M, P, true>(size) : single_instance<K, M, P, false>(size);
 }
 
 template <Kind K>
@@ -153,12 +175,11 @@ void set_rt_rn(const Decoded& d, Inst& i) {
 // ---- Preparers.
 
 // Unscaled, pre-index, post-index and unprivileged: a signed 9-bit byte offset.
-// The unprivileged forms (LDTR, STTR...) access memory as EL0 would. The interpreter runs
-// everything at EL0 with the MMU off, so they are the plain accesses for now; once the guest
-// MMU arrives (v3) they must check EL0 permissions even when the guest is at virtual EL1.
-template <Kind K, Mode M>
+// The unprivileged forms (LDTR, STTR...) access memory as EL0 would: at virtual EL1 they
+// check EL0's permissions (FEAT_UAO, which would change that, is not implemented).
+template <Kind K, Mode M, Privilege P = Privilege::Current>
 void prepare_imm9(const Decoded& d, Inst& i) {
-    i.exec = single_fn<K, M>(d.field('x'));
+    i.exec = single_fn<K, M, P>(d, d.field('x'));
     set_rt_rn<K>(d, i);
     i.imm = static_cast<uint64_t>(d.signed_field('i'));
 }
@@ -167,7 +188,7 @@ void prepare_imm9(const Decoded& d, Inst& i) {
 template <Kind K>
 void prepare_imm12(const Decoded& d, Inst& i) {
     const unsigned size = d.field('x');
-    i.exec = single_fn<K, Mode::Offset>(size);
+    i.exec = single_fn<K, Mode::Offset>(d, size);
     set_rt_rn<K>(d, i);
     i.imm = static_cast<uint64_t>(d.field('i')) << size;
 }
@@ -177,9 +198,9 @@ template <Kind K>
 void prepare_reg(const Decoded& d, Inst& i) {
     const unsigned size = d.field('x');
     switch (d.field('o')) {
-        case 0b010: i.exec = single_fn<K, Mode::RegUxtw>(size); break;
-        case 0b110: i.exec = single_fn<K, Mode::RegSxtw>(size); break;
-        default: i.exec = single_fn<K, Mode::RegLsl>(size); break;  // 011 and 111; others are reserved
+        case 0b010: i.exec = single_fn<K, Mode::RegUxtw>(d, size); break;
+        case 0b110: i.exec = single_fn<K, Mode::RegSxtw>(d, size); break;
+        default: i.exec = single_fn<K, Mode::RegLsl>(d, size); break;  // 011 and 111; others are reserved
     }
     set_rt_rn<K>(d, i);
     i.m = slot_zr_src(d.field('m'));
@@ -196,11 +217,17 @@ void prepare_literal(const Decoded& d, Inst& i) {
 void prepare_prefetch(const Decoded&, Inst& i) { i.exec = prefetch; }
 
 // Pairs: imm7 scaled by the element size. Sf picks 32- or 64-bit elements; LDPSW has its own.
+template <bool Load, Mode M, bool Sp>
+ExecFn pair_fn(bool sf) {
+    if constexpr (Load)
+        return sf ? maybe_sp_checked<Sp, ldp<uint64_t, Extend::Zero, M>>() : maybe_sp_checked<Sp, ldp<uint32_t, Extend::Zero, M>>();
+    else return sf ? maybe_sp_checked<Sp, stp<uint64_t, M>>() : maybe_sp_checked<Sp, stp<uint32_t, M>>();
+}
+
 template <bool Load, Mode M>
 void prepare_pair(const Decoded& d, Inst& i) {
     const bool sf = d.field('z');
-    if constexpr (Load) i.exec = sf ? ldp<uint64_t, Extend::Zero, M> : ldp<uint32_t, Extend::Zero, M>;
-    else i.exec = sf ? stp<uint64_t, M> : stp<uint32_t, M>;
+    i.exec = d.field('n') == 31 ? pair_fn<Load, M, true>(sf) : pair_fn<Load, M, false>(sf);
     i.d = Load ? slot_zr_dst(d.field('t')) : slot_zr_src(d.field('t'));
     i.a = Load ? slot_zr_dst(d.field('u')) : slot_zr_src(d.field('u'));
     i.n = slot_sp(d.field('n'));
@@ -209,7 +236,8 @@ void prepare_pair(const Decoded& d, Inst& i) {
 
 template <Mode M>
 void prepare_ldpsw(const Decoded& d, Inst& i) {
-    i.exec = ldp<uint32_t, Extend::SignToX, M>;
+    i.exec = d.field('n') == 31 ? maybe_sp_checked<true, ldp<uint32_t, Extend::SignToX, M>>()
+                                : ldp<uint32_t, Extend::SignToX, M>;
     i.d = slot_zr_dst(d.field('t'));
     i.a = slot_zr_dst(d.field('u'));
     i.n = slot_sp(d.field('n'));
@@ -249,10 +277,10 @@ void add_loads_and_stores(SemanticsTable& t) {
     set(Op::LDRS_x_post, prepare_imm9<Kind::LoadSignedToX, Mode::PostIndex>);
     set(Op::LDRS_w_post, prepare_imm9<Kind::LoadSignedToW, Mode::PostIndex>);
 
-    set(Op::STTR, prepare_imm9<Kind::Store, Mode::Offset>);
-    set(Op::LDTR, prepare_imm9<Kind::Load, Mode::Offset>);
-    set(Op::LDTRS_x, prepare_imm9<Kind::LoadSignedToX, Mode::Offset>);
-    set(Op::LDTRS_w, prepare_imm9<Kind::LoadSignedToW, Mode::Offset>);
+    set(Op::STTR, prepare_imm9<Kind::Store, Mode::Offset, Privilege::Unprivileged>);
+    set(Op::LDTR, prepare_imm9<Kind::Load, Mode::Offset, Privilege::Unprivileged>);
+    set(Op::LDTRS_x, prepare_imm9<Kind::LoadSignedToX, Mode::Offset, Privilege::Unprivileged>);
+    set(Op::LDTRS_w, prepare_imm9<Kind::LoadSignedToW, Mode::Offset, Privilege::Unprivileged>);
 
     set(Op::STR_pre, prepare_imm9<Kind::Store, Mode::PreIndex>);
     set(Op::LDR_pre, prepare_imm9<Kind::Load, Mode::PreIndex>);

@@ -27,6 +27,19 @@ inline const Inst* raise_fp_access(Cpu& cpu, const Inst* ip) {
             return raise_fp_access((cpu), (ip));      \
     } while (false)
 
+// The SIMD&FP loads and stores whose base is SP: the FP/SIMD check opens the operation (the
+// manual's CheckFPAdvSIMDEnabled64), SP's alignment comes next (sp_checked, exec_common.h).
+template <ExecFn F>
+const Inst* fp_sp_checked(Cpu& cpu, const Inst* ip) {
+    TRAPEZE_FP_CHECK(cpu, ip);
+    return sp_checked<F>(cpu, ip);
+}
+template <bool SpBase, ExecFn F>
+constexpr ExecFn maybe_fp_sp_checked() {
+    if constexpr (SpBase) return fp_sp_checked<F>;
+    else return F;
+}
+
 // A scalar result: the rest of the 128-bit register becomes zero.
 template <typename T>
 inline void write_scalar(Cpu& cpu, unsigned v, T value) {

@@ -115,34 +115,49 @@ const Inst* replicate(Cpu& cpu, const Inst* ip) {
     return cpu.next(ip + 1);
 }
 
-// ---- Choosing the instance.
-template <bool Load, Writeback W>
-ExecFn multiple_fn(unsigned size_log2) {
+// ---- Choosing the instance by element size, with SP's alignment check when SP is the base.
+template <template <typename> class Form, bool SpBase>
+ExecFn by_size(unsigned size_log2) {
     switch (size_log2) {
-    case 0: return multiple<std::uint8_t, Load, W>;
-    case 1: return multiple<std::uint16_t, Load, W>;
-    case 2: return multiple<std::uint32_t, Load, W>;
-    default: return multiple<std::uint64_t, Load, W>;
+    case 0: return maybe_fp_sp_checked<SpBase, Form<std::uint8_t>::fn>();
+    case 1: return maybe_fp_sp_checked<SpBase, Form<std::uint16_t>::fn>();
+    case 2: return maybe_fp_sp_checked<SpBase, Form<std::uint32_t>::fn>();
+    default: return maybe_fp_sp_checked<SpBase, Form<std::uint64_t>::fn>();
     }
 }
-template <bool Load, Writeback W>
-ExecFn single_fn(unsigned size_log2) {
-    switch (size_log2) {
-    case 0: return single<std::uint8_t, Load, W>;
-    case 1: return single<std::uint16_t, Load, W>;
-    case 2: return single<std::uint32_t, Load, W>;
-    default: return single<std::uint64_t, Load, W>;
-    }
+template <template <typename> class Form>
+ExecFn by_size_and_base(unsigned size_log2, unsigned rn) {
+    return rn == 31 ? by_size<Form, true>(size_log2) : by_size<Form, false>(size_log2);
 }
+template <bool Load, Writeback W>
+struct Multiple {
+    template <typename T> struct Form { static constexpr ExecFn fn = multiple<T, Load, W>; };
+};
+template <bool Load, Writeback W>
+struct Single {
+    template <typename T> struct Form { static constexpr ExecFn fn = single<T, Load, W>; };
+};
 template <Writeback W>
-ExecFn replicate_fn(unsigned size_log2) {
-    switch (size_log2) {
-    case 0: return replicate<std::uint8_t, W>;
-    case 1: return replicate<std::uint16_t, W>;
-    case 2: return replicate<std::uint32_t, W>;
-    default: return replicate<std::uint64_t, W>;
-    }
+struct Replicate {
+    template <typename T> struct Form { static constexpr ExecFn fn = replicate<T, W>; };
+};
+
+// The writeback of a form: none, or post-index by the immediate (Rm = 31) or by Xm.
+template <template <Writeback> class Kind>
+ExecFn with_writeback(const Decoded& d, bool post, unsigned size_log2) {
+    const unsigned rn = d.field('n');
+    if (!post) return by_size_and_base<Kind<Writeback::None>::template Form>(size_log2, rn);
+    if (d.field('m') == 31) return by_size_and_base<Kind<Writeback::Immediate>::template Form>(size_log2, rn);
+    return by_size_and_base<Kind<Writeback::Register>::template Form>(size_log2, rn);
 }
+template <bool Load>
+struct MultipleOf {
+    template <Writeback W> using Kind = Multiple<Load, W>;
+};
+template <bool Load>
+struct SingleOf {
+    template <Writeback W> using Kind = Single<Load, W>;
+};
 
 // The post-index forms write back by Xm, or by the bytes transferred when Rm is 31.
 void set_base(const Decoded& d, Inst& i, bool post, uint64_t transferred) {
@@ -177,9 +192,7 @@ void prepare_multiple(const Decoded& d, Inst& i) {
     i.b1 = static_cast<uint8_t>(selem);
     i.b2 = static_cast<uint8_t>(rpt);
     i.b3 = static_cast<uint8_t>(q);
-    if (!Post) i.exec = multiple_fn<Load, Writeback::None>(size_log2);
-    else if (d.field('m') == 31) i.exec = multiple_fn<Load, Writeback::Immediate>(size_log2);
-    else i.exec = multiple_fn<Load, Writeback::Register>(size_log2);
+    i.exec = with_writeback<MultipleOf<Load>::template Kind>(d, Post, size_log2);
 }
 
 template <bool Load, bool Post>
@@ -203,9 +216,7 @@ void prepare_single(const Decoded& d, Inst& i) {
     i.b0 = static_cast<uint8_t>(scale);
     i.b1 = static_cast<uint8_t>(selem);
     i.b2 = static_cast<uint8_t>(index);
-    if (!Post) i.exec = single_fn<Load, Writeback::None>(scale);
-    else if (d.field('m') == 31) i.exec = single_fn<Load, Writeback::Immediate>(scale);
-    else i.exec = single_fn<Load, Writeback::Register>(scale);
+    i.exec = with_writeback<SingleOf<Load>::template Kind>(d, Post, scale);
 }
 
 template <bool Post>
@@ -216,9 +227,7 @@ void prepare_replicate(const Decoded& d, Inst& i) {
     i.b0 = static_cast<uint8_t>(size_log2);
     i.b1 = static_cast<uint8_t>(selem);
     i.b3 = static_cast<uint8_t>(d.field('q'));
-    if (!Post) i.exec = replicate_fn<Writeback::None>(size_log2);
-    else if (d.field('m') == 31) i.exec = replicate_fn<Writeback::Immediate>(size_log2);
-    else i.exec = replicate_fn<Writeback::Register>(size_log2);
+    i.exec = with_writeback<Replicate>(d, Post, size_log2);
 }
 
 }  // namespace

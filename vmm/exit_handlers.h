@@ -6,6 +6,8 @@
 //   Action::resume_next()  continue after the trapping instruction (PC + 4)
 //   Action::resume_at(pc)  continue at pc (an exception entry or return moved it)
 //   Action::block()        WFI: continue after it once an interrupt is pending
+//   Action::yield(note)    continue after the instruction, but let another vCPU run first
+//                          (v5 on: the physical timer's VM switch, v7: a vCPU spinning in WFE)
 //   Action::forwarded(note)  an exception was injected into the guest kernel (v3 on): continue
 //                          at its vector, where take_exception put the PC
 //   Action::stop(reason)   stop this VM; the reason is printed and the exit status is non-zero
@@ -17,6 +19,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -25,9 +28,10 @@
 namespace trapeze {
 
 class Vcpu;
+struct PhysicalCpu;
 
 struct Action {
-    enum class Kind : std::uint8_t { ResumeNext, ResumeAt, Forwarded, Block, Stop, PowerOff, NotVirtualized };
+    enum class Kind : std::uint8_t { ResumeNext, ResumeAt, Forwarded, Yield, Block, Stop, PowerOff, NotVirtualized };
     Kind kind = Kind::ResumeNext;
     std::uint64_t pc = 0;
     std::string_view note;  // what the VMM did, for the trace (static text)
@@ -38,6 +42,7 @@ struct Action {
     static Action resume_next(std::string_view note = "emulated") { return {Kind::ResumeNext, 0, note, {}}; }
     static Action resume_at(std::uint64_t pc, std::string_view note) { return {Kind::ResumeAt, pc, note, {}}; }
     static Action forwarded(std::string_view note) { return {Kind::Forwarded, 0, note, {}}; }
+    static Action yield(std::string_view note) { return {Kind::Yield, 0, note, {}}; }
     static Action block(std::string_view note = "vCPU blocks until an interrupt") { return {Kind::Block, 0, note, {}}; }
     static Action stop(std::string why) {
         return {Kind::Stop, 0, "stopped the VM", std::make_unique<std::string>(std::move(why))};
@@ -55,6 +60,12 @@ using ExitHandler = Action (*)(Vcpu&, const Exit&);
 using PhysicalTimerHandler = Action (*)(Vcpu&);
 // The vCPU's GIC signals an interrupt: inject a virtual IRQ if the guest can take it now.
 using IrqDelivery = bool (*)(Vcpu&);
+// A VM switch's two halves (v5 on): copy the registers the pCPU's interpreter holds for the
+// vCPU into its context (vcpu_put), and back (vcpu_load). Null: the VMM copies them whole.
+using ContextSwitch = void (*)(PhysicalCpu&, Vcpu&);
+// An idle pCPU looks at the other pCPUs' run queues (v6 on, with balancing on): the vCPU it
+// takes out of one of them to run itself, or nullptr.
+using Balance = Vcpu* (*)(PhysicalCpu& idle, std::span<PhysicalCpu* const> pcpus);
 // Which version of the lecture first virtualizes what made this exit ("v2"), or "" if none does.
 using Roadmap = std::string_view (*)(const Vcpu&, const Exit&);
 
@@ -65,6 +76,9 @@ struct VersionHooks {
     std::array<ExitHandler, kExceptionClassCount> by_ec{};  // null: not virtualized by this version
     PhysicalTimerHandler physical_timer = nullptr;
     IrqDelivery deliver_irq = nullptr;
+    ContextSwitch save_context = nullptr;
+    ContextSwitch restore_context = nullptr;
+    Balance balance = nullptr;
     Roadmap roadmap = nullptr;
 
     void on(ExceptionClass ec, ExitHandler handler) { by_ec[static_cast<std::size_t>(ec)] = handler; }

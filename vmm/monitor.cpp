@@ -1,7 +1,8 @@
-// The monitor's run loop and exit dispatch.
+// The monitor's run loop, vCPU switches and exit dispatch.
 #include "vmm/monitor.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <exception>
 
 #include <fmt/format.h>
@@ -9,32 +10,175 @@
 #include "decoder/disassembler.h"
 
 namespace trapeze {
+namespace {
+
+constexpr std::uint64_t kNever = std::numeric_limits<std::uint64_t>::max();
+
+}  // namespace
 
 Monitor::Monitor(const VersionHooks& hooks, Tracer& tracer, MonitorOptions options)
-    : hooks_(hooks), tracer_(tracer), options_(options), pcpus_(1), budget_left_(options.budget) {}
+    : hooks_(hooks), tracer_(tracer), options_(options), sleeping_(std::max(1u, options.pcpus)) {
+    for (unsigned i = 0; i < std::max(1u, options.pcpus); ++i) {
+        pcpus_.push_back(std::make_unique<PhysicalCpu>(i));
+        pcpus_.back()->quantum_left = options_.quantum;
+    }
+}
 
-void Monitor::run(Vm& vm) {
-    PhysicalCpu& pcpu = pcpus_.front();
-    Vcpu& vcpu = vm.vcpu(0);
-    pcpu.current = &vcpu;
-    vcpu.pcpu = &pcpu;
-    running_ = {this, &vcpu, 0};
-    vcpu.cpu.set_exit_hook(exit_fastpath, &running_);
-    std::uint64_t quantum_left = options_.quantum;
-    while (vm.running()) {
-        vcpu.requests &= ~kRequestsForRunLoop;  // the loop looks at the timer and the GIC now
-        update_interrupt_lines(vcpu);
-        if (vcpu.state == VcpuState::Blocked) {
-            if (!idle(vcpu)) break;
+void Monitor::add(Vm& vm) {
+    vms_.push_back(&vm);
+    if (!vm.budget) vm.budget = options_.budget;
+    vm.budget_left = vm.budget;
+    // Each vCPU waits on its home pCPU: the VM's placement, or the VMs spread in turn.
+    const auto first = static_cast<unsigned>(vms_.size() - 1);
+    for (auto& v : vm.vcpus()) {
+        const unsigned i = v->id();
+        v->home = vm.affinity().empty() ? (first + i) % pcpu_count() : vm.affinity()[i % vm.affinity().size()];
+    }
+    Vcpu& boot = vm.vcpu(0);
+    if (!boot.loaded()) pcpus_[boot.home]->runqueue.join(boot);
+}
+
+void Monitor::run() {
+    while (PhysicalCpu* pcpu = next_pcpu()) step(*pcpu);
+    stop_if_stuck();
+    for (auto& p : pcpus_) {
+        if (p->current) switch_out(*p);  // every context saved: the final state is in the vCPUs
+    }
+    for (Vm* vm : vms_) {
+        vm->uart().flush();
+        if (tracer_.enabled()) {
+            const Vcpu& v = vm->vcpu(0);
+            trace(v, TraceEvent::Kind::Stop, vm->stop_reason,
+                  vm->status == VmStatus::PoweredOff ? "the VM is powered off" : "the VM is stopped");
+        }
+    }
+}
+
+// ---- choosing what runs next ----
+
+std::uint64_t Monitor::next_event_ns(const PhysicalCpu& pcpu) const {
+    if (pcpu.current || !pcpu.runqueue.empty() || could_steal(pcpu)) return pcpu.clock_ns;
+    std::uint64_t next = kNever;
+    for (const Vcpu* v : sleeping_[pcpu.id]) {
+        if (!v->vm().running()) continue;
+        if (wakes(*v)) return pcpu.clock_ns;
+        next = std::min(next, timer_deadline_ns(*v));
+    }
+    return next == kNever ? kNever : std::max(next, pcpu.clock_ns);
+}
+
+// The pCPU whose next event comes first, ties to the lowest number: the lock-step order.
+PhysicalCpu* Monitor::next_pcpu() {
+    if (std::none_of(vms_.begin(), vms_.end(), [](const Vm* vm) { return vm->running(); })) return nullptr;
+    PhysicalCpu* best = nullptr;
+    std::uint64_t best_ns = kNever;
+    for (auto& p : pcpus_) {
+        const std::uint64_t t = next_event_ns(*p);
+        if (t < best_ns) {
+            best = p.get();
+            best_ns = t;
+        }
+    }
+    return best;
+}
+
+void Monitor::step(PhysicalCpu& pcpu) {
+    const std::uint64_t event = next_event_ns(pcpu);
+    if (event > pcpu.clock_ns) {  // nothing to run until then: the pCPU idles
+        pcpu.idle_ns += event - pcpu.clock_ns;
+        pcpu.clock_ns = event;
+    }
+    drop_stopped(pcpu);
+    wake_sleepers(pcpu);
+    if (!pcpu.current) switch_in(pcpu);
+    if (!pcpu.current) {
+        // Nothing after all (the balancer took nothing): wait for the others to move on.
+        std::uint64_t others = kNever;
+        for (auto& p : pcpus_)
+            if (p.get() != &pcpu && next_event_ns(*p) != kNever) others = std::min(others, p->clock_ns);
+        if (others != kNever && others >= pcpu.clock_ns) {
+            pcpu.idle_ns += others + 1 - pcpu.clock_ns;
+            pcpu.clock_ns = others + 1;
+        }
+        return;
+    }
+    Vcpu& vcpu = *pcpu.current;
+    run_slice(pcpu, vcpu);
+    if (!vcpu.vm().running()) return;  // drop_stopped puts it away at the next step
+    if (vcpu.state != VcpuState::Runnable || pcpu.reschedule) {
+        pcpu.reschedule = false;
+        switch_out(pcpu);
+    }
+}
+
+void Monitor::wake_sleepers(PhysicalCpu& pcpu) {
+    auto& sleepers = sleeping_[pcpu.id];
+    for (auto it = sleepers.begin(); it != sleepers.end();) {
+        Vcpu& v = **it;
+        v.clock_ns = std::max(v.clock_ns, pcpu.clock_ns);  // a waiting vCPU's time goes on
+        if (!v.vm().running()) {
+            it = sleepers.erase(it);
             continue;
         }
-        deliver_interrupts(vcpu);
-        vcpu.sync_to_cpu();
-        run_slice(vcpu, quantum_left);
+        update_interrupt_lines(v);
+        if (!wakes(v)) {
+            ++it;
+            continue;
+        }
+        it = sleepers.erase(it);
+        v.state = VcpuState::Runnable;
+        pcpu.runqueue.join(v);
+        if (tracer_.enabled()) trace(v, TraceEvent::Kind::Wakeup, "an interrupt is pending", "vCPU runs again");
     }
-    vcpu.cpu.set_exit_hook(nullptr, nullptr);
-    vm.uart().flush();
 }
+
+// With balancing, an idle pCPU has work when another pCPU's run queue holds a vCPU it may run.
+bool Monitor::could_steal(const PhysicalCpu& pcpu) const {
+    if (!options_.balance || !hooks_.balance || pcpu.current) return false;
+    for (const auto& p : pcpus_) {
+        if (p.get() == &pcpu) continue;
+        for (const Vcpu* v : p->runqueue.entries())
+            if (v->vm().running() && v->vm().may_run_on(pcpu.id)) return true;
+    }
+    return false;
+}
+
+bool Monitor::wakes(const Vcpu& vcpu) const {
+    return vcpu.gic.irq_signalled(vcpu.vm().gicd().group1_enabled());  // WFI wakes even with PSTATE.I set
+}
+
+void Monitor::wake(Vcpu& vcpu, std::uint64_t now_ns) {
+    PhysicalCpu& home = *pcpus_.at(vcpu.home);
+    if (vcpu.loaded() || home.runqueue.contains(vcpu) || !vcpu.vm().running()) return;
+    if (vcpu.state == VcpuState::Blocked) {  // WFI ends only for an interrupt it would take
+        vcpu.clock_ns = std::max(vcpu.clock_ns, now_ns);
+        update_interrupt_lines(vcpu);
+        if (!wakes(vcpu)) return;
+        std::erase(sleeping_[home.id], &vcpu);
+        vcpu.state = VcpuState::Runnable;
+        if (tracer_.enabled()) trace(vcpu, TraceEvent::Kind::Wakeup, "an interrupt is pending", "vCPU runs again");
+    }
+    if (vcpu.state != VcpuState::Runnable) return;  // still off: nothing asked it to start
+    if (!home.current && home.runqueue.empty()) home.clock_ns = std::max(home.clock_ns, now_ns);
+    vcpu.clock_ns = std::max(vcpu.clock_ns, now_ns);
+    home.runqueue.join(vcpu);
+}
+
+void Monitor::stop_if_stuck() {
+    for (Vm* vm : vms_) {
+        if (!vm->running()) continue;
+        const Vcpu* blocked = nullptr;
+        for (auto& v : vm->vcpus())
+            if (v->state == VcpuState::Blocked) blocked = v.get();
+        if (blocked)
+            vm->stop(VmStatus::Failed, fmt::format("vcpu{} waits in WFI {} but no interrupt can ever wake it",
+                                                   blocked->id(), vm->location(blocked->pc())));
+        else
+            vm->stop(VmStatus::Failed, "every vCPU is off: nothing can run");
+    }
+}
+
+// ---- one slice of guest code ----
 
 void Monitor::update_interrupt_lines(Vcpu& vcpu) {
     // The virtual timer's output is a level-sensitive PPI at the vCPU's redistributor.
@@ -62,45 +206,46 @@ void Monitor::deliver_interrupts(Vcpu& vcpu) {
     }
 }
 
-bool Monitor::idle(Vcpu& vcpu) {
-    if (vcpu.gic.irq_signalled(vcpu.vm().gicd().group1_enabled())) {
-        vcpu.state = VcpuState::Runnable;
-        if (tracer_.enabled()) trace(vcpu, TraceEvent::Kind::Wakeup, "an interrupt is pending", "vCPU runs again");
-        return true;
-    }
-    const std::uint64_t until = instructions_until_timer(vcpu);
-    if (until == std::numeric_limits<std::uint64_t>::max()) {
-        vcpu.vm().stop(VmStatus::Failed, fmt::format("vcpu{} waits in WFI {} but no interrupt can ever wake it",
-                                                     vcpu.id(), vcpu.vm().location(vcpu.pc())));
-        return false;
-    }
-    vcpu.pcpu->clock_ns += until;  // nothing runs until the timer fires: skip ahead
-    return true;
-}
-
-std::uint64_t Monitor::instructions_until_timer(const Vcpu& vcpu) const {
+std::uint64_t Monitor::timer_deadline_ns(const Vcpu& vcpu) const {
     const auto deadline = vcpu.timer.deadline();
-    if (!deadline) return std::numeric_limits<std::uint64_t>::max();
+    if (!deadline) return kNever;
     const std::uint64_t deadline_ns = (*deadline + vcpu.vm().counter_offset) * kNanosecondsPerTick;
-    const std::uint64_t now = vcpu.pcpu->clock_ns;
-    if (deadline_ns <= now) return std::numeric_limits<std::uint64_t>::max();  // already fired: the line is up
-    return deadline_ns - now;
+    const std::uint64_t now = vcpu.loaded() ? vcpu.pcpu->clock_ns : vcpu.clock_ns;
+    return deadline_ns <= now ? kNever : deadline_ns;  // already fired: the line is up, or never will
 }
 
-void Monitor::run_slice(Vcpu& vcpu, std::uint64_t& quantum_left) {
-    const std::uint64_t slice = std::min({quantum_left, budget_left_, instructions_until_timer(vcpu)});
-    running_.slice_start_ns = vcpu.pcpu->clock_ns;
-    const RunResult& result = vcpu.cpu.run(slice);
-    vcpu.pcpu->clock_ns = running_.slice_start_ns + result.retired;
+void Monitor::run_slice(PhysicalCpu& pcpu, Vcpu& vcpu) {
+    Vm& vm = vcpu.vm();
+    vcpu.requests &= ~kRequestsForRunLoop;  // the loop looks at the timer and the GIC now
+    update_interrupt_lines(vcpu);
+    deliver_interrupts(vcpu);
+    vcpu.sync_to_cpu();
+    if (!vm.running()) return;
+    const std::uint64_t until_timer =
+        timer_deadline_ns(vcpu) == kNever ? kNever : timer_deadline_ns(vcpu) - pcpu.clock_ns;
+    const std::uint64_t lockstep = pcpus_.size() > 1 ? options_.lockstep_slice : kNever;
+    const std::uint64_t slice = std::min({pcpu.quantum_left, vm.budget_left, until_timer, lockstep});
+    running_ = {this, &pcpu, &vcpu, pcpu.clock_ns};
+    pcpu.cpu.set_exit_hook(exit_fastpath, &running_);
+    const RunResult& result = pcpu.cpu.run(slice);
+    pcpu.cpu.set_exit_hook(nullptr, nullptr);
+    // The global exclusive monitor, in lock-step: while this slice ran nothing else did, so
+    // an LDXR and STXR in one slice are atomic; one that spans a slice may have seen another
+    // vCPU's store in between, so the reservation ends with the slice (the manual lets any
+    // event clear a monitor: the STXR fails and the guest retries).
+    if (pcpus_.size() > 1) pcpu.cpu.clear_exclusive_monitor();
+    pcpu.clock_ns = running_.slice_start_ns + result.retired;
+    pcpu.busy_ns += result.retired;
     vcpu.retired += result.retired;
-    quantum_left -= result.retired;
-    budget_left_ -= result.retired;
+    charge(vcpu, result.retired);
+    pcpu.quantum_left -= result.retired;
+    vm.budget_left -= result.retired;
 
     if (result.exit.reason == ExitReason::Exception && !result.exit_handled) handle_exit(vcpu, result.exit);
-    if (!vcpu.vm().running()) return;
-    if (quantum_left == 0) {
+    if (!vm.running()) return;
+    if (pcpu.quantum_left == 0) {
         // The physical timer: the VMM gets the CPU back whatever the guest is doing.
-        quantum_left = options_.quantum;
+        pcpu.quantum_left = options_.quantum;
         ++vcpu.physical_timer_exits;
         Action action = Action::resume_at(vcpu.pc(), "resumed the guest");
         if (hooks_.physical_timer) {
@@ -114,23 +259,82 @@ void Monitor::run_slice(Vcpu& vcpu, std::uint64_t& quantum_left) {
             trace(vcpu, TraceEvent::Kind::PhysicalTimer, "physical timer: the quantum expired", action.note);
         apply_after_timer(vcpu, action);
     }
-    if (budget_left_ == 0 && vcpu.vm().running())
-        vcpu.vm().stop(VmStatus::Failed, fmt::format("instruction budget of {} exhausted {}", options_.budget,
-                                                     vcpu.vm().location(vcpu.pc())));
+    if (vm.budget_left == 0 && vm.running())
+        vm.stop(VmStatus::Failed, fmt::format("instruction budget of {} exhausted {}", vm.budget, vm.location(vcpu.pc())));
 }
 
 // The exit fast path: handle the exit while the interpreter is still running the slice, and
 // let it go on unless the exit changed something the run loop must look at first: the vCPU
-// blocked or stopped, or a handler raised a request for the loop (a timer was reprogrammed,
-// an interrupt may be deliverable). A new translation regime is pushed in place.
+// blocked, stopped or yields, or a handler raised a request for the loop (a timer was
+// reprogrammed, an interrupt may be deliverable). A new translation regime is pushed in place.
 bool Monitor::exit_fastpath(void* context, const Exit& exit) {
     const Running& running = *static_cast<const Running*>(context);
     Monitor& monitor = *running.monitor;
     Vcpu& vcpu = *running.vcpu;
-    vcpu.pcpu->clock_ns = running.slice_start_ns + vcpu.cpu.retired_in_run();  // the time of the trap
+    running.pcpu->clock_ns = running.slice_start_ns + running.pcpu->cpu.retired_in_run();  // the time of the trap
     monitor.handle_exit(vcpu, exit);
-    return vcpu.state == VcpuState::Runnable && vcpu.vm().running() && !(vcpu.requests & kRequestsForRunLoop);
+    return vcpu.state == VcpuState::Runnable && vcpu.vm().running() && !running.pcpu->reschedule &&
+           !(vcpu.requests & kRequestsForRunLoop);
 }
+
+// ---- switching vCPUs: save(current) -> pick -> restore(next) ----
+
+void Monitor::switch_out(PhysicalCpu& pcpu) {
+    Vcpu& vcpu = *pcpu.current;
+    try {
+        if (hooks_.save_context) hooks_.save_context(pcpu, vcpu);
+        else vcpu.saved_registers() = pcpu.cpu.regs;
+    } catch (const std::exception& e) {
+        vcpu.vm().stop(VmStatus::Failed, fmt::format("{}: saving the context of vcpu{} failed: {}", hooks_.version,
+                                                     vcpu.id(), e.what()));
+    }
+    pcpu.put();
+    if (!vcpu.vm().running()) return;
+    if (vcpu.state == VcpuState::Runnable) pcpu.runqueue.push(vcpu);
+    else if (vcpu.state == VcpuState::Blocked) sleeping_[pcpu.id].push_back(&vcpu);
+    vcpu.home = pcpu.id;
+}
+
+void Monitor::switch_in(PhysicalCpu& pcpu) {
+    Vcpu* next = pcpu.runqueue.pick(options_.policy);
+    if (!next && options_.balance && hooks_.balance) {
+        std::vector<PhysicalCpu*> all;
+        for (auto& p : pcpus_) all.push_back(p.get());
+        try {
+            next = hooks_.balance(pcpu, all);
+        } catch (const std::exception& e) {
+            // A broken balancer costs the machine its balancing, never a VM.
+            options_.balance = false;
+            std::fprintf(stderr, "%s: the load balancer failed and is off: %s\n", std::string(hooks_.version).c_str(),
+                         e.what());
+        }
+    }
+    if (!next) return;
+    const Vcpu* previous = pcpu.last;
+    pcpu.load(*next);
+    next->starting = false;
+    next->home = pcpu.id;
+    try {
+        if (hooks_.restore_context) hooks_.restore_context(pcpu, *next);
+        else pcpu.cpu.regs = next->saved_registers();
+    } catch (const std::exception& e) {
+        next->vm().stop(VmStatus::Failed, fmt::format("{}: restoring the context of vcpu{} failed: {}", hooks_.version,
+                                                      next->id(), e.what()));
+    }
+    next->vm().add_vcpu_cpu(pcpu.cpu);
+    if (previous != next && previous && tracer_.enabled()) trace_switch(pcpu, previous, next);
+}
+
+// A VM stopped: its vCPUs leave this pCPU's run queue, and the one it runs is put away.
+void Monitor::drop_stopped(PhysicalCpu& pcpu) {
+    if (pcpu.current && !pcpu.current->vm().running()) switch_out(pcpu);
+    std::vector<Vcpu*> stopped;
+    for (Vcpu* v : pcpu.runqueue.entries())
+        if (!v->vm().running()) stopped.push_back(v);
+    for (Vcpu* v : stopped) pcpu.runqueue.remove(*v);
+}
+
+// ---- handlers and what their Actions mean ----
 
 void Monitor::handle_exit(Vcpu& vcpu, const Exit& exit) {
     const auto ec = static_cast<std::size_t>(exit.ec());
@@ -140,6 +344,7 @@ void Monitor::handle_exit(Vcpu& vcpu, const Exit& exit) {
     if (tracer_.enabled()) trace(vcpu, TraceEvent::Kind::Exit, describe_exit(vcpu, exit), action.note, &exit);
     apply(vcpu, exit, action);
     vcpu.sync_to_cpu();
+    for (Vcpu* target : vcpu.vm().take_wakeups()) wake(*target, vcpu.loaded() ? vcpu.pcpu->clock_ns : vcpu.clock_ns);
 }
 
 Action Monitor::dispatch(Vcpu& vcpu, const Exit& exit) {
@@ -159,6 +364,10 @@ void Monitor::apply(Vcpu& vcpu, const Exit& exit, Action& action) {
         case Action::Kind::ResumeNext: vcpu.set_pc(exit.pc + 4); break;
         case Action::Kind::ResumeAt: vcpu.set_pc(action.pc); break;
         case Action::Kind::Forwarded: count_forwarded(vcpu); break;
+        case Action::Kind::Yield:
+            vcpu.set_pc(exit.pc + 4);
+            if (vcpu.loaded()) vcpu.pcpu->reschedule = true;
+            break;
         case Action::Kind::Block:
             vcpu.set_pc(exit.pc + 4);
             vcpu.state = VcpuState::Blocked;
@@ -175,6 +384,9 @@ void Monitor::apply_after_timer(Vcpu& vcpu, Action& action) {
         case Action::Kind::ResumeNext: break;
         case Action::Kind::ResumeAt: vcpu.set_pc(action.pc); break;
         case Action::Kind::Forwarded: count_forwarded(vcpu); break;
+        case Action::Kind::Yield:
+            if (vcpu.loaded()) vcpu.pcpu->reschedule = true;
+            break;
         case Action::Kind::Block: vcpu.state = VcpuState::Blocked; break;
         case Action::Kind::PowerOff: vcpu.vm().stop(VmStatus::PoweredOff, "the physical-timer handler powered off"); break;
         case Action::Kind::Stop:
@@ -191,12 +403,14 @@ void Monitor::count_forwarded(Vcpu& vcpu) {
     ++vcpu.forwarded_by_ec[static_cast<std::size_t>(esr_ec(static_cast<std::uint32_t>(vcpu.sysreg(SysregId::ESR_EL1))))];
 }
 
+// ---- the trace ----
+
 void Monitor::trace(const Vcpu& vcpu, TraceEvent::Kind kind, std::string what, std::string_view action,
                     const Exit* exit) {
     TraceEvent e;
     e.kind = kind;
-    e.time_ns = vcpu.pcpu ? vcpu.pcpu->clock_ns : 0;
-    e.pcpu = vcpu.pcpu ? vcpu.pcpu->id : 0;
+    e.time_ns = vcpu.loaded() ? vcpu.pcpu->clock_ns : vcpu.clock_ns;
+    e.pcpu = vcpu.loaded() ? vcpu.pcpu->id : vcpu.home;
     e.vm = vcpu.vm().id();
     e.vcpu = vcpu.id();
     e.pc = exit ? exit->pc : vcpu.pc();
@@ -211,6 +425,22 @@ void Monitor::trace(const Vcpu& vcpu, TraceEvent::Kind kind, std::string what, s
     }
     e.what = std::move(what);
     e.action = std::string(action);
+    tracer_.emit(e);
+}
+
+void Monitor::trace_switch(const PhysicalCpu& pcpu, const Vcpu* from, const Vcpu* to) {
+    TraceEvent e;
+    e.kind = TraceEvent::Kind::Switch;
+    e.time_ns = pcpu.clock_ns;
+    e.pcpu = pcpu.id;
+    e.vm = to->vm().id();
+    e.vcpu = to->id();
+    e.pc = to->pc();
+    e.symbol = to->vm().image().describe(e.pc);
+    const bool same_vm = &from->vm() == &to->vm();
+    e.what = fmt::format("{} {}/vcpu{} -> {}/vcpu{}", same_vm ? "vCPU switch" : "VM switch", from->vm().name(),
+                         from->id(), to->vm().name(), to->id());
+    e.action = "saved the context of the one, restored the other's";
     tracer_.emit(e);
 }
 

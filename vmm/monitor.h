@@ -1,13 +1,21 @@
-// The monitor's run loop: runs vCPUs on physical CPUs, dispatches their exits by exception
-// class to the version's handlers, keeps virtual time, and delivers virtual interrupts.
+// The monitor's run loop: runs the vCPUs of every VM on the physical CPUs, dispatches their
+// exits by exception class to the version's handlers, switches vCPUs when a handler asks
+// (saving and restoring their contexts through the version's hooks), keeps virtual time, and
+// delivers virtual interrupts.
+//
+// The default mode is deterministic: every pCPU runs in this one host thread, and the pCPU
+// whose next event comes first runs next, for at most one lock-step slice at a time, so the
+// same scenario gives the same trace on every run.
 #pragma once
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <vector>
 
 #include "vmm/exit_handlers.h"
 #include "vmm/physical_cpu.h"
+#include "vmm/scheduler.h"
 #include "vmm/trace.h"
 #include "vmm/vm.h"
 
@@ -15,46 +23,87 @@ namespace trapeze {
 
 struct MonitorOptions {
     std::uint64_t quantum = 20'000;            // the physical timer: instructions per time slice
-    std::uint64_t budget = 5'000'000'000ull;   // instructions before a runaway VM is stopped
+    std::uint64_t budget = 5'000'000'000ull;   // instructions before a runaway VM is stopped (per VM)
+    unsigned pcpus = 1;                        // physical CPUs
+    SchedulerPolicy policy = SchedulerPolicy::RoundRobin;
+    // With several pCPUs: how many instructions one runs before the one whose clock is
+    // furthest behind gets its turn (the grain at which vCPUs of one VM interleave).
+    std::uint64_t lockstep_slice = 1'000;
+    bool balance = false;  // an idle pCPU takes a ready vCPU from another pCPU's run queue
 };
 
 class Monitor {
 public:
     Monitor(const VersionHooks& hooks, Tracer& tracer, MonitorOptions options);
+    Monitor(const Monitor&) = delete;
+    Monitor& operator=(const Monitor&) = delete;
 
-    // Run one VM on one physical CPU until it stops (v1..v4).
-    void run(Vm& vm);
+    // Put a VM on the machine: its boot vCPU joins a pCPU's run queue (by the VM's
+    // placement), its other vCPUs wait for PSCI CPU_ON.
+    void add(Vm& vm);
+    // Run until every VM has stopped.
+    void run();
+    // Run one VM alone (v1..v4).
+    void run(Vm& vm) {
+        add(vm);
+        run();
+    }
 
     const VersionHooks& hooks() const { return hooks_; }
-    PhysicalCpu& pcpu(unsigned i) { return pcpus_.at(i); }
+    const MonitorOptions& options() const { return options_; }
+    PhysicalCpu& pcpu(unsigned i) { return *pcpus_.at(i); }
+    unsigned pcpu_count() const { return static_cast<unsigned>(pcpus_.size()); }
+    const std::vector<Vm*>& vms() const { return vms_; }
 
     // Dispatch one exit to the version's handler and apply its Action (public for tests).
     void handle_exit(Vcpu& vcpu, const Exit& exit);
     // Deliver a pending virtual interrupt, if the GIC signals one (public for tests).
     void deliver_interrupts(Vcpu& vcpu);
+    // `vcpu` may run again (an interrupt, PSCI CPU_ON, an event): if it waits, it joins the
+    // run queue of the pCPU it waits on, whose clock catches up with `now_ns`.
+    void wake(Vcpu& vcpu, std::uint64_t now_ns);
 
 private:
-    void run_slice(Vcpu& vcpu, std::uint64_t& quantum_left);
+    // ---- the loop
+    PhysicalCpu* next_pcpu();                  // the pCPU whose next event comes first
+    std::uint64_t next_event_ns(const PhysicalCpu& pcpu) const;
+    void step(PhysicalCpu& pcpu);              // one slice (or one idle step) of one pCPU
+    void run_slice(PhysicalCpu& pcpu, Vcpu& vcpu);
     static bool exit_fastpath(void* context, const Exit& exit);
-    bool idle(Vcpu& vcpu);  // a blocked vCPU: wake it or skip time ahead; false if it never wakes
+    void wake_sleepers(PhysicalCpu& pcpu);     // blocked vCPUs whose interrupt or timer came
+    bool wakes(const Vcpu& vcpu) const;
+    bool could_steal(const PhysicalCpu& pcpu) const;
     void update_interrupt_lines(Vcpu& vcpu);
-    std::uint64_t instructions_until_timer(const Vcpu& vcpu) const;
+    std::uint64_t timer_deadline_ns(const Vcpu& vcpu) const;  // max(): never
+    void stop_if_stuck();                       // nothing can ever run again: say why
+
+    // ---- switching vCPUs (save -> pick -> restore)
+    void switch_out(PhysicalCpu& pcpu);
+    void switch_in(PhysicalCpu& pcpu);
+    void drop_stopped(PhysicalCpu& pcpu);
+
+    // ---- handlers and their Actions
     Action dispatch(Vcpu& vcpu, const Exit& exit);  // the version's handler for the exit's EC
     void apply(Vcpu& vcpu, const Exit& exit, Action& action);
     void apply_after_timer(Vcpu& vcpu, Action& action);
     static void count_forwarded(Vcpu& vcpu);
     void trace(const Vcpu& vcpu, TraceEvent::Kind kind, std::string what, std::string_view action,
                const Exit* exit = nullptr);
+    void trace_switch(const PhysicalCpu& pcpu, const Vcpu* from, const Vcpu* to);
 
     VersionHooks hooks_;
     Tracer& tracer_;
     MonitorOptions options_;
-    std::vector<PhysicalCpu> pcpus_;
-    std::uint64_t budget_left_;
+    std::vector<std::unique_ptr<PhysicalCpu>> pcpus_;
+    std::vector<Vm*> vms_;
+
+    // Blocked vCPUs, each waiting on the pCPU it last ran on.
+    std::vector<std::vector<Vcpu*>> sleeping_;
 
     // What the exit fast path needs to know about the slice running now.
     struct Running {
         Monitor* monitor = nullptr;
+        PhysicalCpu* pcpu = nullptr;
         Vcpu* vcpu = nullptr;
         std::uint64_t slice_start_ns = 0;
     };

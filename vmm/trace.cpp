@@ -11,7 +11,7 @@
 namespace trapeze {
 
 std::string_view trace_kind_name(TraceEvent::Kind kind) {
-    constexpr std::string_view names[] = {"exit", "physical-timer", "virq", "wakeup", "stop"};
+    constexpr std::string_view names[] = {"exit", "physical-timer", "virq", "wakeup", "stop", "switch"};
     return names[static_cast<std::size_t>(kind)];
 }
 

@@ -14,7 +14,7 @@
 namespace trapeze {
 
 struct TraceEvent {
-    enum class Kind : std::uint8_t { Exit, PhysicalTimer, VirtualIrq, Wakeup, Stop };
+    enum class Kind : std::uint8_t { Exit, PhysicalTimer, VirtualIrq, Wakeup, Stop, Switch };
     Kind kind = Kind::Exit;
     std::uint64_t time_ns = 0;  // the pCPU's virtual clock
     unsigned pcpu = 0;

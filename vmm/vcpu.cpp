@@ -1,19 +1,24 @@
 // A virtual CPU's privileged state: PSTATE, banked stack pointers, reset and time.
 #include "vmm/vcpu.h"
 
+#include <stdexcept>
+
+#include <fmt/format.h>
+
 #include "vmm/physical_cpu.h"
 #include "vmm/vm.h"
 
 namespace trapeze {
 
-Vcpu::Vcpu(Vm& vm, unsigned id) : cpu(vm.memory()), vm_(vm), id_(id) { reset(); }
+Vcpu::Vcpu(Vm& vm, unsigned id) : vm_(vm), id_(id) { reset(); }
 
 void Vcpu::reset() {
-    cpu.regs = RegisterFile{};
-    cpu.set_strict_alignment(true);  // MMU off: data accesses are to Device memory
-    cpu.invalidate_tlb({TlbInvalidation::Scope::All});
-    cpu.set_illegal_state(false);
-    cpu.clear_exclusive_monitor();
+    regs() = RegisterFile{};
+    if (loaded()) {
+        cpu().invalidate_tlb({TlbInvalidation::Scope::All});
+        cpu().clear_exclusive_monitor();
+    }
+    illegal_ = false;
     el_ = 1;
     sp_sel_ = true;
     daif_ = pstate::kDaifMask;
@@ -23,33 +28,72 @@ void Vcpu::reset() {
     timer = VirtualTimer{};
     gic = GicCpuInterface{};
     state = VcpuState::Off;
-    requests = 0;
-    cpu.set_translation(translation_regime());
+    requests = kRequestTranslation;
+    sync_to_cpu();
+}
+
+Cpu& Vcpu::cpu() {
+    if (!pcpu) throw std::logic_error(fmt::format("vcpu{} of {} is not loaded on a physical CPU", id_, vm_.name()));
+    return pcpu->cpu;
+}
+const Cpu& Vcpu::cpu() const { return const_cast<Vcpu*>(this)->cpu(); }
+
+void Vcpu::attach_registers(PhysicalCpu& on, RegisterFile& live) {
+    pcpu = &on;
+    regs_ = &live;
+}
+
+void Vcpu::detach_registers() {
+    pcpu = nullptr;
+    regs_ = &saved_regs_;
+}
+
+void Vcpu::sync_to_cpu() {
+    if (!pcpu || !(requests & kRequestTranslation)) return;
+    pcpu->cpu.set_translation(translation_regime());
+    pcpu->cpu.set_illegal_state(illegal_);
+    requests &= ~kRequestTranslation;
+}
+
+Translation Vcpu::translate(std::uint64_t va, AccessType access, unsigned el) {
+    sync_to_cpu();
+    return cpu().translate_address(va, access, el);
+}
+
+void Vcpu::invalidate_tlb(const TlbInvalidation& what) {
+    if (pcpu) pcpu->cpu.invalidate_tlb(what);
+}
+
+void Vcpu::invalidate_code(std::uint64_t pa, std::uint64_t len) { vm_.invalidate_code(pa, len); }
+void Vcpu::invalidate_all_code() { vm_.invalidate_all_code(); }
+
+void Vcpu::clear_exclusive_monitor() {
+    if (pcpu) pcpu->cpu.clear_exclusive_monitor();
 }
 
 // The SP live in cpu.regs is SP_EL1 at EL1 with SPSel = 1, and SP_EL0 otherwise.
 static bool sp_el1_live(unsigned el, bool sp_sel) { return el == 1 && sp_sel; }
 
-std::uint64_t Vcpu::sp_el0() const { return sp_el1_live(el_, sp_sel_) ? other_sp_ : cpu.regs.sp(); }
-std::uint64_t Vcpu::sp_el1() const { return sp_el1_live(el_, sp_sel_) ? cpu.regs.sp() : other_sp_; }
+std::uint64_t Vcpu::sp_el0() const { return sp_el1_live(el_, sp_sel_) ? other_sp_ : regs().sp(); }
+std::uint64_t Vcpu::sp_el1() const { return sp_el1_live(el_, sp_sel_) ? regs().sp() : other_sp_; }
 void Vcpu::set_sp_el0(std::uint64_t value) {
     if (sp_el1_live(el_, sp_sel_)) other_sp_ = value;
-    else cpu.regs.sp() = value;
+    else regs().sp() = value;
 }
 
 std::uint32_t Vcpu::pstate() const {
-    return (cpu.regs.nzcv & pstate::kNzcvMask) | (illegal_state() ? pstate::kIL : 0) | daif_ |
+    return (regs().nzcv & pstate::kNzcvMask) | (illegal_state() ? pstate::kIL : 0) | daif_ |
            pstate::mode(el_, sp_sel_);
 }
 
 void Vcpu::set_pstate(std::uint32_t spsr) {
     const unsigned el = pstate::el_of(spsr) == 0 ? 0 : 1;
     const bool sp_sel = el == 1 && pstate::sp_sel_of(spsr);  // EL0 always uses SP_EL0
-    if (sp_el1_live(el_, sp_sel_) != sp_el1_live(el, sp_sel)) std::swap(cpu.regs.sp(), other_sp_);
+    if (sp_el1_live(el_, sp_sel_) != sp_el1_live(el, sp_sel)) std::swap(regs().sp(), other_sp_);
     el_ = el;
     sp_sel_ = sp_sel;
     daif_ = spsr & pstate::kDaifMask;
-    cpu.regs.nzcv = spsr & pstate::kNzcvMask;
+    regs().nzcv = spsr & pstate::kNzcvMask;
     set_illegal_state(spsr & pstate::kIL);
     make_request(kRequestTranslation | kRequestInterrupts);
 }
@@ -83,7 +127,7 @@ std::uint32_t sysreg_requests(SysregId id) {
 }
 
 std::uint64_t Vcpu::counter() const {
-    const std::uint64_t now_ns = pcpu ? pcpu->clock_ns : 0;
+    const std::uint64_t now_ns = pcpu ? pcpu->clock_ns : clock_ns;
     return now_ns / kNanosecondsPerTick - vm_.counter_offset;
 }
 

@@ -1,6 +1,7 @@
-// A virtual CPU: the interpreter's register file at physical EL0 plus the privileged
-// state the VMM keeps for it (virtual EL, SPSel and banked SPs, DAIF, EL1 system
-// registers, its timer and GIC CPU interface).
+// A virtual CPU: its saved context -- the general registers, the virtual EL, SPSel and the
+// banked SPs, DAIF, the EL1 system registers, its timer and GIC redistributor. While a physical
+// CPU runs it (between PhysicalCpu::load and put), its general registers live in that pCPU's
+// interpreter; everything else always lives here.
 #pragma once
 
 #include <array>
@@ -49,15 +50,29 @@ public:
     const Vm& vm() const { return vm_; }
     unsigned id() const { return id_; }
 
-    Cpu cpu;  // the interpreter: X0..X30, SP, PC, NZCV as the guest sees them now
     VcpuState state = VcpuState::Off;
-    PhysicalCpu* pcpu = nullptr;  // where it runs now (its clock is the vCPU's time)
+    PhysicalCpu* pcpu = nullptr;  // the physical CPU it is loaded on (its clock is the vCPU's time)
+    bool loaded() const { return pcpu != nullptr; }
+    // The interpreter of the pCPU it is loaded on (only while loaded).
+    Cpu& cpu();
+    const Cpu& cpu() const;
 
-    // ---- registers
-    std::uint64_t x(unsigned n) const { return cpu.regs.read_xzr(n); }
-    void set_x(unsigned n, std::uint64_t value) { cpu.regs.write_xzr(n, value); }
-    std::uint64_t pc() const { return cpu.regs.pc; }
-    void set_pc(std::uint64_t pc) { cpu.regs.pc = pc; }
+    // ---- registers: the live ones (in the pCPU's interpreter while loaded, saved otherwise)
+    RegisterFile& regs() { return *regs_; }
+    const RegisterFile& regs() const { return *regs_; }
+    std::uint64_t x(unsigned n) const { return regs_->read_xzr(n); }
+    void set_x(unsigned n, std::uint64_t value) { regs_->write_xzr(n, value); }
+    std::uint64_t pc() const { return regs_->pc; }
+    void set_pc(std::uint64_t pc) { regs_->pc = pc; }
+    // Where the general registers are kept while the vCPU is not loaded: what a VM switch
+    // saves the interpreter's registers into and restores them from (v5's save_context).
+    RegisterFile& saved_registers() { return saved_regs_; }
+    const RegisterFile& saved_registers() const { return saved_regs_; }
+    // The virtual time this vCPU has reached: a pCPU that loads it catches up to it first.
+    std::uint64_t clock_ns = 0;
+    unsigned home = 0;        // the pCPU whose run queue it joins when it becomes ready
+    bool starting = false;    // PSCI CPU_ON made it runnable; it has not run yet (ON_PENDING)
+    std::uint64_t pass = 0;   // the weighted policy's virtual time (see scheduler.h)
 
     // ---- the virtual PSTATE
     unsigned el() const { return el_; }
@@ -69,8 +84,11 @@ public:
     }
     bool irqs_masked() const { return daif_ & pstate::kI; }
     // PSTATE.IL: an illegal exception return happened; the next instruction raises EC 0x0E.
-    bool illegal_state() const { return cpu.illegal_state(); }
-    void set_illegal_state(bool il) { cpu.set_illegal_state(il); }
+    bool illegal_state() const { return illegal_; }
+    void set_illegal_state(bool il) {
+        illegal_ = il;
+        make_request(kRequestTranslation);
+    }
     // PSTATE packed as SPSR_EL1 holds it (NZCV, IL, DAIF, M), and the reverse: set the EL,
     // SPSel, NZCV, DAIF and IL from an SPSR value whose M field is EL0t, EL1t or EL1h.
     std::uint32_t pstate() const;
@@ -93,23 +111,23 @@ public:
     // The guest's translation regime now: the virtual EL and the stage-1 registers.
     TranslationRegime translation_regime() const;
     // Push what changed into the interpreter (kRequestTranslation): the one place that does.
-    void sync_to_cpu() {
-        if (requests & kRequestTranslation) {
-            cpu.set_translation(translation_regime());
-            requests &= ~kRequestTranslation;
-        }
-    }
+    // Nothing to do while the vCPU is not loaded: PhysicalCpu::load pushes everything.
+    void sync_to_cpu();
 
-    // ---- the guest's memory as this vCPU sees it (stage 1 included)
-    Translation translate(std::uint64_t va, AccessType access, unsigned el) {
-        return cpu.translate_address(va, access, el);
-    }
-    void invalidate_tlb(const TlbInvalidation& what) { cpu.invalidate_tlb(what); }
-    // The guest wrote or changed code behind the interpreter's back (IC, DC ZVA, a reset).
-    void invalidate_code(std::uint64_t pa, std::uint64_t len) { cpu.invalidate_code(pa, len); }
-    void invalidate_all_code() { cpu.invalidate_all_code(); }
+    // ---- the guest's memory as this vCPU sees it (stage 1 included; only while loaded)
+    Translation translate(std::uint64_t va, AccessType access, unsigned el);
+    // TLB maintenance by this vCPU (an unloaded vCPU's TLB is empty: load drops it).
+    void invalidate_tlb(const TlbInvalidation& what);
+    // The guest wrote or changed code behind the interpreter's back (IC, DC ZVA): every vCPU
+    // of the VM must stop running what was decoded from it.
+    void invalidate_code(std::uint64_t pa, std::uint64_t len);
+    void invalidate_all_code();
     // An exception entry or return clears the local exclusive monitor.
-    void clear_exclusive_monitor() { cpu.clear_exclusive_monitor(); }
+    void clear_exclusive_monitor();
+
+    // PhysicalCpu::load and put only: the registers now live in `cpu`, or back in the context.
+    void attach_registers(PhysicalCpu& on, RegisterFile& live);
+    void detach_registers();
 
     // ---- time: the counter (CNTVCT_EL0) this vCPU sees now
     std::uint64_t counter() const;
@@ -127,10 +145,13 @@ public:
 private:
     Vm& vm_;
     unsigned id_;
+    RegisterFile saved_regs_;
+    RegisterFile* regs_ = &saved_regs_;
     unsigned el_ = 1;
     bool sp_sel_ = true;
+    bool illegal_ = false;
     std::uint32_t daif_ = pstate::kDaifMask;
-    std::uint64_t other_sp_ = 0;  // the SP of the bank not live in cpu.regs
+    std::uint64_t other_sp_ = 0;  // the SP of the bank not live in regs()
     std::array<std::uint64_t, kSysregCount> sysregs_{};
 };
 

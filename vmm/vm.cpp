@@ -1,6 +1,8 @@
 // A virtual machine: reset and the MMIO map of the virtual platform.
 #include "vmm/vm.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace trapeze {
@@ -10,7 +12,10 @@ Vm::Vm(unsigned id, const VmConfig& config, ElfImage image, Pl011::LineSink cons
       name_(config.name),
       memory_(kRamBase, config.ram_size),
       image_(std::move(image)),
-      uart_(config.console_prefix, std::move(console)) {
+      uart_(config.console_prefix, std::move(console)),
+      affinity_(config.affinity) {
+    budget = config.budget;
+    weight = config.weight;
     memory_.add_mmio(kGicDistributorBase, kGicDistributorSize, "gicd");
     memory_.add_mmio(kGicRedistributorBase, kGicRedistributorStride * config.vcpus, "gicr");
     memory_.add_mmio(kPl011Base, kPl011Size, "pl011");
@@ -20,14 +25,40 @@ Vm::Vm(unsigned id, const VmConfig& config, ElfImage image, Pl011::LineSink cons
 
 void Vm::reset() {
     image_.load(memory_);
-    for (auto& v : vcpus_) {
-        v->reset();
-        v->cpu.invalidate_all_code();
-    }
+    for (auto& v : vcpus_) v->reset();
+    invalidate_all_code();
     Vcpu& boot = *vcpus_.front();
     boot.set_pc(image_.entry());
     boot.state = VcpuState::Runnable;
     gicd_ = GicDistributor{};
+}
+
+Vcpu* Vm::vcpu_by_affinity(std::uint64_t affinity) {
+    constexpr std::uint64_t kAffinityFields = 0xff'00ff'ffffull;  // Aff3 [39:32], Aff2..Aff0 [23:0]
+    for (auto& v : vcpus_)
+        if ((v->sysreg(SysregId::MPIDR_EL1) & kAffinityFields) == (affinity & kAffinityFields)) return v.get();
+    return nullptr;
+}
+
+bool Vm::may_run_on(unsigned pcpu) const {
+    return affinity_.empty() || std::find(affinity_.begin(), affinity_.end(), pcpu) != affinity_.end();
+}
+
+void Vm::add_vcpu_cpu(Cpu& cpu) {
+    if (std::find(cpus_with_code_.begin(), cpus_with_code_.end(), &cpu) == cpus_with_code_.end())
+        cpus_with_code_.push_back(&cpu);
+}
+
+void Vm::forget_cpu(const Cpu& cpu) { std::erase(cpus_with_code_, &cpu); }
+
+void Vm::invalidate_code(std::uint64_t pa, std::uint64_t len) {
+    for (Cpu* cpu : cpus_with_code_)
+        if (&cpu->memory() == &memory_) cpu->invalidate_code(pa, len);
+}
+
+void Vm::invalidate_all_code() {
+    for (Cpu* cpu : cpus_with_code_)
+        if (&cpu->memory() == &memory_) cpu->invalidate_all_code();
 }
 
 void Vm::stop(VmStatus how, std::string reason) {

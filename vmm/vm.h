@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "emulator/elf_loader.h"
@@ -23,6 +24,9 @@ struct VmConfig {
     std::uint64_t ram_size = kDefaultRamSize;
     unsigned vcpus = 1;
     std::string console_prefix;            // in front of each console line ("[vm1] " when several run)
+    std::uint64_t budget = 0;              // instructions before it is stopped (0: the monitor's default)
+    unsigned weight = 1;                   // its share under the weighted scheduler
+    std::vector<unsigned> affinity;        // the pCPUs its vCPUs may run on (empty: any)
 };
 
 // Where a VM's run ended.
@@ -38,6 +42,7 @@ public:
     const ElfImage& image() const { return image_; }
     Pl011& uart() { return uart_; }
     GicDistributor& gicd() { return gicd_; }
+    const GicDistributor& gicd() const { return gicd_; }
     std::vector<std::unique_ptr<Vcpu>>& vcpus() { return vcpus_; }
     Vcpu& vcpu(unsigned i) { return *vcpus_.at(i); }
 
@@ -55,6 +60,26 @@ public:
     std::string location(std::uint64_t pc) const;
     // The name of the device at `pa`, or "" (for traces and messages).
     std::string_view device_at(std::uint64_t pa) const;
+
+    // ---- scheduling: its budget, weight and placement (see MonitorOptions, VmConfig)
+    std::uint64_t budget = 0;
+    std::uint64_t budget_left = 0;
+    unsigned weight = 1;
+    const std::vector<unsigned>& affinity() const { return affinity_; }
+    bool may_run_on(unsigned pcpu) const;
+
+    // ---- decoded code: the interpreters that hold some of this VM's, and dropping it
+    void add_vcpu_cpu(Cpu& cpu);
+    void forget_cpu(const Cpu& cpu);
+    void invalidate_code(std::uint64_t pa, std::uint64_t len);
+    void invalidate_all_code();
+
+    // ---- requests from one vCPU to another (an SGI, PSCI CPU_ON): the monitor delivers them
+    // after the handler that made them, waking the target if it waits.
+    void request_wake(Vcpu& target) { wakeups_.push_back(&target); }
+    std::vector<Vcpu*> take_wakeups() { return std::exchange(wakeups_, {}); }
+    // The vCPU whose MPIDR_EL1 affinity fields are `affinity` (Aff3.Aff2.Aff1.Aff0), or nullptr.
+    Vcpu* vcpu_by_affinity(std::uint64_t affinity);
 
     VmStatus status = VmStatus::Running;
     std::string stop_reason;  // why it stopped, for the summary and the exit status
@@ -77,6 +102,9 @@ private:
     Pl011 uart_;
     GicDistributor gicd_;
     std::vector<std::unique_ptr<Vcpu>> vcpus_;
+    std::vector<unsigned> affinity_;
+    std::vector<Cpu*> cpus_with_code_;
+    std::vector<Vcpu*> wakeups_;
 };
 
 }  // namespace trapeze

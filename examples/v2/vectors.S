@@ -1,5 +1,6 @@
-// The v2 guest's exception vector table: its irq_handler. Only "IRQ, current EL with
-// SP_ELx" (offset 0x280) is expected; every other entry reports and stops.
+// The exception vector table of the v2 guest and of the v7 SMP guests: their irq_handler.
+// Only "IRQ, current EL with SP_ELx" (offset 0x280) is expected; every other entry reports
+// and stops. Each CPU points its own VBAR_EL1 here.
     .macro ventry target
     .balign 0x80
     b       \target
@@ -15,7 +16,7 @@ vectors:
     ventry  unexpected           // 0x100 FIQ
     ventry  unexpected           // 0x180 SError
     ventry  unexpected           // 0x200 synchronous, current EL with SP_ELx
-    ventry  irq_entry            // 0x280 IRQ: the timer tick
+    ventry  irq_entry            // 0x280 IRQ: the timer tick, an SGI
     ventry  unexpected           // 0x300 FIQ
     ventry  unexpected           // 0x380 SError
     ventry  unexpected           // 0x400.. lower EL: this guest never runs at EL0

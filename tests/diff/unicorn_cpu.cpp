@@ -28,6 +28,7 @@ UnicornCpu::UnicornCpu() {
 }
 
 UnicornCpu::~UnicornCpu() {
+    if (context_) uc_context_free(context_);
     if (uc_) uc_close(uc_);
 }
 
@@ -93,7 +94,60 @@ State UnicornCpu::state() const {
 }
 
 uc_err UnicornCpu::run(std::uint64_t begin, std::uint64_t until, std::size_t count) {
+    exception_number_ = -1;
     return uc_emu_start(uc_, begin, until, 0, count);
+}
+
+void UnicornCpu::on_interrupt(uc_engine* uc, std::uint32_t number, void* self) {
+    auto& cpu = *static_cast<UnicornCpu*>(self);
+    cpu.exception_number_ = static_cast<int>(number);
+    // Save the state now: after the hook, while stopping at `until`, Unicorn may translate
+    // code there and leave another fault's syndrome in its place.
+    check(uc_context_save(uc, cpu.context_), "uc_context_save");
+    uc_emu_stop(uc);
+}
+
+void UnicornCpu::catch_exceptions() {
+    uc_hook hook;
+    check(uc_hook_add(uc_, &hook, UC_HOOK_INTR, reinterpret_cast<void*>(&UnicornCpu::on_interrupt), this, 1, 0),
+          "uc_hook_add(INTR)");
+    check(uc_context_alloc(uc_, &context_), "uc_context_alloc");
+}
+
+namespace {
+
+// QEMU keeps the pending exception as {uint32 syndrome; uint32 fsr; uint64 vaddress; ...}.
+constexpr std::size_t kFarAfterEsr = 8;
+
+}  // namespace
+
+bool UnicornCpu::calibrate(std::uint32_t esr, std::uint64_t far) {
+    if (exception_number_ < 0) return false;
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(context_);
+    const std::size_t size = uc_context_size(uc_);
+    for (std::size_t at = 0; at + kFarAfterEsr + 8 <= size; at += 4) {
+        std::uint32_t syndrome;
+        std::uint64_t address;
+        std::memcpy(&syndrome, bytes + at, 4);
+        std::memcpy(&address, bytes + at + kFarAfterEsr, 8);
+        if (syndrome == esr && address == far) {
+            esr_offset_ = at;
+            return true;
+        }
+    }
+    return false;
+}
+
+std::optional<UnicornCpu::Exception> UnicornCpu::exception() {
+    if (exception_number_ < 0) return std::nullopt;
+    Exception e;
+    e.number = exception_number_;
+    if (esr_offset_) {
+        const auto* bytes = reinterpret_cast<const std::uint8_t*>(context_);
+        std::memcpy(&e.esr, bytes + esr_offset_, 4);
+        std::memcpy(&e.far, bytes + esr_offset_ + kFarAfterEsr, 8);
+    }
+    return e;
 }
 
 void UnicornCpu::forget_code(std::uint64_t begin, std::uint64_t end) {

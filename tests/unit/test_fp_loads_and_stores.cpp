@@ -149,3 +149,29 @@ TEST_CASE("SIMD&FP accesses on Device memory fault unless aligned: Q to 16 bytes
     CHECK(r.exit.ec() == ExceptionClass::DataAbortLower);
     CHECK(r.exit.far == D + 2);
 }
+
+TEST_CASE("SP-based SIMD&FP accesses check SP's alignment (SCTLR_EL1.SA), after the FP/SIMD trap") {
+    CpuFixture f;  // the reset SCTLR_EL1 has SA set
+    constexpr std::uint32_t kSpAlignmentEsr = (0x26u << 26) | (1u << 25);
+    f.cpu.regs.sp() = D + 8;
+    f.x(1) = D + 8;
+    for (std::uint32_t word : {0x3dc003e0u /* ldr q0, [sp] */, 0x4c4073e0u /* ld1 {v0.16b}, [sp] */,
+                               0x6d8107e0u /* stp d0, d1, [sp, #16]! */}) {
+        CAPTURE(word);
+        RunResult r = f.run({word});
+        CHECK(r.exit.esr == kSpAlignmentEsr);
+        CHECK(r.retired == 0);
+        CHECK(f.cpu.regs.sp() == D + 8);
+        f.cpu.set_fp_enabled(false);  // CheckFPAdvSIMDEnabled64 comes first
+        r = f.run({word});
+        CHECK(r.exit.ec() == ExceptionClass::FpAccess);
+        f.cpu.set_fp_enabled(true);
+    }
+    // Another base register: no SP check; an aligned SP: none either.
+    RunResult r = f.run({0x3dc00021});  // ldr q1, [x1]
+    CHECK(r.retired == 1);
+    f.cpu.regs.sp() = D + 16;
+    r = f.run({0x3dc003e0, 0x4c4073e0, 0x6d8107e0});
+    CHECK(r.retired == 3);
+    CHECK(f.cpu.regs.sp() == D + 32);
+}

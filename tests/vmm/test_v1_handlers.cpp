@@ -15,7 +15,7 @@ constexpr std::uint32_t MSR_VBAR_X0 = 0xd518c000, HVC_0 = 0xd4000002, STR_W1_X2 
                         LDR_W3_X2_18 = 0xb9401843, NOP = 0xd503201f;
 
 Exit next_exit(VmFixture& f) {
-    const RunResult r = f.vcpu().cpu.run(1000);
+    const RunResult r = f.pcpu.cpu.run(1000);
     REQUIRE(r.exit.reason == ExitReason::Exception);
     return r.exit;
 }

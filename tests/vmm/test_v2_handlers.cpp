@@ -19,7 +19,7 @@ constexpr std::uint32_t MSR_VBAR_X0 = 0xd518c000, MRS_X1_VBAR = 0xd538c001, MSR_
 
 // Runs the vCPU until its next exit (none of these test programs runs long).
 Exit next_exit(VmFixture& f) {
-    const RunResult r = f.vcpu().cpu.run(1000);
+    const RunResult r = f.pcpu.cpu.run(1000);
     f.pcpu.clock_ns += r.retired;
     REQUIRE(r.exit.reason == ExitReason::Exception);
     return r.exit;
@@ -65,8 +65,8 @@ TEST_CASE("a vIRQ taken at EL1h saves PC and PSTATE and enters VBAR_EL1 + 0x280 
     v.set_sysreg(SysregId::VBAR_EL1, 0x4009'0000);
     v.set_pc(kLoad + 8);
     v.set_daif(0);
-    v.cpu.regs.nzcv = kFlagZ | kFlagC;
-    v.cpu.regs.sp() = 0x4000'8000;
+    v.regs().nzcv = kFlagZ | kFlagC;
+    v.regs().sp() = 0x4000'8000;
     REQUIRE(v.el() == 1);
     REQUIRE(v.sp_sel());
     CHECK(v2::deliver_irq(v));
@@ -75,7 +75,7 @@ TEST_CASE("a vIRQ taken at EL1h saves PC and PSTATE and enters VBAR_EL1 + 0x280 
     CHECK(v.pc() == 0x4009'0280);
     CHECK(v.daif() == pstate::kDaifMask);
     CHECK(v.el() == 1);
-    CHECK(v.cpu.regs.sp() == 0x4000'8000);  // still SP_EL1
+    CHECK(v.regs().sp() == 0x4000'8000);  // still SP_EL1
 }
 
 TEST_CASE("a vIRQ taken at EL1t uses the SP_EL0 block of the vector table (+0x080)") {
@@ -101,16 +101,16 @@ TEST_CASE("with irq_bit set, no vIRQ is injected and nothing changes") {
 TEST_CASE("ERET returns to ELR_EL1 in the state of SPSR_EL1, switching the stack pointer bank") {
     VmFixture f(v2::install, {ERET});
     Vcpu& v = f.vcpu();
-    v.cpu.regs.sp() = 0x1000;  // SP_EL1
+    v.regs().sp() = 0x1000;  // SP_EL1
     v.set_sp_el0(0x2000);
     v.set_sysreg(SysregId::ELR_EL1, 0x4008'1234 & ~3ull);
     v.set_sysreg(SysregId::SPSR_EL1, kFlagN | pstate::kF | pstate::kEL1t);
     f.monitor.handle_exit(f.vcpu(), next_exit(f));
     CHECK(v.pc() == (0x4008'1234 & ~3ull));
-    CHECK(v.cpu.regs.nzcv == kFlagN);
+    CHECK(v.regs().nzcv == kFlagN);
     CHECK(v.daif() == pstate::kF);
     CHECK_FALSE(v.sp_sel());
-    CHECK(v.cpu.regs.sp() == 0x2000);  // now SP_EL0 is live
+    CHECK(v.regs().sp() == 0x2000);  // now SP_EL0 is live
     CHECK(v.sp_el1() == 0x1000);
 }
 

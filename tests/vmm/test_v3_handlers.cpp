@@ -36,7 +36,7 @@ struct V3 : VmFixture {
         : VmFixture(v3::install, words) {
         Vcpu& v = vcpu();
         v.set_pstate(pstate::kEL1h);
-        v.cpu.regs.sp() = kSpEl1;
+        v.regs().sp() = kSpEl1;
         v.set_sp_el0(kSpEl0);
         v.set_sysreg(SysregId::VBAR_EL1, kVbar);
         for (unsigned n = 0; n < 31; ++n) v.set_x(n, 0x1000 + n);
@@ -45,7 +45,7 @@ struct V3 : VmFixture {
     // Run to the next exit and let the monitor handle it as the run loop would.
     Exit step() {
         vcpu().sync_to_cpu();
-        const RunResult r = vcpu().cpu.run(1000);
+        const RunResult r = pcpu.cpu.run(1000);
         pcpu.clock_ns += r.retired;
         REQUIRE(r.exit.reason == ExitReason::Exception);
         monitor.handle_exit(vcpu(), r.exit);
@@ -72,7 +72,7 @@ TEST_CASE("SVC from EL0 enters VBAR_EL1 + 0x400 with EC 0x15, ELR after the SVC,
     const VcpuSnapshot before = f.state();
     f.step();
     CHECK_VCPU_STATE(f.vcpu(), after_exception(before, 0x400, 0x5600'0012, kLoad + 4));
-    CHECK(f.vcpu().cpu.regs.sp() == kSpEl1);  // the kernel runs on SP_EL1
+    CHECK(f.vcpu().regs().sp() == kSpEl1);  // the kernel runs on SP_EL1
     CHECK(f.vcpu().forwarded_by_ec[0x15] == 1);
 }
 
@@ -125,7 +125,7 @@ TEST_CASE("ERET returns to EL0t, EL1t and EL1h with the right SP, NZCV and DAIF"
         want.pc = 0x4008'1000;
         f.step();
         CHECK_VCPU_STATE(f.vcpu(), want);
-        CHECK(f.vcpu().cpu.regs.sp() == c.live_sp);
+        CHECK(f.vcpu().regs().sp() == c.live_sp);
     }
 }
 
@@ -256,7 +256,7 @@ TEST_CASE("MSR SPSel #0 moves EL1 onto SP_EL0; SP_EL0 reads and writes the banke
     want.pc = kLoad + 4;
     f.step();
     CHECK_VCPU_STATE(f.vcpu(), want);
-    CHECK(f.vcpu().cpu.regs.sp() == kSpEl0);
+    CHECK(f.vcpu().regs().sp() == kSpEl0);
     f.step();
     CHECK(f.vcpu().x(1) == kSpEl0);
 
@@ -264,7 +264,7 @@ TEST_CASE("MSR SPSel #0 moves EL1 onto SP_EL0; SP_EL0 reads and writes the banke
     w.vcpu().set_x(1, 0x4006'0000);
     w.step();
     CHECK(w.vcpu().sp_el0() == 0x4006'0000);
-    CHECK(w.vcpu().cpu.regs.sp() == kSpEl1);
+    CHECK(w.vcpu().regs().sp() == kSpEl1);
 
     V3 pan({MSR_PAN_1}, pstate::kEL1h);  // no PAN on this machine: UNDEFINED
     const VcpuSnapshot before = pan.state();
@@ -280,7 +280,7 @@ TEST_CASE("exception entry and ERET clear the exclusive monitor") {
     f.vm.memory().write(kVbar + 0x400, &stxr, 4);
     f.step();
     f.vcpu().sync_to_cpu();
-    f.vcpu().cpu.run(1);
+    f.pcpu.cpu.run(1);
     CHECK(f.vcpu().x(3) == 1);
 
     // LDXR; ERET -> the STXR at ELR fails.
@@ -290,14 +290,14 @@ TEST_CASE("exception entry and ERET clear the exclusive monitor") {
     e.vcpu().set_sysreg(SysregId::SPSR_EL1, pstate::kEL1h);
     e.step();
     e.vcpu().sync_to_cpu();
-    e.vcpu().cpu.run(1);
+    e.pcpu.cpu.run(1);
     CHECK(e.vcpu().x(3) == 1);
 
     // Without the exception the same pair succeeds: the test can tell the difference.
     V3 plain({LDXR_X1_X2, STXR_W3_X4_X2}, pstate::kEL1h);
     plain.vcpu().set_x(2, kLoad + 0x100);
     plain.vcpu().sync_to_cpu();
-    plain.vcpu().cpu.run(2);
+    plain.pcpu.cpu.run(2);
     CHECK(plain.vcpu().x(3) == 0);
 }
 

@@ -16,15 +16,17 @@ struct VmFixture {
     VersionHooks hooks;
     Vm vm;
     Monitor monitor;
-    PhysicalCpu pcpu;
+    PhysicalCpu& pcpu;  // the monitor's pCPU 0, with vCPU 0 loaded on it
 
     VmFixture(void (*install)(VersionHooks&), const std::vector<std::uint32_t>& words,
-              MonitorOptions options = {})
+              MonitorOptions options = {}, const VmConfig& config = small_vm())
         : hooks(installed(install)),
-          vm(0, small_vm(), ElfImage::parse(tiny_elf(words), "test"),
+          vm(0, config, ElfImage::parse(tiny_elf(words), "test"),
              [this](const std::string& line) { console.push_back(line); }),
-          monitor(hooks, tracer, options) {
-        vcpu().pcpu = &pcpu;
+          monitor(hooks, tracer, options),
+          pcpu(monitor.pcpu(0)) {
+        pcpu.load(vcpu());
+        pcpu.cpu.regs = vcpu().saved_registers();
     }
 
     static VmConfig small_vm() {

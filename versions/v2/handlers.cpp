@@ -72,7 +72,7 @@ void take_exception(Vcpu& vcpu, VectorType type, std::uint64_t return_address) {
     vcpu.set_sysreg(SysregId::ELR_EL1, return_address);
     vcpu.set_sysreg(SysregId::SPSR_EL1, vcpu.pstate());
     vcpu.set_pstate((vcpu.pstate() & pstate::kNzcvMask) | pstate::kDaifMask | pstate::kEL1h);
-    vcpu.cpu.clear_exclusive_monitor();
+    vcpu.clear_exclusive_monitor();
     vcpu.set_pc(vcpu.sysreg(SysregId::VBAR_EL1) + static_cast<std::uint64_t>(origin) +
                 static_cast<std::uint64_t>(type));
     // SOLUTION END
@@ -96,7 +96,7 @@ Action handle_eret(Vcpu& vcpu, const Exit& exit) {
     // SOLUTION BEGIN
     const std::uint64_t target = vcpu.sysreg(SysregId::ELR_EL1);
     vcpu.set_pstate(static_cast<std::uint32_t>(vcpu.sysreg(SysregId::SPSR_EL1)));
-    vcpu.cpu.clear_exclusive_monitor();
+    vcpu.clear_exclusive_monitor();
     return Action::resume_at(target, "ERET: back to ELR_EL1 in the state of SPSR_EL1");
     // SOLUTION END
 }

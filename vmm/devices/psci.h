@@ -22,6 +22,13 @@ inline constexpr std::int64_t kNotSupported = -1;
 inline constexpr std::int64_t kInvalidParameters = -2;
 inline constexpr std::int64_t kDenied = -3;
 inline constexpr std::int64_t kAlreadyOn = -4;
+inline constexpr std::int64_t kOnPending = -5;
+inline constexpr std::int64_t kInvalidAddress = -9;
+
+// AFFINITY_INFO's answers.
+inline constexpr std::uint64_t kAffinityOn = 0;
+inline constexpr std::uint64_t kAffinityOff = 1;
+inline constexpr std::uint64_t kAffinityOnPending = 2;
 
 // "SYSTEM_OFF", "CPU_ON"... for traces; "unknown" for anything else.
 std::string_view function_name(std::uint64_t function_id);

@@ -1,0 +1,32 @@
+// Loading a vCPU onto a physical CPU and putting it back.
+#include "vmm/physical_cpu.h"
+
+#include <algorithm>
+
+#include "vmm/vm.h"
+
+namespace trapeze {
+
+void PhysicalCpu::load(Vcpu& vcpu) {
+    cpu.attach(vcpu.vm().memory());
+    cpu.invalidate_tlb({TlbInvalidation::Scope::All});  // the TLB held the last vCPU's translations
+    cpu.clear_exclusive_monitor();
+    cpu.set_strict_alignment(true);
+    current = &vcpu;
+    vcpu.attach_registers(*this, cpu.regs);
+    vcpu.make_request(kRequestTranslation | kRequestInterrupts | kRequestTimer);
+    vcpu.sync_to_cpu();
+    clock_ns = std::max(clock_ns, vcpu.clock_ns);
+    if (last != &vcpu) ++switches;
+    last = &vcpu;
+}
+
+void PhysicalCpu::put() {
+    if (!current) return;
+    current->clock_ns = clock_ns;
+    current->detach_registers();
+    cpu.clear_exclusive_monitor();
+    current = nullptr;
+}
+
+}  // namespace trapeze
