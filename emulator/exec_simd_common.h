@@ -28,7 +28,10 @@ inline const Inst* raise_fp_access(Cpu& cpu, const Inst* ip) {
     } while (false)
 
 // The SIMD&FP loads and stores whose base is SP: the FP/SIMD check opens the operation (the
-// manual's CheckFPAdvSIMDEnabled64), SP's alignment comes next (sp_checked, exec_common.h).
+// manual's CheckFPAdvSIMDEnabled64), SP's alignment comes next (SCTLR_EL1.SA/SA0, EC 0x26).
+inline const Inst* raise_sp_alignment(Cpu& cpu, const Inst* ip) {
+    return cpu.raise(ip, make_esr(ExceptionClass::SpAlignment, 0));
+}
 template <ExecFn F>
 const Inst* fp_sp_checked(Cpu& cpu, const Inst* ip) {
     TRAPEZE_FP_CHECK(cpu, ip);

@@ -67,9 +67,10 @@ bool transfer_multiple(Cpu& cpu, const Inst* ip, uint64_t address) {
     return true;
 }
 
-template <typename T, bool Load, Writeback W>
+template <typename T, bool Load, Writeback W, bool SpBase>
 const Inst* multiple(Cpu& cpu, const Inst* ip) {
     TRAPEZE_FP_CHECK(cpu, ip);
+    if (SpBase && cpu.sp_misaligned()) [[unlikely]] return raise_sp_alignment(cpu, ip);
     const uint64_t address = cpu.regs.x[ip->n];
     if (!transfer_multiple<T, Load>(cpu, ip, address)) return nullptr;
     write_back<W>(cpu, ip, address);
@@ -77,9 +78,10 @@ const Inst* multiple(Cpu& cpu, const Inst* ip) {
 }
 
 // ---- Single structure: one lane of each register; the other lanes stay.
-template <typename T, bool Load, Writeback W>
+template <typename T, bool Load, Writeback W, bool SpBase>
 const Inst* single(Cpu& cpu, const Inst* ip) {
     TRAPEZE_FP_CHECK(cpu, ip);
+    if (SpBase && cpu.sp_misaligned()) [[unlikely]] return raise_sp_alignment(cpu, ip);
     const uint64_t address = cpu.regs.x[ip->n];
     const unsigned selem = ip->b1, lane = ip->b2;
     T values[4];
@@ -98,9 +100,10 @@ const Inst* single(Cpu& cpu, const Inst* ip) {
 }
 
 // ---- Load and replicate: each element fills every lane of its register (64 or 128 bits).
-template <typename T, Writeback W>
+template <typename T, Writeback W, bool SpBase>
 const Inst* replicate(Cpu& cpu, const Inst* ip) {
     TRAPEZE_FP_CHECK(cpu, ip);
+    if (SpBase && cpu.sp_misaligned()) [[unlikely]] return raise_sp_alignment(cpu, ip);
     const uint64_t address = cpu.regs.x[ip->n];
     const unsigned selem = ip->b1, elements = (ip->b3 ? 16 : 8) / sizeof(T);
     T values[4];
@@ -115,48 +118,65 @@ const Inst* replicate(Cpu& cpu, const Inst* ip) {
     return cpu.next(ip + 1);
 }
 
-// ---- Choosing the instance by element size, with SP's alignment check when SP is the base.
-template <template <typename> class Form, bool SpBase>
-ExecFn by_size(unsigned size_log2) {
+// ---- Choosing the instance: element size, writeback, and whether SP is the base.
+template <bool Load, Writeback W, bool SpBase>
+ExecFn multiple_fn(unsigned size_log2) {
     switch (size_log2) {
-    case 0: return maybe_fp_sp_checked<SpBase, Form<std::uint8_t>::fn>();
-    case 1: return maybe_fp_sp_checked<SpBase, Form<std::uint16_t>::fn>();
-    case 2: return maybe_fp_sp_checked<SpBase, Form<std::uint32_t>::fn>();
-    default: return maybe_fp_sp_checked<SpBase, Form<std::uint64_t>::fn>();
+    case 0: return multiple<std::uint8_t, Load, W, SpBase>;
+    case 1: return multiple<std::uint16_t, Load, W, SpBase>;
+    case 2: return multiple<std::uint32_t, Load, W, SpBase>;
+    default: return multiple<std::uint64_t, Load, W, SpBase>;
     }
 }
-template <template <typename> class Form>
-ExecFn by_size_and_base(unsigned size_log2, unsigned rn) {
-    return rn == 31 ? by_size<Form, true>(size_log2) : by_size<Form, false>(size_log2);
+template <bool Load, Writeback W, bool SpBase>
+ExecFn single_fn(unsigned size_log2) {
+    switch (size_log2) {
+    case 0: return single<std::uint8_t, Load, W, SpBase>;
+    case 1: return single<std::uint16_t, Load, W, SpBase>;
+    case 2: return single<std::uint32_t, Load, W, SpBase>;
+    default: return single<std::uint64_t, Load, W, SpBase>;
+    }
 }
-template <bool Load, Writeback W>
-struct Multiple {
-    template <typename T> struct Form { static constexpr ExecFn fn = multiple<T, Load, W>; };
-};
-template <bool Load, Writeback W>
-struct Single {
-    template <typename T> struct Form { static constexpr ExecFn fn = single<T, Load, W>; };
-};
-template <Writeback W>
-struct Replicate {
-    template <typename T> struct Form { static constexpr ExecFn fn = replicate<T, W>; };
-};
+template <Writeback W, bool SpBase>
+ExecFn replicate_fn(unsigned size_log2) {
+    switch (size_log2) {
+    case 0: return replicate<std::uint8_t, W, SpBase>;
+    case 1: return replicate<std::uint16_t, W, SpBase>;
+    case 2: return replicate<std::uint32_t, W, SpBase>;
+    default: return replicate<std::uint64_t, W, SpBase>;
+    }
+}
 
-// The writeback of a form: none, or post-index by the immediate (Rm = 31) or by Xm.
-template <template <Writeback> class Kind>
-ExecFn with_writeback(const Decoded& d, bool post, unsigned size_log2) {
-    const unsigned rn = d.field('n');
-    if (!post) return by_size_and_base<Kind<Writeback::None>::template Form>(size_log2, rn);
-    if (d.field('m') == 31) return by_size_and_base<Kind<Writeback::Immediate>::template Form>(size_log2, rn);
-    return by_size_and_base<Kind<Writeback::Register>::template Form>(size_log2, rn);
+// The form's writeback: none, or post-index by the immediate (Rm = 31) or by Xm.
+Writeback writeback_of(const Decoded& d, bool post) {
+    if (!post) return Writeback::None;
+    return d.field('m') == 31 ? Writeback::Immediate : Writeback::Register;
+}
+
+// One of the six (writeback, SP base) instances of a form F<W, SpBase>.
+template <template <Writeback, bool> class F>
+ExecFn choose(const Decoded& d, bool post, unsigned size_log2) {
+    const bool sp = d.field('n') == 31;
+    switch (writeback_of(d, post)) {
+    case Writeback::None: return sp ? F<Writeback::None, true>::at(size_log2) : F<Writeback::None, false>::at(size_log2);
+    case Writeback::Immediate:
+        return sp ? F<Writeback::Immediate, true>::at(size_log2) : F<Writeback::Immediate, false>::at(size_log2);
+    default: return sp ? F<Writeback::Register, true>::at(size_log2) : F<Writeback::Register, false>::at(size_log2);
+    }
 }
 template <bool Load>
-struct MultipleOf {
-    template <Writeback W> using Kind = Multiple<Load, W>;
+struct MultipleForm {
+    template <Writeback W, bool SpBase>
+    struct F { static ExecFn at(unsigned size) { return multiple_fn<Load, W, SpBase>(size); } };
 };
 template <bool Load>
-struct SingleOf {
-    template <Writeback W> using Kind = Single<Load, W>;
+struct SingleForm {
+    template <Writeback W, bool SpBase>
+    struct F { static ExecFn at(unsigned size) { return single_fn<Load, W, SpBase>(size); } };
+};
+template <Writeback W, bool SpBase>
+struct ReplicateForm {
+    static ExecFn at(unsigned size) { return replicate_fn<W, SpBase>(size); }
 };
 
 // The post-index forms write back by Xm, or by the bytes transferred when Rm is 31.
@@ -192,7 +212,7 @@ void prepare_multiple(const Decoded& d, Inst& i) {
     i.b1 = static_cast<uint8_t>(selem);
     i.b2 = static_cast<uint8_t>(rpt);
     i.b3 = static_cast<uint8_t>(q);
-    i.exec = with_writeback<MultipleOf<Load>::template Kind>(d, Post, size_log2);
+    i.exec = choose<MultipleForm<Load>::template F>(d, Post, size_log2);
 }
 
 template <bool Load, bool Post>
@@ -216,7 +236,7 @@ void prepare_single(const Decoded& d, Inst& i) {
     i.b0 = static_cast<uint8_t>(scale);
     i.b1 = static_cast<uint8_t>(selem);
     i.b2 = static_cast<uint8_t>(index);
-    i.exec = with_writeback<SingleOf<Load>::template Kind>(d, Post, scale);
+    i.exec = choose<SingleForm<Load>::template F>(d, Post, scale);
 }
 
 template <bool Post>
@@ -227,7 +247,7 @@ void prepare_replicate(const Decoded& d, Inst& i) {
     i.b0 = static_cast<uint8_t>(size_log2);
     i.b1 = static_cast<uint8_t>(selem);
     i.b3 = static_cast<uint8_t>(d.field('q'));
-    i.exec = with_writeback<Replicate>(d, Post, size_log2);
+    i.exec = choose<ReplicateForm>(d, Post, size_log2);
 }
 
 }  // namespace
