@@ -1,8 +1,8 @@
-// trapeze-bench: runs one compute-bound guest on Trapeze's interpreter, on Unicorn and on
-// QEMU (TCG), and prints guest instructions, seconds and MIPS for each; then the cost of a
-// trap round trip on Trapeze's VMM and on QEMU, the VMM's overhead on the compute guest
-// (bench/vmm_bench.cpp), and the guest's MMU off against on (bench/mmu_bench.cpp). It prints
-// figures; it never asserts them.
+// trapeze-bench: runs one compute-bound guest, then the FP/SIMD one, on Trapeze's interpreter,
+// on Unicorn and on QEMU (TCG), and prints guest instructions, seconds and MIPS for each; then
+// the cost of a trap round trip on Trapeze's VMM and on QEMU, the VMM's overhead on the compute
+// guest (bench/vmm_bench.cpp), and the guest's MMU off against on (bench/mmu_bench.cpp). It
+// prints figures; it never asserts them.
 #include <unicorn/unicorn.h>
 
 #include <fmt/format.h>
@@ -61,6 +61,13 @@ bool emulate_uart(Cpu& cpu, const Exit& exit, std::string& console) {
     return true;
 }
 
+// MSR CPACR_EL1, Xt: how a guest enables FP/SIMD (as on QEMU, where it starts trapped).
+bool is_cpacr_write(const Exit& exit) {
+    if (exit.ec() != ExceptionClass::SysRegister) return false;
+    const SysRegIss iss = SysRegIss::decode(exit.iss());
+    return !iss.read && iss.op0 == 3 && iss.op1 == 0 && iss.crn == 1 && iss.crm == 0 && iss.op2 == 2;
+}
+
 // `mmu`: the guest's stage 1 on, through identity tables the harness builds (no VMM).
 Result run_trapeze(const std::string& guest, bool mmu = false) {
     GuestMemory memory(kRamBase, kRamSize);
@@ -85,6 +92,11 @@ Result run_trapeze(const std::string& guest, bool mmu = false) {
         if (exit.ec() == ExceptionClass::Hvc64 && cpu.regs.x[0] == kPsciSystemOff) {
             ++result.instructions;
             break;
+        }
+        if (is_cpacr_write(exit)) {  // the FP/SIMD guest enabling FP: already enabled here
+            cpu.regs.pc = exit.pc + 4;
+            ++result.instructions;
+            continue;
         }
         throw std::runtime_error(fmt::format("{}: unexpected exit {} (ESR {:#010x}) at pc {:#x}", guest,
                                              exception_class_name(exit.ec()), exit.esr, exit.pc));
@@ -161,6 +173,8 @@ Result run_unicorn(const std::string& guest) {
 struct Options {
     int runs = 3;
     std::string guest;
+    std::string fp_guest;  // the FP/SIMD benchmark guest: fpbench.elf beside the guest by default
+    bool use_fp_guest = true;
     std::string qemu = "qemu-system-aarch64";
     bool use_qemu = true;
     bool use_unicorn = true;
@@ -173,14 +187,17 @@ struct Options {
 
 void usage() {
     std::puts(
-        "usage: trapeze-bench [--runs N] [--guest PATH] [--qemu PATH] [--traps-dir DIR]\n"
-        "                     [--no-qemu] [--no-unicorn] [--no-per-guest] [--no-traps] [--no-overhead] [--no-mmu]\n"
+        "usage: trapeze-bench [--runs N] [--guest PATH] [--fp-guest PATH] [--qemu PATH] [--traps-dir DIR]\n"
+        "                     [--no-qemu] [--no-unicorn] [--no-fp-guest] [--no-per-guest] [--no-traps] [--no-overhead]\n"
+        "                     [--no-mmu]\n"
         "  Runs a compute-bound guest (default: compute.elf beside this program's examples/) on\n"
         "  Trapeze's interpreter, Unicorn and qemu-system-aarch64 (TCG) and prints guest MIPS; then\n"
         "  the cost of one trap round trip (MSR/MRS, HVC) on Trapeze's v2 VMM and on QEMU, and the\n"
         "  compute guest on the v1 VMM against the bare interpreter, and with the guest's MMU on\n"
         "  (identity tables) against off.\n"
         "  --runs N         take the best of N runs of each engine (default 3)\n"
+        "  --fp-guest PATH  the FP/SIMD guest, also on all three engines (default: fpbench.elf beside the guest)\n"
+        "  --no-fp-guest    skip the FP/SIMD guest\n"
         "  --traps-dir DIR  where traps-{sysreg,hvc,none}.elf are (default: bench/ beside the guest)\n"
         "  --no-traps       skip the trap round-trip table\n"
         "  --no-overhead    skip the VMM's overhead on the compute guest\n"
@@ -197,6 +214,8 @@ Options parse(int argc, char** argv) {
         };
         if (arg == "--runs") o.runs = std::max(1, std::stoi(value()));
         else if (arg == "--guest") o.guest = value();
+        else if (arg == "--fp-guest") o.fp_guest = value();
+        else if (arg == "--no-fp-guest") o.use_fp_guest = false;
         else if (arg == "--qemu") o.qemu = value();
         else if (arg == "--no-qemu") o.use_qemu = false;
         else if (arg == "--no-unicorn") o.use_unicorn = false;
@@ -221,33 +240,18 @@ struct Row {
     std::string note;
 };
 
-}  // namespace
-
-int main(int argc, char** argv) try {
-    Options options = parse(argc, argv);
-    namespace fs = std::filesystem;
-    if (options.guest.empty()) {
-        // The build tree's guests: <build>/bench/trapeze-bench -> <build>/examples/compute.elf.
-        std::error_code error;
-        fs::path self = fs::read_symlink("/proc/self/exe", error);
-        if (error) self = fs::absolute(argv[0]);
-        options.guest = (self.parent_path().parent_path() / "examples" / "compute.elf").string();
-    }
-    const fs::path guest_dir = fs::path(options.guest).parent_path();
-    const std::string hello = (guest_dir / "hello.elf").string();
-
-    fmt::print("guest {}, best of {} run(s)\n\n", options.guest, options.runs);
-    std::fflush(stdout);
-
+// Runs `guest` on Trapeze, Unicorn and QEMU and prints the table of their MIPS; clears
+// `identical` when an engine's console output differs from Trapeze's. Returns Trapeze's run.
+Result compare_engines(const Options& options, const std::string& guest, const std::string& hello, bool& identical) {
     std::vector<Row> rows;
-    const Result trapeze = best_of(options.runs, [&] { return run_trapeze(options.guest); });
+    const Result trapeze = best_of(options.runs, [&] { return run_trapeze(guest); });
     const std::uint64_t instructions = trapeze.instructions;
     fmt::print("console output of the guest:\n{}\n", trapeze.console);
     rows.push_back({"trapeze (interpreter)", trapeze, ""});
 
     if (options.use_unicorn) {
         try {
-            rows.push_back({"unicorn 2 (TCG, in-process)", best_of(options.runs, [&] { return run_unicorn(options.guest); }), ""});
+            rows.push_back({"unicorn 2 (TCG, in-process)", best_of(options.runs, [&] { return run_unicorn(guest); }), ""});
         } catch (const std::exception& e) {
             rows.push_back({"unicorn 2 (TCG, in-process)", std::nullopt, e.what()});
         }
@@ -256,7 +260,7 @@ int main(int argc, char** argv) try {
         try {
             // QEMU's own start-up and shutdown, measured on the smallest guest, is not guest work.
             const Result startup = best_of(options.runs, [&] { return run_qemu(options.qemu, hello); });
-            Result q = best_of(options.runs, [&] { return run_qemu(options.qemu, options.guest); });
+            Result q = best_of(options.runs, [&] { return run_qemu(options.qemu, guest); });
             const double total = q.seconds;
             q.seconds = std::max(total - startup.seconds, 1e-9);
             rows.push_back({"qemu-system-aarch64 (TCG)", q,
@@ -283,7 +287,6 @@ int main(int argc, char** argv) try {
         "(instructions: counted by Trapeze's interpreter, the same program on all three engines;\n"
         " Trapeze/engine: Trapeze's MIPS over the engine's, above 1 when Trapeze is faster)\n\n");
 
-    bool identical = true;
     for (const Row& row : rows) {
         if (row.result && row.result->console != trapeze.console) {
             identical = false;
@@ -292,6 +295,37 @@ int main(int argc, char** argv) try {
         }
     }
     if (identical) fmt::print("console output: identical on all engines ({} bytes)\n", trapeze.console.size());
+
+    return trapeze;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+    Options options = parse(argc, argv);
+    namespace fs = std::filesystem;
+    if (options.guest.empty()) {
+        // The build tree's guests: <build>/bench/trapeze-bench -> <build>/examples/compute.elf.
+        std::error_code error;
+        fs::path self = fs::read_symlink("/proc/self/exe", error);
+        if (error) self = fs::absolute(argv[0]);
+        options.guest = (self.parent_path().parent_path() / "examples" / "compute.elf").string();
+    }
+    const fs::path guest_dir = fs::path(options.guest).parent_path();
+    if (options.fp_guest.empty() && options.use_fp_guest && fs::exists(guest_dir / "fpbench.elf"))
+        options.fp_guest = (guest_dir / "fpbench.elf").string();
+    if (!options.use_fp_guest) options.fp_guest.clear();
+    const std::string hello = (guest_dir / "hello.elf").string();
+
+    fmt::print("guest {}, best of {} run(s)\n\n", options.guest, options.runs);
+    std::fflush(stdout);
+
+    bool identical = true;
+    const Result trapeze = compare_engines(options, options.guest, hello, identical);
+    if (!options.fp_guest.empty()) {
+        fmt::print("\nthe FP/SIMD guest {} (doubles, vectorized floats, AES, SIMD scans):\n\n", options.fp_guest);
+        compare_engines(options, options.fp_guest, hello, identical);
+    }
 
     if (options.per_guest) {
         fmt::print("\ninterpreter, per guest:\n{:<14} {:>14} {:>10} {:>9}\n", "guest", "instructions", "seconds", "MIPS");

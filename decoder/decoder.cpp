@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "decoder/bits.h"
+#include "decoder/reserved_fp_simd.h"
 
 namespace trapeze {
 namespace {
@@ -41,9 +42,15 @@ Encoding compile(const Row& row) {
     return {row.op, row.name, row.pattern, mask, value};
 }
 
+// Rows are looked up by the word's top byte: each bucket lists, most fixed bits first, the
+// rows whose pattern admits that byte.
+constexpr unsigned kBucketShift = 24;
+constexpr std::size_t kBuckets = 256;
+
 struct CompiledTable {
     std::array<Encoding, std::size(kRows)> by_op;  // indexed by Op
     std::vector<const Encoding*> by_priority;      // most fixed bits first
+    std::array<std::vector<const Encoding*>, kBuckets> buckets;
 };
 
 const CompiledTable& table() {
@@ -54,6 +61,12 @@ const CompiledTable& table() {
         std::stable_sort(t.by_priority.begin(), t.by_priority.end(), [](const Encoding* a, const Encoding* b) {
             return std::popcount(a->mask) > std::popcount(b->mask);
         });
+        for (std::uint32_t top = 0; top < kBuckets; ++top) {
+            for (const Encoding* e : t.by_priority) {
+                const std::uint32_t mask = e->mask >> kBucketShift, value = e->value >> kBucketShift;
+                if ((top & mask) == value) t.buckets[top].push_back(e);
+            }
+        }
         return t;
     }();
     return compiled;
@@ -123,6 +136,7 @@ const std::array<ReservedRule, kOpCount>& reserved_rules() {
     static const auto rules = [] {
         std::array<ReservedRule, kOpCount> r{};
         for (const ReservedEntry& e : kReserved) r[static_cast<std::size_t>(e.op)] = e.reserved;
+        for (const FpSimdReserved& e : fp_simd_reserved()) r[static_cast<std::size_t>(e.op)] = e.reserved;
         return r;
     }();
     return rules;
@@ -146,11 +160,13 @@ std::int64_t Decoded::signed_field(char letter) const {
 }
 
 Decoded decode(std::uint32_t word) {
-    for (const Encoding* e : table().by_priority) {
+    for (const Encoding* e : table().buckets[word >> kBucketShift]) {
         if ((word & e->mask) != e->value) continue;
         Decoded d{e->op, word, e};
+        // A reserved field value rules this row out; a broader row may still claim the word (the
+        // modified-immediate rows are the shift-by-immediate rows' immh = 0000).
         const ReservedRule reserved = reserved_rules()[static_cast<std::size_t>(e->op)];
-        if (reserved && reserved(d)) return Decoded{Op::UNDEFINED, word, nullptr};
+        if (reserved && reserved(d)) continue;
         return d;
     }
     return Decoded{Op::UNDEFINED, word, nullptr};

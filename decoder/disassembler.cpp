@@ -1,7 +1,7 @@
 // Disassembly: Capstone for what it knows, a table-driven formatter from the decoded fields
 // for the encodings Capstone 4.0.2 rejects (LSE atomics, CAS/CASP, LDAPR, PAuth ERETA,
 // unallocated PSTATE fields, and loads/stores whose register overlap is CONSTRAINED
-// UNPREDICTABLE but which the decoder accepts).
+// UNPREDICTABLE but which the decoder accepts, general-purpose and SIMD&FP).
 #include "decoder/disassembler.h"
 
 #include <capstone/capstone.h>
@@ -73,6 +73,7 @@ enum class Width : std::uint8_t {
     Sf,    // sf field z: 1 is X
     X,     // always X (loads that sign-extend to 64 bits, LDPSW)
     W,     // always W
+    FpOpc,  // SIMD&FP registers S, D, Q by the opc field x (SIMD&FP pairs)
 };
 
 // What follows the base mnemonic.
@@ -101,6 +102,7 @@ enum class Scale : std::uint8_t {
     SizeScaled,  // 1 << size
     Pair,  // 4 << sf
     Four,
+    FpPair,  // 4 << opc (SIMD&FP pairs)
 };
 
 struct Formatter {
@@ -150,6 +152,15 @@ constexpr Formatter kFormatters[] = {
     {Op::LDPSW_post, "ldpsw", Plain, X, "tu", Post, Four},
     {Op::LDPSW_off, "ldpsw", Plain, X, "tu", Offset, Four},
     {Op::LDPSW_pre, "ldpsw", Plain, X, "tu", Pre, Four},
+    // SIMD&FP pairs (Capstone rejects loads with Vt == Vt2)
+    {Op::STNP_fp, "stnp", Plain, FpOpc, "tu", Offset, FpPair},
+    {Op::LDNP_fp, "ldnp", Plain, FpOpc, "tu", Offset, FpPair},
+    {Op::STP_fp_post, "stp", Plain, FpOpc, "tu", Post, FpPair},
+    {Op::LDP_fp_post, "ldp", Plain, FpOpc, "tu", Post, FpPair},
+    {Op::STP_fp_off, "stp", Plain, FpOpc, "tu", Offset, FpPair},
+    {Op::LDP_fp_off, "ldp", Plain, FpOpc, "tu", Offset, FpPair},
+    {Op::STP_fp_pre, "stp", Plain, FpOpc, "tu", Pre, FpPair},
+    {Op::LDP_fp_pre, "ldp", Plain, FpOpc, "tu", Pre, FpPair},
     // Single register, immediate forms (Capstone rejects writeback with Rn == Rt)
     {Op::STUR, "stur", SizeBH, BySize, "t", Offset, One},
     {Op::LDUR, "ldur", SizeBH, BySize, "t", Offset, One},
@@ -222,6 +233,7 @@ bool is_x(const Formatter& f, const Decoded& d) {
     case Sf: return d.field('z') == 1;
     case X: return true;
     case W: return false;
+    case FpOpc: return true;
     }
     return true;
 }
@@ -268,7 +280,8 @@ std::string format_with(const Formatter& f, const Decoded& d) {
             ++i;
         }
         if (alias && letter == 't') continue;  // ST<op> has no destination
-        add(reg(n, x && !force_w, false));
+        if (f.width == FpOpc) add(fmt::format("{}{}", "sdq?"[d.field('x')], n));
+        else add(reg(n, x && !force_w, false));
     }
     std::int64_t offset = 0;
     switch (f.scale) {
@@ -276,6 +289,7 @@ std::string format_with(const Formatter& f, const Decoded& d) {
     case SizeScaled: offset = static_cast<std::int64_t>(d.field('i')) << d.field('x'); break;
     case Pair: offset = d.signed_field('i') * (4 << d.field('z')); break;
     case Four: offset = d.signed_field('i') * 4; break;
+    case FpPair: offset = d.signed_field('i') * (4 << d.field('x')); break;
     }
     const std::string base = reg(d.field('n'), true, true);
     switch (f.addr) {
@@ -298,6 +312,25 @@ std::string format_msr_imm(const Decoded& d) {
     return fmt::format("msr s0_{}_c4_c{}_{}, xzr", op1, crm, op2);
 }
 
+// DUP (general) and INS (element): Capstone rejects the forms whose imm5/imm4 bits below the
+// element size (which the manual ignores) are not zero.
+bool is_simd_copy(Op op) { return op == Op::DUP_gen || op == Op::INS_elt; }
+
+std::string format_simd_copy(const Decoded& d) {
+    const unsigned imm5 = d.field('i');
+    unsigned size = 0;
+    while (size < 3 && !(imm5 & (1u << size))) ++size;
+    static constexpr const char* kElement = "bhsd";
+    static constexpr const char* kArrangement[2][4] = {{"8b", "4h", "2s", "1d"}, {"16b", "8h", "4s", "2d"}};
+    if (d.op == Op::DUP_gen)
+        return fmt::format("dup v{}.{}, {}", d.field('d'), kArrangement[d.field('q')][size],
+                           reg(d.field('n'), size == 3, false));
+    // Lane numbers as Capstone writes them: decimal up to 9, hexadecimal beyond.
+    auto lane = [](unsigned index) { return index > 9 ? fmt::format("0x{:x}", index) : fmt::format("{}", index); };
+    return fmt::format("ins v{}.{}[{}], v{}.{}[{}]", d.field('d'), kElement[size], lane(imm5 >> (size + 1)),
+                       d.field('n'), kElement[size], lane(d.field('j') >> size));
+}
+
 // Rows without a formatter: the table's name for the encoding and its fields.
 std::string format_fields(const Decoded& d) {
     std::string out;
@@ -315,11 +348,14 @@ std::string undefined_text(std::uint32_t word) { return fmt::format(".inst 0x{:0
 
 }  // namespace
 
-bool has_formatter(Op op) { return op == Op::MSR_imm || (op != Op::UNDEFINED && formatter_of(op) != nullptr); }
+bool has_formatter(Op op) {
+    return op == Op::MSR_imm || is_simd_copy(op) || (op != Op::UNDEFINED && formatter_of(op) != nullptr);
+}
 
 std::string format_decoded(const Decoded& d) {
     if (d.undefined()) return undefined_text(d.raw);
     if (d.op == Op::MSR_imm) return format_msr_imm(d);
+    if (is_simd_copy(d.op)) return format_simd_copy(d);
     if (const Formatter* f = formatter_of(d.op)) return format_with(*f, d);
     return format_fields(d);
 }

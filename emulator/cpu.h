@@ -91,6 +91,12 @@ public:
     std::uint64_t retired_in_run() const { return run_length_ - left_; }
     // An exception entry or return clears the local exclusive monitor.
     void clear_exclusive_monitor() { exclusive_valid_ = false; }
+    // Whether CPACR_EL1.FPEN lets the current virtual EL use FP/SIMD. When it does not, every
+    // FP/SIMD instruction (and MRS/MSR of FPCR/FPSR) raises EC 0x07 and does not retire. The
+    // layer above pushes it whenever CPACR_EL1 or the virtual EL changes; each FP/SIMD
+    // instruction checks it, so integer code pays nothing for it.
+    void set_fp_enabled(bool enabled) { fp_enabled_ = enabled; }
+    bool fp_enabled() const { return fp_enabled_; }
 
     // ---- what the semantics (exec_*.cpp) use ----
     std::uint64_t pc_of(const Inst* ip) const {
@@ -233,6 +239,7 @@ private:
     bool flat_strict_ = true;        // MMU off: flat memory is Device memory
     bool regime_changed_ = false;    // set_translation ran while an exit was handled in place
     bool illegal_state_ = false;
+    bool fp_enabled_ = true;  // the bare runner and the tests expect FP/SIMD to work
     bool align_always_ = false;      // SCTLR_EL1.A: every data access must be aligned
     std::uint64_t align_mask_ = ~0ull;   // the fast path's: ~0 when what it caches needs alignment
     std::uint64_t sp_align_mask_ = 0;    // 15 when SCTLR_EL1.SA/SA0 applies at this EL

@@ -1,7 +1,8 @@
 // Semantics of the exception-generating and system instructions of C4.1.87: the few that run
-// natively at EL0 (hints, barriers, CLREX, NZCV, TPIDR_EL0) and the exits that trap_policy.h
+// natively at EL0 (hints, barriers, CLREX, NZCV, TPIDR_EL0, FPCR, FPSR) and the exits that trap_policy.h
 // decides for all the others.
 #include "emulator/exec_common.h"
+#include "emulator/exec_simd_common.h"
 #include "emulator/trap_policy.h"
 
 namespace trapeze {
@@ -37,6 +38,29 @@ const Inst* msr_tpidr_el0(Cpu& cpu, const Inst* ip) {
     return cpu.next(ip + 1);
 }
 
+// FPCR and FPSR belong to FP: they trap as FP/SIMD instructions do (EC 0x07). Bits the
+// implementation does not have read as zero and ignore writes (FPCR: AHP, DN, FZ, RMode).
+const Inst* mrs_fpcr(Cpu& cpu, const Inst* ip) {
+    TRAPEZE_FP_CHECK(cpu, ip);
+    write_reg(cpu, ip->d, static_cast<std::uint64_t>(cpu.regs.fpcr));
+    return cpu.next(ip + 1);
+}
+const Inst* msr_fpcr(Cpu& cpu, const Inst* ip) {
+    TRAPEZE_FP_CHECK(cpu, ip);
+    cpu.regs.fpcr = static_cast<std::uint32_t>(cpu.regs.x[ip->n]) & kFpcrWritable;
+    return cpu.next(ip + 1);
+}
+const Inst* mrs_fpsr(Cpu& cpu, const Inst* ip) {
+    TRAPEZE_FP_CHECK(cpu, ip);
+    write_reg(cpu, ip->d, static_cast<std::uint64_t>(cpu.regs.fpsr));
+    return cpu.next(ip + 1);
+}
+const Inst* msr_fpsr(Cpu& cpu, const Inst* ip) {
+    TRAPEZE_FP_CHECK(cpu, ip);
+    cpu.regs.fpsr = static_cast<std::uint32_t>(cpu.regs.x[ip->n]) & kFpsrWritable;
+    return cpu.next(ip + 1);
+}
+
 // ---- Preparers: everything comes from the trap policy.
 void prepare_system(const Decoded& d, Inst& i) {
     const TrapDecision policy = trap_policy(d);
@@ -54,6 +78,8 @@ void prepare_system(const Decoded& d, Inst& i) {
     switch (policy.native) {
         case NativeRegister::Nzcv: i.exec = read ? mrs_nzcv : msr_nzcv; break;
         case NativeRegister::TpidrEl0: i.exec = read ? mrs_tpidr_el0 : msr_tpidr_el0; break;
+        case NativeRegister::Fpcr: i.exec = read ? mrs_fpcr : msr_fpcr; break;
+        case NativeRegister::Fpsr: i.exec = read ? mrs_fpsr : msr_fpsr; break;
         case NativeRegister::None: i.exec = d.op == Op::CLREX ? clrex : nop; break;
     }
 }

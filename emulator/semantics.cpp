@@ -14,6 +14,18 @@ const SemanticsTable& semantics_table() {
         add_loads_and_stores(t);
         add_atomics(t);
         add_system(t);
+        add_fp_loads_and_stores(t);
+        add_simd_structures(t);
+        add_fp_data_processing(t);
+        add_fp_conversions(t);
+        add_simd_three_same(t);
+        add_simd_three_different(t);
+        add_simd_two_register_misc(t);
+        add_simd_shift_immediate(t);
+        add_simd_indexed_element(t);
+        add_simd_copy_and_permute(t);
+        add_simd_across_lanes(t);
+        add_crypto(t);
         return t;
     }();
     return table;

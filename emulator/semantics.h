@@ -26,6 +26,18 @@ void add_branches(SemanticsTable&);
 void add_loads_and_stores(SemanticsTable&);
 void add_atomics(SemanticsTable&);
 void add_system(SemanticsTable&);
+void add_fp_loads_and_stores(SemanticsTable&);
+void add_simd_structures(SemanticsTable&);
+void add_fp_data_processing(SemanticsTable&);
+void add_fp_conversions(SemanticsTable&);
+void add_simd_three_same(SemanticsTable&);
+void add_simd_three_different(SemanticsTable&);
+void add_simd_two_register_misc(SemanticsTable&);
+void add_simd_shift_immediate(SemanticsTable&);
+void add_simd_indexed_element(SemanticsTable&);
+void add_simd_copy_and_permute(SemanticsTable&);
+void add_simd_across_lanes(SemanticsTable&);
+void add_crypto(SemanticsTable&);
 
 const SemanticsTable& semantics_table();
 

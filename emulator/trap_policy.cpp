@@ -97,6 +97,10 @@ constexpr TrapRule kRules[] = {
     system_native("NZCV", encoding(3, 3, 4, 2, 0), NativeRegister::Nzcv, "the condition flags"),
     system_native("TPIDR_EL0", encoding(3, 3, 13, 0, 2), NativeRegister::TpidrEl0,
                   "EL0 thread ID: kept in RegisterFile, saved by the VMM"),
+    system_native("FPCR", encoding(3, 3, 4, 4, 0), NativeRegister::Fpcr,
+                  "FP control: kept in RegisterFile; EC 0x07 when CPACR_EL1.FPEN traps FP"),
+    system_native("FPSR", encoding(3, 3, 4, 4, 1), NativeRegister::Fpsr,
+                  "FP status: kept in RegisterFile; EC 0x07 when CPACR_EL1.FPEN traps FP"),
     // PSTATE.DAIF: EL0 may not mask interrupts (SCTLR_EL1.UMA = 0), so these trap to EL1.
     system_trap("DAIFSet", kFormMsrImm, encoding(0, 3, 4, kAny, 6), "masks interrupts (UMA = 0)"),
     system_trap("DAIFClr", kFormMsrImm, encoding(0, 3, 4, kAny, 7), "unmasks interrupts (UMA = 0)"),

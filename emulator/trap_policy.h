@@ -15,7 +15,7 @@ namespace trapeze {
 
 // What the interpreter does with an instruction of the system space.
 enum class TrapAction : std::uint8_t {
-    Native,  // executes in the interpreter (hints, barriers, NZCV, TPIDR_EL0)
+    Native,  // executes in the interpreter (hints, barriers, NZCV, TPIDR_EL0, FPCR, FPSR)
     Exit,    // does not retire: leaves the interpreter with the rule's syndrome
 };
 
@@ -30,7 +30,7 @@ enum class IssForm : std::uint8_t {
 };
 
 // The state a natively executed MSR/MRS reads or writes.
-enum class NativeRegister : std::uint8_t { None, Nzcv, TpidrEl0 };
+enum class NativeRegister : std::uint8_t { None, Nzcv, TpidrEl0, Fpcr, Fpsr };
 
 // The instruction forms of the system-register space a rule can match (a bit set).
 enum SystemForm : std::uint8_t {

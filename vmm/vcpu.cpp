@@ -52,6 +52,9 @@ void Vcpu::sync_to_cpu() {
     if (!pcpu || !(requests & kRequestTranslation)) return;
     pcpu->cpu.set_translation(translation_regime());
     pcpu->cpu.set_illegal_state(illegal_);
+    // CPACR_EL1.FPEN: 0b01 lets EL1 use FP/SIMD, 0b11 lets EL0 too; otherwise it traps (EC 0x07).
+    const std::uint64_t fpen = (sysreg(SysregId::CPACR_EL1) >> 20) & 3;
+    pcpu->cpu.set_fp_enabled(el_ == 1 ? (fpen & 1) != 0 : fpen == 3);
     requests &= ~kRequestTranslation;
 }
 
@@ -114,7 +117,7 @@ std::uint32_t sysreg_requests(SysregId id) {
     static const std::array<std::uint32_t, kSysregCount> table = [] {
         std::array<std::uint32_t, kSysregCount> t{};
         for (SysregId r : {SysregId::SCTLR_EL1, SysregId::TTBR0_EL1, SysregId::TTBR1_EL1, SysregId::TCR_EL1,
-                           SysregId::MAIR_EL1})
+                           SysregId::MAIR_EL1, SysregId::CPACR_EL1})
             t[static_cast<std::size_t>(r)] = kRequestTranslation;
         for (const SysregInfo& r : sysreg_table()) {
             if (r.group == SysregGroup::Timer) t[static_cast<std::size_t>(r.id)] |= kRequestTimer | kRequestInterrupts;

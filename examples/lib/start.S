@@ -1,8 +1,17 @@
 // Guest start-up: a stack in .bss, .bss zeroed, main(), then PSCI SYSTEM_OFF over HVC.
+// Built with -DGUEST_ENABLE_FP for the guests that use FP/SIMD registers (examples/fp).
     .section .text.boot, "ax"
     .global _start
     .type _start, %function
 _start:
+#ifdef GUEST_ENABLE_FP
+    // CPACR_EL1.FPEN = 0b11: FP/SIMD no longer traps at EL1 and EL0. It resets to "trap"
+    // (QEMU starts that way), and the compiler may use the registers anywhere, even in the
+    // loop that zeroes .bss: so this comes first.
+    mov     x0, #(3 << 20)
+    msr     cpacr_el1, x0
+    isb
+#endif
     // Until SP is set nothing may touch the stack; adrp/add reach any symbol within 4 GiB.
     adrp    x0, __stack_top
     add     x0, x0, :lo12:__stack_top

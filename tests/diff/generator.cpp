@@ -16,7 +16,9 @@ namespace trapeze::diff {
 namespace {
 
 constexpr std::string_view kClassNames[kClassCount] = {"dp_imm", "dp_reg",  "ldst",   "pair",
-                                                        "excl",   "ordered", "atomic", "branch"};
+                                                        "excl",   "ordered", "atomic", "branch",
+                                                        "fp_ldst", "fp_dp",  "fp_cvt", "simd_ldst",
+                                                        "simd_int", "simd_fp", "simd_perm", "crypto"};
 
 constexpr Op kDpImm[] = {Op::ADR,     Op::ADRP,    Op::ADD_imm, Op::ADDS_imm, Op::SUB_imm, Op::SUBS_imm,
                          Op::AND_imm, Op::ORR_imm, Op::EOR_imm, Op::ANDS_imm, Op::MOVN,    Op::MOVZ,
@@ -122,6 +124,15 @@ std::uint32_t set_field(std::uint32_t word, Op op, char letter, std::uint64_t va
         word = ((value >> k) & 1) ? (word | bit) : (word & ~bit);
     }
     return word;
+}
+
+std::vector<Class> class_group(std::string_view name) {
+    std::vector<Class> classes;
+    if (name == "int")
+        for (std::size_t i = 0; i < kIntegerClassCount; ++i) classes.push_back(static_cast<Class>(i));
+    if (name == "fp")
+        for (std::size_t i = kIntegerClassCount; i < kClassCount; ++i) classes.push_back(static_cast<Class>(i));
+    return classes;
 }
 
 Generator::Generator(std::uint64_t seed, std::vector<Class> classes) : rng_(seed), classes_(std::move(classes)) {}
@@ -463,6 +474,14 @@ std::uint32_t Generator::one(Class c, std::uint64_t pc) {
         if (auto w = pair(kPairs[pick(std::size(kPairs))].op)) return *w;
         return dp_reg();
     case Class::Ordered: return ordered();
+    case Class::FpLoadStore:
+    case Class::FpScalar:
+    case Class::FpConvert:
+    case Class::SimdStructure:
+    case Class::SimdInteger:
+    case Class::SimdFp:
+    case Class::SimdPermute:
+    case Class::Crypto: return simd_fp_one(c, pc);
     default: return dp_imm(pc);
     }
 }
@@ -494,6 +513,7 @@ Block Generator::next(unsigned length) {
     s.x[kAlignedBase] = aligned_base_.start;
     s.sp = sp_.start;
     s.x[kIndex] = static_cast<std::uint64_t>(index_value_);
+    randomize_simd_fp(s);
 
     std::vector<Unit> units;
     std::vector<std::uint64_t> starts;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "decoder/decoder.h"
+#include "emulator/registers.h"
 
 namespace trapeze::diff {
 
@@ -42,6 +43,10 @@ struct State {
     std::uint64_t sp = 0;
     std::uint64_t pc = 0;
     std::uint32_t nzcv = 0;
+    // SIMD&FP: V0..V31, FPCR (the bits Trapeze implements) and FPSR's cumulative flags.
+    std::array<VReg, 32> v{};
+    std::uint32_t fpcr = 0;
+    std::uint32_t fpsr = 0;
     bool operator==(const State&) const = default;
 };
 
@@ -56,10 +61,23 @@ enum class Class : std::uint8_t {
     Ordered,    // LDAR, STLR, LDAPR
     Atomic,     // LSE: LDADD..SWP, CAS, CASP
     Branch,     // B, B.cond, CBZ/CBNZ, TBZ/TBNZ, BL, BR/BLR/RET: forward, inside the block
+    // SIMD&FP (generator_simd_fp.cpp)
+    FpLoadStore,    // B/H/S/D/Q loads and stores in every addressing mode, pairs, literals
+    FpScalar,       // scalar FP data processing: 1/2/3-source, compares, selects, immediates
+    FpConvert,      // FP <-> integer and fixed-point conversions, FMOV (general)
+    SimdStructure,  // LD1-LD4/ST1-ST4 (multiple and single structures), LD1R-LD4R, post-index
+    SimdInteger,    // Advanced SIMD integer: three same/different, two-register, across lanes, shifts,
+                    // by element, vector and scalar
+    SimdFp,         // Advanced SIMD floating point: the same classes' FP forms, FP/fixed conversions
+    SimdPermute,    // copy (DUP, INS, UMOV, SMOV), modified immediates, TBL/TBX, ZIP/UZP/TRN, EXT
+    Crypto,         // AES, SHA1, SHA256, PMULL (64-bit)
 };
-inline constexpr std::size_t kClassCount = 8;
+inline constexpr std::size_t kClassCount = 16;
+inline constexpr std::size_t kIntegerClassCount = 8;  // the classes before FpLoadStore
 std::string_view class_name(Class c);
 std::optional<Class> class_from_name(std::string_view name);
+// The classes of a group name: "int" (the general-purpose classes) or "fp" (SIMD&FP).
+std::vector<Class> class_group(std::string_view name);
 
 struct Block {
     State initial;                     // pc = kBlockBase
@@ -113,6 +131,18 @@ private:
     std::uint32_t ordered();
     Unit atomic();
     Unit branch(std::uint64_t pc);
+
+    // SIMD&FP (generator_simd_fp.cpp): initial values biased to the interesting ones, random
+    // FPCR modes, and the instructions of the SIMD&FP classes.
+    void randomize_simd_fp(State& s);
+    VReg random_vreg();
+    std::uint64_t random_fp(unsigned exponent_bits, unsigned fraction_bits);
+    std::uint32_t simd_fp_one(Class c, std::uint64_t pc);
+    std::uint32_t fp_scalar();
+    std::uint32_t fp_convert();
+    std::optional<std::uint32_t> fp_load_store(std::uint64_t pc);
+    std::optional<std::uint32_t> simd_structure();
+    std::uint32_t simd_row(Class c);
 
     std::mt19937_64 rng_;
     std::vector<Class> classes_;

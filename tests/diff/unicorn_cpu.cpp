@@ -43,8 +43,24 @@ std::uint8_t* UnicornCpu::map_ram(std::uint64_t base, std::uint64_t size) {
 
 namespace {
 
-// Unicorn's ids of X0..X30, SP, PC and NZCV, and where each lives in a State.
-constexpr int kStateRegisters = 34;
+// The SIMD&FP part of the compared state: V0..V31, FPCR, FPSR (34 entries).
+void simd_fp_registers(const State& s, int* ids, const void** where) {
+    for (unsigned n = 0; n < 32; ++n) {
+        ids[n] = UC_ARM64_REG_V0 + static_cast<int>(n);
+        where[n] = &s.v[n];
+    }
+    ids[32] = UC_ARM64_REG_FPCR;
+    where[32] = &s.fpcr;
+    ids[33] = UC_ARM64_REG_FPSR;
+    where[33] = &s.fpsr;
+}
+
+// Unicorn's ids of X0..X30, SP, PC, NZCV, V0..V31, FPCR and FPSR, and where each lives in a
+// State.
+constexpr int kGeneralRegisters = 34;
+constexpr int kStateRegisters = kGeneralRegisters + 32 + 2;
+static_assert(sizeof(VReg) == 16);  // Unicorn reads and writes V registers as 16 bytes, low first
+
 void state_registers(const State& s, int (&ids)[kStateRegisters], const void* (&where)[kStateRegisters]) {
     for (unsigned n = 0; n < 31; ++n) {
         ids[n] = reg_id(n);
@@ -56,6 +72,7 @@ void state_registers(const State& s, int (&ids)[kStateRegisters], const void* (&
     where[32] = &s.pc;
     ids[33] = UC_ARM64_REG_NZCV;  // bits 31..28, as ours
     where[33] = &s.nzcv;
+    simd_fp_registers(s, ids + kGeneralRegisters, where + kGeneralRegisters);
 }
 
 }  // namespace

@@ -96,7 +96,7 @@ TEST_CASE("the registers the policy names all trap with EC 0x18 and their own fi
         {0xd5384240, 3, 0, 4, 2, 2, 0, true, "mrs x0, currentel"},
         {0xd538f200, 3, 0, 15, 2, 0, 0, true, "mrs x0, s3_0_c15_c2_0"},
         {0xd53bd064, 3, 3, 13, 0, 3, 4, true, "mrs x4, tpidrro_el0"},
-        {0xd53b4405, 3, 3, 4, 4, 0, 5, true, "mrs x5, fpcr"},
+        {0xd53b4505, 3, 3, 4, 5, 0, 5, true, "mrs x5, dspsr_el0"},
         {0xd508751f, 1, 0, 7, 5, 0, 31, false, "ic iallu"},
         {0xd5087800, 1, 0, 7, 8, 0, 0, false, "at s1e1r, x0"},
     };

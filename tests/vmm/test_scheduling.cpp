@@ -99,7 +99,10 @@ TEST_CASE("VM_runqueue: round-robin is first in, first out; weighted picks the s
 
 TEST_CASE("v5: save_context and restore_context round-trip every register of the file") {
     // A field added to RegisterFile must be added to the context switch and to this test.
-    static_assert(sizeof(RegisterFile) == 34 * 8 + 8 + 8 + 8, "RegisterFile changed: update v5's context switch");
+    // X slots, PC, NZCV, TPIDR_EL0, then V0..V31 (16-byte aligned), FPCR, FPSR, and the padding
+    // that keeps the V registers aligned (8 before them, 8 at the end).
+    static_assert(sizeof(RegisterFile) == 34 * 8 + 8 + 8 + 8 + 8 + 32 * 16 + 4 + 4 + 8,
+                  "RegisterFile changed: update v5's context switch");
     VmFixture f(v5::install, {B_SELF});
     RegisterFile pattern;
     for (unsigned n = 0; n < 31; ++n) pattern.x[n] = 0x1111'0000'0000'0000ull * (n % 15 + 1) + n;
@@ -107,6 +110,12 @@ TEST_CASE("v5: save_context and restore_context round-trip every register of the
     pattern.pc = 0x4008'1234;
     pattern.nzcv = kFlagN | kFlagV;
     pattern.tpidr_el0 = 0xfeed'f00d;
+    for (unsigned n = 0; n < 32; ++n) {
+        pattern.v[n].lo = 0x0101'0101'0101'0101ull * n;
+        pattern.v[n].hi = ~pattern.v[n].lo;
+    }
+    pattern.fpcr = kFpcrDn | kFpcrFz | (2u << kFpcrRModeShift);
+    pattern.fpsr = kFpsrQc | kFpsrIxc;
     f.pcpu.cpu.regs = pattern;
     v5::save_context(f.pcpu, f.vcpu());
     f.pcpu.cpu.regs = RegisterFile{};
@@ -117,6 +126,9 @@ TEST_CASE("v5: save_context and restore_context round-trip every register of the
     CHECK(got.pc == pattern.pc);
     CHECK(got.nzcv == pattern.nzcv);
     CHECK(got.tpidr_el0 == pattern.tpidr_el0);
+    for (unsigned n = 0; n < 32; ++n) CHECK(got.v[n] == pattern.v[n]);
+    CHECK(got.fpcr == pattern.fpcr);
+    CHECK(got.fpsr == pattern.fpsr);
 }
 
 TEST_CASE("v5: two VMs time-share one pCPU, a VM switch at each physical-timer tick") {

@@ -27,6 +27,9 @@ void save_context(PhysicalCpu& pcpu, Vcpu& vcpu) {
     saved.pc = cpu.pc;              // where the guest continues
     saved.nzcv = cpu.nzcv;          // the condition flags
     saved.tpidr_el0 = cpu.tpidr_el0;  // the thread pointer EL0 writes without trapping
+    saved.v = cpu.v;                  // V0..V31: doubles, vectors, what memcpy left in them
+    saved.fpcr = cpu.fpcr;            // the rounding mode, FZ, DN
+    saved.fpsr = cpu.fpsr;            // the cumulative FP flags and QC
     // SOLUTION END
 }
 
@@ -41,6 +44,9 @@ void restore_context(PhysicalCpu& pcpu, Vcpu& vcpu) {
     cpu.pc = saved.pc;
     cpu.nzcv = saved.nzcv;
     cpu.tpidr_el0 = saved.tpidr_el0;
+    cpu.v = saved.v;
+    cpu.fpcr = saved.fpcr;
+    cpu.fpsr = saved.fpsr;
     // SOLUTION END
 }
 
