@@ -55,6 +55,8 @@ void Machine::physical_timer(Snapshot& state) {
     switch (action.kind) {
         case Action::Kind::ResumeNext: break;
         case Action::Kind::ResumeAt: v.set_pc(action.pc); break;
+        case Action::Kind::Forwarded: break;  // the handler entered the guest's vector itself
+        case Action::Kind::Yield: break;      // a VM switch (v5 on): the vCPU resumes where it was
         case Action::Kind::Block: v.state = VcpuState::Blocked; break;
         case Action::Kind::PowerOff: vm.stop(VmStatus::PoweredOff, "the physical-timer handler powered off"); break;
         case Action::Kind::Stop:
