@@ -235,8 +235,8 @@ void Monitor::run_slice(PhysicalCpu& pcpu, Vcpu& vcpu) {
     }
     vcpu.sync_to_cpu();
     if (!vm.running()) return;
-    const std::uint64_t until_timer =
-        timer_deadline_ns(vcpu) == kNever ? kNever : timer_deadline_ns(vcpu) - pcpu.clock_ns;
+    const std::uint64_t deadline_ns = timer_deadline_ns(vcpu);
+    const std::uint64_t until_timer = deadline_ns == kNever ? kNever : deadline_ns - pcpu.clock_ns;
     const std::uint64_t lockstep = pcpus_.size() > 1 ? options_.lockstep_slice : kNever;
     const std::uint64_t slice = std::min({pcpu.quantum_left, vm.budget_left, until_timer, lockstep, limit});
     running_ = {this, &pcpu, &vcpu, pcpu.clock_ns};
