@@ -3,9 +3,10 @@
 
     tools/update-golden.py BUILD_DIR [CTEST_REGEX]
 
-For every ctest test (matching the regex) that runs through tests/e2e/check_run.cmake with
-an expected standard output or standard error file, runs its command and writes what it
-printed to those files. Review the diff before committing: a golden file records behaviour,
+For every ctest test (matching the regex) that compares a run with golden files -- through
+tests/e2e/check_run.cmake (expected standard output and standard error files) or
+tests/e2e/check_scenario.cmake (a scenario's console and summary) -- runs its command and
+writes what it printed to those files. Review the diff before committing: a golden file records behaviour,
 and a change to it is a change of behaviour.
 """
 import json
@@ -33,13 +34,17 @@ def main():
     written = 0
     for test in tests:
         command = test.get("command", [])
-        if not any(a.endswith("check_run.cmake") for a in command):
-            continue
         d = defines(command)
-        if "EXPECT_STDOUT" not in d and "EXPECT_STDERR_FILE" not in d:
+        if any(a.endswith("check_run.cmake") for a in command):
+            program, stdout_key, stderr_key = d["COMMAND"].split("|"), "EXPECT_STDOUT", "EXPECT_STDERR_FILE"
+        elif any(a.endswith("check_scenario.cmake") for a in command) and "TARGET" in d:
+            program, stdout_key, stderr_key = [d["TARGET"], d["SCENARIO"]], "EXPECT_CONSOLE", "EXPECT_SUMMARY"
+        else:
             continue
-        run = subprocess.run(d["COMMAND"].split("|"), stdin=subprocess.DEVNULL, capture_output=True)
-        for key, output in (("EXPECT_STDOUT", run.stdout), ("EXPECT_STDERR_FILE", run.stderr)):
+        if stdout_key not in d and stderr_key not in d:
+            continue
+        run = subprocess.run(program, stdin=subprocess.DEVNULL, capture_output=True)
+        for key, output in ((stdout_key, run.stdout), (stderr_key, run.stderr)):
             if key in d:
                 with open(d[key], "wb") as f:
                     f.write(output)
