@@ -67,6 +67,7 @@ public:
     void wake(Vcpu& vcpu, std::uint64_t now_ns);
 
 private:
+    friend class SnapshotAccess;  // vmm/snapshot.cpp saves and restores the pCPUs and run queues
     // ---- the loop
     PhysicalCpu* next_pcpu();                  // the pCPU whose next event comes first
     std::uint64_t next_event_ns(const PhysicalCpu& pcpu) const;

@@ -143,6 +143,7 @@ public:
     std::uint64_t virqs_injected = 0;
 
 private:
+    friend class SnapshotAccess;  // vmm/snapshot.cpp saves and restores the whole context
     Vm& vm_;
     unsigned id_;
     RegisterFile saved_regs_;

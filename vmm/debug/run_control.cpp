@@ -69,6 +69,10 @@ void RunControl::detach() {
 }
 void RunControl::stop(std::string why) {
     if (mode_ == Mode::Detached) return;
+    if (mode_ == Mode::Replay) {  // replaying: a stop is only noted, by a scan
+        if (scan_ != Scan::None) scan_hits_.emplace_back(position(), std::move(why));
+        return;
+    }
     mode_ = Mode::Held;
     stop_reason_ = std::move(why);
 }
@@ -200,10 +204,10 @@ bool RunControl::trap_matches(const Breakpoint& b, const TraceEvent& e) const {
 void RunControl::observe(const TraceEvent& e) {
     if (e.kind == TraceEvent::Kind::Exit) last_trap_ = e;
     if (mode_ == Mode::Detached) return;
-    on_event(e);
+    if (mode_ != Mode::Replay) on_event(e);  // a replay shows nothing: it happened before
     if (mode_ == Mode::Held || !pending_stop_.empty()) return;
     for (const Breakpoint& b : breakpoints_) {
-        if (trap_matches(b, e)) {
+        if (checks_breakpoints() && trap_matches(b, e)) {
             pending_stop_ = fmt::format("breakpoint {} ({}): {}", b.id, b.text,
                                         e.kind == TraceEvent::Kind::VirtualIrq ? e.what : e.what + " -> " + e.action);
             return;
@@ -212,9 +216,12 @@ void RunControl::observe(const TraceEvent& e) {
     const bool is_trap = e.kind == TraceEvent::Kind::Exit || e.kind == TraceEvent::Kind::PhysicalTimer ||
                          e.kind == TraceEvent::Kind::Forward;
     if (mode_ == Mode::NextTrap && is_trap) pending_stop_ = "the next trap: " + e.what + " -> " + e.action;
+    if (mode_ == Mode::Replay && scan_ == Scan::Traps && is_trap)
+        pending_stop_ = "the previous trap: " + e.what + " -> " + e.action;
 }
 
 bool RunControl::check_breakpoints(Vcpu& vcpu) {
+    if (!checks_breakpoints()) return false;
     for (Breakpoint& b : breakpoints_) {
         if (b.kind == Breakpoint::Kind::Address && b.address == vcpu.pc()) {
             stop(fmt::format("breakpoint {} at {}", b.id, b.text));
@@ -249,23 +256,32 @@ std::uint64_t RunControl::before_slice(Vcpu& vcpu) {
             // The VMM moved the PC between slices (a vIRQ entered the vectors): that is a step,
             // and the vector may hold a breakpoint.
             if (!check_breakpoints(vcpu) && mode_ == Mode::Step && --steps_left_ == 0) stop("stepped");
-        } else if (interrupt_requested()) {
+        } else if (mode_ != Mode::Replay && interrupt_requested()) {
             stop("interrupted (Ctrl-C)");
         }
     }
-    while (mode_ == Mode::Held && vm_.running()) {
-        on_hold(vcpu);
-        watch_hit_.reset();
-        breakpoint_hit_ = false;
-        pending_stop_.clear();
-        // The bytes a watchpoint compares with are the ones the person saw when resuming.
-        for (Breakpoint& b : breakpoints_) {
-            if (b.kind != Breakpoint::Kind::Watch) continue;
-            std::string error;
-            read_guest(vcpu, b.address, b.length, b.contents, error);
+    for (;;) {
+        while (mode_ == Mode::Held && vm_.running()) {
+            on_hold(vcpu);
+            watch_hit_.reset();
+            breakpoint_hit_ = false;
+            pending_stop_.clear();
+            if (mode_ != Mode::Replay) at_history_start_ = false;
+            // The bytes a watchpoint compares with are the ones the person saw when resuming.
+            for (Breakpoint& b : breakpoints_) {
+                if (b.kind != Breakpoint::Kind::Watch) continue;
+                std::string error;
+                read_guest(vcpu, b.address, b.length, b.contents, error);
+            }
+        }
+        if (mode_ != Mode::Replay || !vm_.running()) break;
+        if (const auto limit = replay(vcpu)) {
+            pc_after_slice_ = vcpu.pc();
+            return *limit;
         }
     }
     pc_after_slice_ = vcpu.pc();
+    if (vm_.running()) record_checkpoint();
     if (mode_ == Mode::Step) return 1;
     for (const Breakpoint& b : breakpoints_)
         if (b.kind == Breakpoint::Kind::Address || b.kind == Breakpoint::Kind::Watch) return 1;
