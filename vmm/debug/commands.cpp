@@ -52,7 +52,7 @@ void cmd_help(CommandContext& c, std::string_view args) {
              "such as sp+16, vectors+0x280, x0):\n";
     for (const DebugCommand& cmd : debug_commands()) {
         const std::string name = cmd.alias.empty() ? std::string(cmd.name) : fmt::format("{} ({})", cmd.name, cmd.alias);
-        c.out += fmt::format("  {:<16} {:<30} {}\n", name, cmd.args, cmd.help);
+        c.out += fmt::format("  {:<22} {:<22} {}\n", name, cmd.args, cmd.help);
     }
 }
 
