@@ -51,6 +51,7 @@ public:
     }
 
     const VersionHooks& hooks() const { return hooks_; }
+    Tracer& tracer() { return tracer_; }
     // A debugger or progress display to consult before and after each slice (null: none).
     void set_debug_agent(DebugAgent* agent) { debug_agent_ = agent; }
     const MonitorOptions& options() const { return options_; }

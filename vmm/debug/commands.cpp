@@ -226,7 +226,8 @@ void cmd_when(CommandContext& c, std::string_view args) {
     c.out += fmt::format("step {}: {} instructions retired, {} traps handled, {} vIRQs taken\n", c.control.position(),
                          v.retired, traps, v.virqs_injected);
     if (const auto start = c.control.history_start())
-        c.out += fmt::format("going back reaches step {} ({} checkpoints)\n", *start, c.control.checkpoint_count());
+        c.out += fmt::format("going back reaches step {} ({} checkpoint{})\n", *start, c.control.checkpoint_count(),
+                             c.control.checkpoint_count() == 1 ? "" : "s");
 }
 
 void cmd_quit(CommandContext& c, std::string_view args) {

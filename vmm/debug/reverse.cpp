@@ -54,7 +54,10 @@ void RunControl::restore_checkpoint(std::size_t index) {
     last_trap_ = checkpoints_[index].last_trap;
 }
 
-void RunControl::state_changed() { checkpoints_.clear(); }
+void RunControl::state_changed() {
+    checkpoints_.clear();
+    furthest_ = position();  // what follows is a new run: the trace shows it
+}
 
 void RunControl::begin_replay(std::uint64_t target, std::string reason) {
     replay_target_ = target;

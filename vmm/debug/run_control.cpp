@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "vmm/debug/inspect.h"
+#include "vmm/monitor.h"
 #include "vmm/sysreg.h"
 #include "vmm/vm.h"
 
@@ -247,7 +248,7 @@ bool RunControl::check_breakpoints(Vcpu& vcpu) {
 }
 
 std::uint64_t RunControl::before_slice(Vcpu& vcpu) {
-    if (mode_ == Mode::Detached) return ~0ull;
+    if (mode_ == Mode::Detached) return quiet_until_furthest(~0ull);
     if (mode_ != Mode::Held) {
         if (!pending_stop_.empty()) {
             stop(std::move(pending_stop_));  // an event between slices: a vIRQ injected, a wakeup
@@ -277,15 +278,28 @@ std::uint64_t RunControl::before_slice(Vcpu& vcpu) {
         if (mode_ != Mode::Replay || !vm_.running()) break;
         if (const auto limit = replay(vcpu)) {
             pc_after_slice_ = vcpu.pc();
+            if (monitor_) monitor_->tracer().set_replaying(true);
             return *limit;
         }
     }
     pc_after_slice_ = vcpu.pc();
     if (vm_.running()) record_checkpoint();
-    if (mode_ == Mode::Step) return 1;
+    std::uint64_t limit = kRunningSlice;
+    if (mode_ == Mode::Step) limit = 1;
     for (const Breakpoint& b : breakpoints_)
-        if (b.kind == Breakpoint::Kind::Address || b.kind == Breakpoint::Kind::Watch) return 1;
-    return kRunningSlice;
+        if (b.kind == Breakpoint::Kind::Address || b.kind == Breakpoint::Kind::Watch) limit = 1;
+    return quiet_until_furthest(limit);
+}
+
+// After going back, the run goes forward again over what the trace has shown: it is shown
+// once, so the trace stays quiet up to where the run had got (a slice ends there).
+std::uint64_t RunControl::quiet_until_furthest(std::uint64_t limit) {
+    if (!monitor_) return limit;
+    const std::uint64_t now = position();
+    monitor_->tracer().set_replaying(now < furthest_);
+    if (now < furthest_) return std::min(limit, furthest_ - now);
+    furthest_ = now;
+    return limit;
 }
 
 void RunControl::after_slice(Vcpu& vcpu, const RunResult& result) {

@@ -125,6 +125,7 @@ private:
     void restore_checkpoint(std::size_t index);
     Monitor& reverse_monitor() const;
     bool checks_breakpoints() const;  // not while replaying, unless scanning for them
+    std::uint64_t quiet_until_furthest(std::uint64_t limit);
 
     Vm& vm_;
     std::string version_;
@@ -158,6 +159,7 @@ private:
     bool scan_any_ = false;
     std::vector<std::pair<std::uint64_t, std::string>> scan_hits_;
     bool at_history_start_ = false;
+    std::uint64_t furthest_ = 0;  // the furthest step the run has reached
 };
 
 // The sink that hands every event to a RunControl.
@@ -165,6 +167,7 @@ class RunControlSink final : public TraceSink {
 public:
     explicit RunControlSink(RunControl& control) : control_(control) {}
     void write(const TraceEvent& event) override { control_.observe(event); }
+    bool follows_replays() const override { return true; }
 
 private:
     RunControl& control_;
