@@ -19,6 +19,7 @@
 
 #include "bench/bench_support.h"
 #include "bench/mmu_bench.h"
+#include "bench/snapshot_bench.h"
 #include "bench/vmm_bench.h"
 #include "emulator/cpu.h"
 #include "emulator/elf_loader.h"
@@ -182,6 +183,7 @@ struct Options {
     bool traps = true;     // the trap round-trip table
     bool overhead = true;  // the v1 VMM against the bare interpreter
     bool mmu = true;       // the guest's MMU off against on
+    bool snapshot = true;  // a whole-VM snapshot: size, save and restore times
     std::string traps_dir;
 };
 
@@ -189,19 +191,20 @@ void usage() {
     std::puts(
         "usage: trapeze-bench [--runs N] [--guest PATH] [--fp-guest PATH] [--qemu PATH] [--traps-dir DIR]\n"
         "                     [--no-qemu] [--no-unicorn] [--no-fp-guest] [--no-per-guest] [--no-traps] [--no-overhead]\n"
-        "                     [--no-mmu]\n"
+        "                     [--no-mmu] [--no-snapshot]\n"
         "  Runs a compute-bound guest (default: compute.elf beside this program's examples/) on\n"
         "  Trapeze's interpreter, Unicorn and qemu-system-aarch64 (TCG) and prints guest MIPS; then\n"
         "  the cost of one trap round trip (MSR/MRS, HVC) on Trapeze's v2 VMM and on QEMU, and the\n"
         "  compute guest on the v1 VMM against the bare interpreter, and with the guest's MMU on\n"
-        "  (identity tables) against off.\n"
+        "  (identity tables) against off, and a whole-VM snapshot of it in 128 MiB (size, save, restore).\n"
         "  --runs N         take the best of N runs of each engine (default 3)\n"
         "  --fp-guest PATH  the FP/SIMD guest, also on all three engines (default: fpbench.elf beside the guest)\n"
         "  --no-fp-guest    skip the FP/SIMD guest\n"
         "  --traps-dir DIR  where traps-{sysreg,hvc,none}.elf are (default: bench/ beside the guest)\n"
         "  --no-traps       skip the trap round-trip table\n"
         "  --no-overhead    skip the VMM's overhead on the compute guest\n"
-        "  --no-mmu         skip the compute guest with the MMU on");
+        "  --no-mmu         skip the compute guest with the MMU on\n"
+        "  --no-snapshot    skip the snapshot's size and times");
 }
 
 Options parse(int argc, char** argv) {
@@ -222,6 +225,7 @@ Options parse(int argc, char** argv) {
         else if (arg == "--no-per-guest") o.per_guest = false;
         else if (arg == "--no-traps") o.traps = false;
         else if (arg == "--no-overhead") o.overhead = false;
+        else if (arg == "--no-snapshot") o.snapshot = false;
         else if (arg == "--no-mmu") o.mmu = false;
         else if (arg == "--traps-dir") o.traps_dir = value();
         else if (arg == "--help" || arg == "-h") {
@@ -355,6 +359,7 @@ int main(int argc, char** argv) try {
         vmm_ran = print_mmu_cost(options.runs, options.guest, [&] { return run_trapeze(options.guest); },
                                  [&] { return run_trapeze(options.guest, true); }) &&
                   vmm_ran;
+    if (options.snapshot) vmm_ran = print_snapshot_cost(options.runs, options.guest) && vmm_ran;
     return identical && vmm_ran ? 0 : 1;
 } catch (const std::exception& e) {
     std::fprintf(stderr, "trapeze-bench: %s\n", e.what());
