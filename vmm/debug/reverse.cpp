@@ -17,6 +17,10 @@ namespace {
 
 // Checkpoints kept at most; past it every other one goes and the interval doubles.
 constexpr std::size_t kMaxCheckpoints = 64;
+// A checkpoint scans all of RAM (about 20 ms for 128 MiB): one every RAM/16 steps, at least a
+// million, keeps that to about a tenth of the run, and a step back to under a second of replay.
+constexpr std::uint64_t kMinCheckpointInterval = 1'000'000;
+constexpr std::uint64_t kRamBytesPerCheckpointStep = 16;
 
 }  // namespace
 
@@ -38,6 +42,8 @@ bool RunControl::checks_breakpoints() const { return mode_ != Mode::Replay || sc
 
 void RunControl::record_checkpoint() {
     if (!monitor_ || monitor_->pcpu_count() != 1 || monitor_->vms().size() != 1 || vm_.vcpus().size() != 1) return;
+    if (checkpoint_interval_ == 0)
+        checkpoint_interval_ = std::max(kMinCheckpointInterval, vm_.memory().ram_size() / kRamBytesPerCheckpointStep);
     const std::uint64_t now = position();
     if (!checkpoints_.empty() && now < checkpoints_.back().position + checkpoint_interval_) return;
     checkpoints_.push_back({now, save_snapshot(*monitor_), last_trap_});

@@ -148,7 +148,7 @@ private:
     enum class Scan : std::uint8_t { None, Breakpoints, Traps };
     Monitor* monitor_ = nullptr;
     std::vector<Checkpoint> checkpoints_;
-    std::uint64_t checkpoint_interval_ = 1'000'000;
+    std::uint64_t checkpoint_interval_ = 0;  // 0: by the VM's RAM (see record_checkpoint)
     std::uint64_t replay_target_ = 0;
     std::optional<std::size_t> replay_from_;  // the checkpoint to restore first
     std::string replay_reason_;
