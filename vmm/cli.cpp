@@ -303,7 +303,7 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
     if (!options.restore.empty()) {
         try {
             restore_snapshot(monitor, read_snapshot_file(options.restore));
-        } catch (const SnapshotError& e) {
+        } catch (const std::exception& e) {
             std::fprintf(stderr, "%s: --restore %s: %s\n", name.c_str(), options.restore.c_str(), e.what());
             return kExitBadInput;
         }

@@ -97,6 +97,7 @@ public:
         const std::uint64_t length = u64();
         return Reader(take(length), std::string(tag));
     }
+    std::size_t left() const { return bytes_.size() - at_; }
     void finish() const {
         if (at_ != bytes_.size()) fail(fmt::format("{} bytes left over", bytes_.size() - at_));
     }
@@ -300,12 +301,14 @@ public:
         const std::uint64_t packed_size = r.u64();
         const std::uint64_t total = memory.ram_size() / kPageSize;
         if (count > total || size != count * (8 + kPageSize)) r.fail("the page count does not fit the RAM");
+        if (packed_size != r.left()) r.fail("the compressed pages are not the rest of it");
         std::vector<std::uint8_t> packed(packed_size);
         r.raw(packed.data(), packed_size);
         r.finish();
         std::vector<std::uint8_t> pages(size);
         uLongf got = static_cast<uLongf>(size);
-        if (uncompress(pages.data(), &got, packed.data(), static_cast<uLong>(packed_size)) != Z_OK || got != size)
+        if (size > 0 &&
+            (uncompress(pages.data(), &got, packed.data(), static_cast<uLong>(packed_size)) != Z_OK || got != size))
             r.fail("the compressed pages do not inflate");
         std::uint64_t next = 0;  // pages below it that the snapshot does not hold are zero
         const auto zero_up_to = [&](std::uint64_t end) {

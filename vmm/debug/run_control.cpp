@@ -296,8 +296,9 @@ std::uint64_t RunControl::before_slice(Vcpu& vcpu) {
 std::uint64_t RunControl::quiet_until_furthest(std::uint64_t limit) {
     if (!monitor_) return limit;
     const std::uint64_t now = position();
-    monitor_->tracer().set_replaying(now < furthest_);
-    if (now < furthest_) return std::min(limit, furthest_ - now);
+    quiet_ = now < furthest_;
+    monitor_->tracer().set_replaying(quiet_);
+    if (quiet_) return std::min(limit, furthest_ - now);
     furthest_ = now;
     return limit;
 }

@@ -100,7 +100,7 @@ public:
     void after_slice(Vcpu& vcpu, const RunResult& result) override;
     // Until the debugger lets go, each exit ends its slice so that every stop sees the state
     // right after the trap; once detached, the run goes at full speed.
-    bool exits_end_slices() const override { return mode_ != Mode::Detached; }
+    bool exits_end_slices() const override { return mode_ != Mode::Detached || quiet_; }
 
 protected:
     // The run is held: talk to the person (or GDB) until they resume it, quit or stop the VM.
@@ -160,6 +160,7 @@ private:
     std::vector<std::pair<std::uint64_t, std::string>> scan_hits_;
     bool at_history_start_ = false;
     std::uint64_t furthest_ = 0;  // the furthest step the run has reached
+    bool quiet_ = false;          // short of it: the trace is quiet, and slices end exactly there
 };
 
 // The sink that hands every event to a RunControl.
