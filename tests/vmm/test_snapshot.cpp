@@ -12,6 +12,7 @@
 
 #include <unistd.h>
 
+#include "support/elf_builder.h"
 #include "support/vcpu_snapshot.h"
 #include "versions/v3/handlers.h"
 #include "versions/v4/handlers.h"
@@ -369,4 +370,57 @@ TEST_CASE("reverse execution: reverse-continue goes back to the last breakpoint;
     CHECK(svcs.size() == kSvcs);
     CHECK(back.size() == kSvcs - 1);
     CHECK(control.checkpoint_count() > kSvcs);
+}
+
+TEST_CASE("snapshot: an exclusive reservation taken before the snapshot holds after the restore") {
+    // LDXR, then the snapshot, then STXR: the store succeeds (w2 = 0) in the restored machine
+    // as in the one never stopped.
+    const std::vector<std::uint32_t> words = {
+        0xd2820000,  // mov x0, #0x1000
+        0xf2a80100,  // movk x0, #0x4008, lsl #16
+        0xc85f7c01,  // ldxr x1, [x0]
+        0xc8027c01,  // stxr w2, x1, [x0]
+        0x52800100,  // mov w0, #8
+        0x72b08000,  // movk w0, #0x8400, lsl #16: PSCI SYSTEM_OFF
+        0xd4000002,  // hvc #0
+    };
+    const auto machine = [&](Tracer& tracer, VersionHooks& hooks, std::unique_ptr<Monitor>& monitor) {
+        v3::install(hooks);
+        monitor = std::make_unique<Monitor>(hooks, tracer, MonitorOptions{});
+        VmConfig config;
+        config.ram_size = 1 << 20;
+        auto vm = std::make_unique<Vm>(0, config, ElfImage::parse(test::tiny_elf(words), "exclusive"),
+                                       [](const std::string&) {});
+        monitor->add(*vm);
+        return vm;
+    };
+    Tracer tracer;
+    VersionHooks hooks;
+    std::unique_ptr<Monitor> monitor;
+    auto vm = machine(tracer, hooks, monitor);
+    ScriptedControl control(*vm, "v3");
+    control.attach_monitor(*monitor);
+    monitor->set_debug_agent(&control);
+    std::vector<std::uint8_t> snapshot;
+    control.actions = {
+        [&](Vcpu&) { control.step(3); },
+        [&](Vcpu& v) {
+            CHECK(v.pc() == test::kLoad + 12);  // after the LDXR
+            snapshot = save_snapshot(*monitor);
+            control.detach();
+        },
+    };
+    monitor->run();
+    REQUIRE(vm->status == VmStatus::PoweredOff);
+    CHECK(vm->vcpu(0).x(2) == 0);
+
+    Tracer tracer2;
+    VersionHooks hooks2;
+    std::unique_ptr<Monitor> monitor2;
+    auto restored = machine(tracer2, hooks2, monitor2);
+    restore_snapshot(*monitor2, snapshot);
+    monitor2->run();
+    CHECK(restored->status == VmStatus::PoweredOff);
+    CHECK(restored->vcpu(0).x(2) == 0);
+    CHECK(restored->vcpu(0).retired == vm->vcpu(0).retired);
 }
