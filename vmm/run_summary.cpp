@@ -41,6 +41,18 @@ std::uint64_t RunSummary::physical_timer_exits() const {
     return n;
 }
 
+std::uint64_t RunSummary::virqs() const {
+    std::uint64_t n = 0;
+    for (const VmSummary& vm : vms) n += vm.virqs;
+    return n;
+}
+
+std::uint64_t RunSummary::irq_handler_exits() const {
+    std::uint64_t n = 0;
+    for (const VmSummary& vm : vms) n += vm.irq_handler_exits;
+    return n;
+}
+
 std::string_view vm_status_name(VmStatus status) {
     switch (status) {
         case VmStatus::Running: return "running";
@@ -62,6 +74,7 @@ VmSummary summarize_vm(Vm& vm, const std::string& guest) {
         s.retired += v->retired;
         s.physical_timer_exits += v->physical_timer_exits;
         s.virqs += v->virqs_injected;
+        s.irq_handler_exits += v->irq_handler_exits;
         for (std::size_t i = 0; i < s.exits_by_ec.size(); ++i) {
             s.exits_by_ec[i] += v->exits_by_ec[i];
             s.forwarded_by_ec[i] += v->forwarded_by_ec[i];
@@ -92,6 +105,12 @@ std::string format_summary_table(const RunSummary& summary) {
                        summary.physical_timer_exits());
     if (const std::string forwarded = by_class(summary.forwarded_by_ec()); !forwarded.empty())
         out += fmt::format("exceptions forwarded to the guest kernel:{}\n", forwarded);
+    // What one guest interrupt costs the VMM. It depends on the guest's irq_handler, not on
+    // how many threads the guest runs: the lecture's "Fork bomb是否会影响VMM？" in one number.
+    if (const std::uint64_t virqs = summary.virqs())
+        out += fmt::format("guest irq_handler: {} vIRQ{}, {} VM exits from entry to ERET ({:.1f} per vIRQ)\n", virqs,
+                           virqs == 1 ? "" : "s", summary.irq_handler_exits(),
+                           static_cast<double>(summary.irq_handler_exits()) / static_cast<double>(virqs));
     if (summary.host_seconds) {
         const double s = *summary.host_seconds;
         out += fmt::format("{} instructions retired in {:.3f} s ({:.0f} MIPS)\n", summary.retired(), s,

@@ -26,6 +26,7 @@ struct VmSummary {
     std::array<std::uint64_t, 64> forwarded_by_ec{};  // exceptions entering the guest kernel, by the class it sees
     std::uint64_t physical_timer_exits = 0;
     std::uint64_t virqs = 0;
+    std::uint64_t irq_handler_exits = 0;  // VM exits from a vIRQ's entry to its handler's ERET
 
     std::uint64_t exits() const;  // exception exits, all classes
 };
@@ -40,6 +41,8 @@ struct RunSummary {
     std::array<std::uint64_t, 64> exits_by_ec() const;
     std::array<std::uint64_t, 64> forwarded_by_ec() const;
     std::uint64_t physical_timer_exits() const;
+    std::uint64_t virqs() const;
+    std::uint64_t irq_handler_exits() const;
 };
 
 VmSummary summarize_vm(Vm& vm, const std::string& guest);

@@ -370,6 +370,8 @@ public:
         for (std::uint64_t n : v.forwarded_by_ec) w.u64(n);
         w.u64(v.physical_timer_exits);
         w.u64(v.virqs_injected);
+        w.u64(v.irq_handler_exits);
+        w.u8(v.in_irq_handler);
         w.end();
         save(w, v.timer);
         save(w, v.gic);
@@ -424,6 +426,8 @@ public:
         for (std::uint64_t& n : v.forwarded_by_ec) n = r.u64();
         v.physical_timer_exits = r.u64();
         v.virqs_injected = r.u64();
+        v.irq_handler_exits = r.u64();
+        v.in_irq_handler = r.flag();
         r.finish();
         restore(outer.section("VTMR"), v.timer);
         restore(outer.section("GICR"), v.gic);

@@ -62,8 +62,8 @@ struct Machine {
 std::string statistics(Vm& vm) {
     std::string out = fmt::format("{} {}\n", static_cast<int>(vm.status), vm.stop_reason);
     for (auto& v : vm.vcpus()) {
-        out += fmt::format("vcpu{} retired {} ptimer {} virqs {} clock {}\n", v->id(), v->retired, v->physical_timer_exits,
-                           v->virqs_injected, v->clock_ns);
+        out += fmt::format("vcpu{} retired {} ptimer {} virqs {} irq_handler_exits {} clock {}\n", v->id(), v->retired,
+                           v->physical_timer_exits, v->virqs_injected, v->irq_handler_exits, v->clock_ns);
         for (unsigned ec = 0; ec < 64; ++ec)
             if (v->exits_by_ec[ec] || v->forwarded_by_ec[ec])
                 out += fmt::format("  ec {:#x}: {} exits, {} forwarded\n", ec, v->exits_by_ec[ec], v->forwarded_by_ec[ec]);
@@ -173,7 +173,7 @@ TEST_CASE("snapshot: every field of the vCPU context and the devices is saved (s
     static_assert(sizeof(Pl011) == 32 + 32 + 32 + 32 + 6 * 4 + 8 + 8, "save Pl011's new field");
     // The vCPU: its registers and context (RegisterFile, the banked SP, EL, SPSel, IL, DAIF,
     // every system register), its run state, clocks and statistics, its timer and GIC.
-    static_assert(sizeof(Vcpu) == 2120 + kSysregCount * 8, "save the vCPU's new field");
+    static_assert(sizeof(Vcpu) == 2136 + kSysregCount * 8, "save the vCPU's new field");
     // The pCPU: clock, quantum, statistics, what it runs and its VM_runqueue.
     static_assert(sizeof(PhysicalCpu) == sizeof(Cpu) + 8 + 8 + 8 + 80 /*runqueue*/ + 8 + 8 + 8 + 8 + 8 + 8 + 8,
                   "save PhysicalCpu's new field");

@@ -116,6 +116,7 @@ protected:
 private:
     bool check_breakpoints(Vcpu& vcpu);
     bool trap_matches(const Breakpoint& b, const TraceEvent& e) const;
+    static bool class_matches(std::string_view trap, std::string_view reg, const TraceEvent& e);
     Breakpoint& add(Breakpoint b);
     // Reverse execution: replay towards the target (a slice limit), or nullopt once it holds
     // or must look again (a scan moved to an earlier checkpoint).
