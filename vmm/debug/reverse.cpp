@@ -80,9 +80,13 @@ void RunControl::begin_replay(std::uint64_t target, std::string reason) {
 
 void RunControl::go_to(std::uint64_t target) {
     reverse_monitor();
-    if (checkpoints_.empty()) throw std::invalid_argument("no history recorded yet");
     at_history_start_ = false;
     scan_ = Scan::None;
+    if (target > position() || (target == position() && checkpoints_.empty())) {  // forward: no history needed
+        begin_replay(target, fmt::format("went to step {}", target));
+        return;
+    }
+    if (checkpoints_.empty()) throw std::invalid_argument("no history recorded yet");
     if (target <= checkpoints_.front().position) {
         at_history_start_ = true;
         target = checkpoints_.front().position;

@@ -295,8 +295,8 @@ std::uint64_t RunControl::before_slice(Vcpu& vcpu) {
         if (mode_ != Mode::Replay || !vm_.running()) break;
         if (const auto limit = replay(vcpu)) {
             pc_after_slice_ = vcpu.pc();
-            if (monitor_) monitor_->tracer().set_replaying(true);
-            return *limit;
+            if (vm_.running()) record_checkpoint();  // a goto forward records history too
+            return quiet_until_furthest(*limit);  // a goto past the furthest step is new: traced
         }
     }
     pc_after_slice_ = vcpu.pc();
