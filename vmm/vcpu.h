@@ -146,6 +146,7 @@ public:
     bool in_irq_handler = false;
 
 private:
+    friend class SnapshotAccess;  // vmm/snapshot.cpp saves and restores the whole context
     Vm& vm_;
     unsigned id_;
     RegisterFile saved_regs_;
