@@ -183,10 +183,13 @@ void Monitor::stop_if_stuck() {
 // ---- one slice of guest code ----
 
 void Monitor::update_interrupt_lines(Vcpu& vcpu) {
-    // The virtual timer's output is a level-sensitive PPI at the vCPU's redistributor.
-    const std::uint32_t bit = 1u << kVirtualTimerIntid;
-    if (vcpu.timer.irq_line(vcpu.counter())) vcpu.gic.level |= bit;
-    else vcpu.gic.level &= ~bit;
+    // Each EL1 timer's output is a level-sensitive PPI at the vCPU's redistributor.
+    const auto drive = [&vcpu](unsigned intid, bool high) {
+        if (high) vcpu.gic.level |= 1u << intid;
+        else vcpu.gic.level &= ~(1u << intid);
+    };
+    drive(kVirtualTimerIntid, vcpu.timer.irq_line(vcpu.counter()));
+    drive(kPhysicalTimerIntid, vcpu.ptimer.irq_line(vcpu.physical_counter()));
 }
 
 void Monitor::deliver_interrupts(Vcpu& vcpu) {
@@ -211,11 +214,15 @@ void Monitor::deliver_interrupts(Vcpu& vcpu) {
 }
 
 std::uint64_t Monitor::timer_deadline_ns(const Vcpu& vcpu) const {
-    const auto deadline = vcpu.timer.deadline();
-    if (!deadline) return kNever;
-    const std::uint64_t deadline_ns = (*deadline + vcpu.vm().counter_offset) * kNanosecondsPerTick;
     const std::uint64_t now = vcpu.loaded() ? vcpu.pcpu->clock_ns : vcpu.clock_ns;
-    return deadline_ns <= now ? kNever : deadline_ns;  // already fired: the line is up, or never will
+    // The first moment one of the two timers' lines rises; a deadline already passed does
+    // not count (the line is up, or never will be).
+    const auto rises_at = [now](std::optional<std::uint64_t> deadline, std::uint64_t offset) {
+        if (!deadline || *deadline >= kNever / kNanosecondsPerTick - offset) return kNever;
+        const std::uint64_t deadline_ns = (*deadline + offset) * kNanosecondsPerTick;
+        return deadline_ns <= now ? kNever : deadline_ns;
+    };
+    return std::min(rises_at(vcpu.timer.deadline(), vcpu.vm().counter_offset), rises_at(vcpu.ptimer.deadline(), 0));
 }
 
 void Monitor::run_slice(PhysicalCpu& pcpu, Vcpu& vcpu) {
