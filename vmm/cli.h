@@ -37,6 +37,7 @@ struct CommandLine {
     bool no_pause = false;
     std::optional<std::uint64_t> gdb_port;  // the GDB stub
     bool gdb_wait = false;
+    bool console_input = false;  // stdin feeds the guest's PL011
 };
 
 // Parse argv against the option table. Returns the command line, or the exit status to end

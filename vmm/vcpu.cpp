@@ -10,7 +10,10 @@
 
 namespace trapeze {
 
-Vcpu::Vcpu(Vm& vm, unsigned id) : vm_(vm), id_(id) { reset(); }
+Vcpu::Vcpu(Vm& vm, unsigned id) : vm_(vm), id_(id) {
+    reset();
+    vm.gicd().attach(gic);  // the distributor routes SPIs to this CPU interface
+}
 
 void Vcpu::reset() {
     regs() = RegisterFile{};
@@ -28,6 +31,8 @@ void Vcpu::reset() {
     timer = GenericTimer{};
     ptimer = GenericTimer{};
     gic = GicCpuInterface{};
+    gic.distributor = &vm_.gicd();
+    gic.affinity = sysreg(SysregId::MPIDR_EL1);
     state = VcpuState::Off;
     requests = kRequestTranslation;
     sync_to_cpu();
