@@ -23,6 +23,9 @@ bool group1_enabled(Vcpu& v) { return v.vm().gicd().group1_enabled(); }
 
 // One row per register with side effects, in the order of the table in sysregs.inc.
 const Accessor kAccessors[] = {
+    // The OS lock: OSLAR_EL1.OSLK shows in OSLSR_EL1 (OSLM = 0b10: the lock is implemented).
+    {SysregId::OSLAR_EL1, nullptr,
+     [](Vcpu& v, std::uint64_t x) { v.set_sysreg(SysregId::OSLSR_EL1, 0x8 | ((x & 1) << 1)); }},
     {SysregId::SP_EL0, [](Vcpu& v) { return v.sp_el0(); }, [](Vcpu& v, std::uint64_t x) { v.set_sp_el0(x); }},
     {SysregId::SPSel, [](Vcpu& v) -> std::uint64_t { return v.sp_sel(); },
      [](Vcpu& v, std::uint64_t x) { v.set_pstate((v.pstate() & ~1u) | static_cast<std::uint32_t>(x & 1)); }},
