@@ -73,7 +73,8 @@ void guest_irq(void) {
     if (intid == SPURIOUS_INTID) return;
     if (intid == UART_INTID) {
         while (!(read32(UART_FR) & UART_FR_RXFE)) {
-            const char c = (char)(read32(UART_DR) & 0xff);
+            char c = (char)(read32(UART_DR) & 0xff);
+            if (c == '\r') c = '\n';  // Enter on a raw terminal
             if (head - tail < sizeof received) received[head++ % sizeof received] = c;
             if (c == '\n') ++lines;
         }
