@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "emulator/trap_policy.h"
+#include "vmm/console_input.h"
 #include "vmm/debug/gdb_stub.h"
 #include "vmm/debug/stepper.h"
 #include "vmm/monitor.h"
@@ -117,6 +118,10 @@ void declare_options(CLI::App& app, CommandLine& o, const TargetProfile& profile
         ->group(output);
     add_file(app, "--report", o.report,
              "write FILE.html: one page with the timeline, the VM exits by class and what each VM did")
+        ->group(output);
+    app.add_flag("--console-input", o.console_input,
+                 "stdin feeds the guest's UART: a terminal in raw mode (Ctrl-A x quits), or piped lines, each "
+                 "taken when the guest has read the last")
         ->group(output);
     app.add_flag("--list-traps", o.list_traps, "print which instructions trap and which registers this target virtualizes")
         ->group(output);
@@ -339,6 +344,11 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
         progress.reset();
         monitor.set_debug_agent(snapshot_at.get());
     }
+    std::unique_ptr<ConsoleInput> console_input;
+    if (options.console_input && !stepper && !gdb) {
+        console_input = std::make_unique<ConsoleInput>(STDIN_FILENO);
+        monitor.set_console_input(console_input.get());
+    }
     for (auto& v : vms) monitor.add(*v);
     if (!options.restore.empty()) {
         try {
@@ -350,6 +360,7 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
     }
     const auto start = std::chrono::steady_clock::now();
     monitor.run();
+    console_input.reset();  // the terminal back as it was
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::fflush(stdout);
     if (progress) progress->erase();

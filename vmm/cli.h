@@ -42,6 +42,7 @@ struct CommandLine {
     std::optional<std::uint64_t> snapshot_at;  // --snapshot-at N FILE: instructions, and the file
     std::string snapshot_file;
     std::string restore;                        // --restore FILE
+    bool console_input = false;  // stdin feeds the guest's PL011
 };
 
 // Parse argv against the option table. Returns the command line, or the exit status to end

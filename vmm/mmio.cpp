@@ -27,17 +27,19 @@ Action emulate_mmio(Vcpu& vcpu, const Exit& exit) {
                                         "exclusive); use a plain LDR/STR for device registers",
                                         device, pa, where));
     const unsigned size = 1u << iss.sas;
+    std::string_view note;  // a register left out (RAZ/WI), named the first time
+    const auto done = [&note](std::string_view what) { return Action::resume_next(note.empty() ? what : note); };
     if (iss.wnr) {
-        vm.mmio_write(vcpu, pa, size, vcpu.x(iss.srt) & ones(8 * size));
-        return Action::resume_next("emulated the device write");
+        vm.mmio_write(vcpu, pa, size, vcpu.x(iss.srt) & ones(8 * size), &note);
+        return done("emulated the device write");
     }
     std::uint64_t value = 0;
-    vm.mmio_read(vcpu, pa, size, value);
+    vm.mmio_read(vcpu, pa, size, value, &note);
     value &= ones(8 * size);
     if (iss.sse) value = static_cast<std::uint64_t>(sign_extend(value, 8 * size));
     if (!iss.sf) value &= 0xffff'ffff;
     vcpu.set_x(iss.srt, value);
-    return Action::resume_next("emulated the device read");
+    return done("emulated the device read");
 }
 
 }  // namespace trapeze

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "decoder/disassembler.h"
+#include "vmm/console_input.h"
 #include "vmm/register_changes.h"
 
 namespace trapeze {
@@ -41,7 +42,10 @@ void Monitor::add(Vm& vm) {
 }
 
 void Monitor::run() {
-    while (PhysicalCpu* pcpu = next_pcpu()) step(*pcpu);
+    for (;;) {
+        if (PhysicalCpu* pcpu = next_pcpu()) step(*pcpu);
+        else if (!pump_console(true)) break;  // only input could wake the machine: wait for it
+    }
     stop_if_stuck();
     for (auto& p : pcpus_) {
         if (p->current) switch_out(*p);  // every context saved: the final state is in the vCPUs
@@ -86,6 +90,7 @@ PhysicalCpu* Monitor::next_pcpu() {
 
 void Monitor::step(PhysicalCpu& pcpu) {
     const std::uint64_t event = next_event_ns(pcpu);
+    if (event > pcpu.clock_ns && pump_console(false)) return;  // input may wake a vCPU: look again
     if (event > pcpu.clock_ns) {  // nothing to run until then: the pCPU idles
         pcpu.idle_ns += event - pcpu.clock_ns;
         pcpu.clock_ns = event;
@@ -180,13 +185,35 @@ void Monitor::stop_if_stuck() {
     }
 }
 
+bool Monitor::pump_console(bool wait) {
+    if (!console_input_ || vms_.empty() || !vms_.front()->running()) return false;
+    Vm& vm = *vms_.front();
+    const auto quit = [&] {
+        for (Vm* v : vms_) v->stop(VmStatus::PoweredOff, "quit from the console (Ctrl-A x)");
+        return false;
+    };
+    if (console_input_->quit_requested()) return quit();
+    // A pipe gives a line when the guest has taken the last one; a terminal what was typed.
+    const Pl011& uart = vm.uart();
+    if (uart.rx_room() == 0 || (!console_input_->terminal() && !uart.rx_empty())) return false;
+    if (console_input_->at_end()) return false;
+    const std::string bytes = console_input_->take(uart.rx_room(), wait);
+    if (console_input_->quit_requested()) return quit();
+    if (bytes.empty()) return false;
+    vm.receive_console(bytes);
+    return true;
+}
+
 // ---- one slice of guest code ----
 
 void Monitor::update_interrupt_lines(Vcpu& vcpu) {
-    // The virtual timer's output is a level-sensitive PPI at the vCPU's redistributor.
-    const std::uint32_t bit = 1u << kVirtualTimerIntid;
-    if (vcpu.timer.irq_line(vcpu.counter())) vcpu.gic.level |= bit;
-    else vcpu.gic.level &= ~bit;
+    // Each EL1 timer's output is a level-sensitive PPI at the vCPU's redistributor.
+    const auto drive = [&vcpu](unsigned intid, bool high) {
+        if (high) vcpu.gic.level |= 1u << intid;
+        else vcpu.gic.level &= ~(1u << intid);
+    };
+    drive(kVirtualTimerIntid, vcpu.timer.irq_line(vcpu.counter()));
+    drive(kPhysicalTimerIntid, vcpu.ptimer.irq_line(vcpu.physical_counter()));
 }
 
 void Monitor::deliver_interrupts(Vcpu& vcpu) {
@@ -212,11 +239,15 @@ void Monitor::deliver_interrupts(Vcpu& vcpu) {
 }
 
 std::uint64_t Monitor::timer_deadline_ns(const Vcpu& vcpu) const {
-    const auto deadline = vcpu.timer.deadline();
-    if (!deadline) return kNever;
-    const std::uint64_t deadline_ns = (*deadline + vcpu.vm().counter_offset) * kNanosecondsPerTick;
     const std::uint64_t now = vcpu.loaded() ? vcpu.pcpu->clock_ns : vcpu.clock_ns;
-    return deadline_ns <= now ? kNever : deadline_ns;  // already fired: the line is up, or never will
+    // The first moment one of the two timers' lines rises; a deadline already passed does
+    // not count (the line is up, or never will be).
+    const auto rises_at = [now](std::optional<std::uint64_t> deadline, std::uint64_t offset) {
+        if (!deadline || *deadline >= kNever / kNanosecondsPerTick - offset) return kNever;
+        const std::uint64_t deadline_ns = (*deadline + offset) * kNanosecondsPerTick;
+        return deadline_ns <= now ? kNever : deadline_ns;
+    };
+    return std::min(rises_at(vcpu.timer.deadline(), vcpu.vm().counter_offset), rises_at(vcpu.ptimer.deadline(), 0));
 }
 
 void Monitor::run_slice(PhysicalCpu& pcpu, Vcpu& vcpu) {
@@ -264,6 +295,7 @@ void Monitor::run_slice(PhysicalCpu& pcpu, Vcpu& vcpu) {
     if (pcpu.quantum_left == 0) {
         // The physical timer: the VMM gets the CPU back whatever the guest is doing.
         pcpu.quantum_left = options_.quantum;
+        pump_console(false);
         ++vcpu.physical_timer_exits;
         Action action = Action::resume_at(vcpu.pc(), "resumed the guest");
         if (hooks_.physical_timer) {

@@ -22,6 +22,8 @@
 
 namespace trapeze {
 
+class ConsoleInput;
+
 struct MonitorOptions {
     std::uint64_t quantum = 20'000;            // the physical timer: instructions per time slice
     std::uint64_t budget = 5'000'000'000ull;   // instructions before a runaway VM is stopped (per VM)
@@ -54,6 +56,10 @@ public:
     Tracer& tracer() { return tracer_; }
     // A debugger or progress display to consult before and after each slice (null: none).
     void set_debug_agent(DebugAgent* agent) { debug_agent_ = agent; }
+    // The host's console input for the first VM's PL011 (null: none). It is taken at moments
+    // the guest's virtual time decides -- when the VM idles, at each expiry of the quantum, and
+    // when nothing else could ever run -- so piped input gives the same run every time.
+    void set_console_input(ConsoleInput* input) { console_input_ = input; }
     const MonitorOptions& options() const { return options_; }
     PhysicalCpu& pcpu(unsigned i) { return *pcpus_.at(i); }
     unsigned pcpu_count() const { return static_cast<unsigned>(pcpus_.size()); }
@@ -81,6 +87,7 @@ private:
     void update_interrupt_lines(Vcpu& vcpu);
     std::uint64_t timer_deadline_ns(const Vcpu& vcpu) const;  // max(): never
     void stop_if_stuck();                       // nothing can ever run again: say why
+    bool pump_console(bool wait);               // console input into the PL011; true if some went in
 
     // ---- switching vCPUs (save -> pick -> restore)
     void switch_out(PhysicalCpu& pcpu);
@@ -104,6 +111,7 @@ private:
     std::vector<std::unique_ptr<PhysicalCpu>> pcpus_;
     std::vector<Vm*> vms_;
     DebugAgent* debug_agent_ = nullptr;
+    ConsoleInput* console_input_ = nullptr;
 
     // Blocked vCPUs, each waiting on the pCPU it last ran on.
     std::vector<std::vector<Vcpu*>> sleeping_;

@@ -3,7 +3,7 @@
 
 #include <fmt/format.h>
 
-#include "vmm/devices/virtual_timer.h"
+#include "vmm/devices/generic_timer.h"
 #include "vmm/sysreg_emulation.h"
 #include "vmm/vcpu.h"
 
@@ -19,6 +19,7 @@ std::uint64_t compared_value(const Vcpu& vcpu, SysregId id, bool& compared) {
         case SysregId::CNTPCT_EL0:
         case SysregId::CNTVCT_EL0:
         case SysregId::CNTV_TVAL_EL0:
+        case SysregId::CNTP_TVAL_EL0:
         case SysregId::ISR_EL1:
         case SysregId::ICC_HPPIR1_EL1:
         case SysregId::NZCV:      // part of PSTATE
@@ -27,6 +28,7 @@ std::uint64_t compared_value(const Vcpu& vcpu, SysregId id, bool& compared) {
         case SysregId::CurrentEL:  // part of PSTATE
         case SysregId::SP_EL0: compared = false; return 0;  // compared as SP_EL0 above
         case SysregId::CNTV_CTL_EL0: return vcpu.timer.ctl;
+        case SysregId::CNTP_CTL_EL0: return vcpu.ptimer.ctl;
         default: break;
     }
     const auto value = peek_sysreg(vcpu, id);

@@ -209,16 +209,21 @@ public:
     // ---- devices, one function each
     static void save(Writer& w, const Pl011& u) {
         w.begin("UART");
-        for (std::uint32_t reg : {u.cr_, u.lcr_h_, u.ibrd_, u.fbrd_, u.imsc_, u.ifls_}) w.u32(reg);
+        for (std::uint32_t reg : {u.cr_, u.lcr_h_, u.ibrd_, u.fbrd_, u.imsc_, u.ifls_, u.ilpr_, u.dmacr_, u.ris_}) w.u32(reg);
         w.str(u.line_);
         w.u64(u.written_);
+        w.str(std::string(u.rx_.begin(), u.rx_.end()));
         w.end();
     }
     static void restore(Reader r, Pl011& u) {
-        for (std::uint32_t* reg : {&u.cr_, &u.lcr_h_, &u.ibrd_, &u.fbrd_, &u.imsc_, &u.ifls_}) *reg = r.u32();
+        for (std::uint32_t* reg : {&u.cr_, &u.lcr_h_, &u.ibrd_, &u.fbrd_, &u.imsc_, &u.ifls_, &u.ilpr_, &u.dmacr_, &u.ris_})
+            *reg = r.u32();
         u.line_ = r.str();
         const std::uint64_t written = r.u64();
+        const std::string rx = r.str();
         r.finish();
+        if (rx.size() > Pl011::kFifoDepth) r.fail("the receive FIFO holds more than it can");
+        u.rx_.assign(rx.begin(), rx.end());
         if (written < u.line_.size()) r.fail("the partial line is longer than the output");
         // Going back in the same run drops what was written since; a fresh VM holds the partial line.
         if (written <= u.written_ && u.written_ - written <= u.output_.size())
@@ -232,10 +237,24 @@ public:
     static void save(Writer& w, const GicDistributor& d) {
         w.begin("GICD");
         w.u32(d.ctlr);
+        for (std::uint64_t bits : {d.spi_group1, d.spi_enabled, d.spi_latched, d.spi_line, d.spi_active, d.spi_edge})
+            w.u64(bits);
+        w.raw(d.spi_priority.data(), d.spi_priority.size());
+        for (std::uint64_t route : d.spi_route) w.u64(route);
+        w.u32(static_cast<std::uint32_t>(d.noted_.size()));  // the RAZ/WI registers the trace named
+        for (const std::string& name : d.noted_) w.str(name);
         w.end();
     }
     static void restore(Reader r, GicDistributor& d) {
         d.ctlr = r.u32();
+        for (std::uint64_t* bits : {&d.spi_group1, &d.spi_enabled, &d.spi_latched, &d.spi_line, &d.spi_active, &d.spi_edge})
+            *bits = r.u64();
+        r.raw(d.spi_priority.data(), d.spi_priority.size());
+        for (std::uint64_t& route : d.spi_route) route = r.u64();
+        const std::uint32_t noted = r.u32();
+        if (noted > r.left()) r.fail("the named registers do not fit");
+        d.noted_.clear();
+        for (std::uint32_t i = 0; i < noted; ++i) d.noted_.push_back(r.str());
         r.finish();
     }
     static void save(Writer& w, const GicCpuInterface& g) {
@@ -247,6 +266,7 @@ public:
         w.u8(g.igrpen1);
         w.u8(g.running_priority);
         w.raw(g.acked_from.data(), g.acked_from.size());
+        for (std::uint32_t bits : g.active_priorities) w.u32(bits);
         w.end();
     }
     static void restore(Reader r, GicCpuInterface& g) {
@@ -257,15 +277,17 @@ public:
         g.igrpen1 = r.flag();
         g.running_priority = r.u8();
         r.raw(g.acked_from.data(), g.acked_from.size());
+        for (std::uint32_t& bits : g.active_priorities) bits = r.u32();
         r.finish();
     }
-    static void save(Writer& w, const VirtualTimer& t) {
-        w.begin("VTMR");
+    // The virtual timer (VTMR) and the physical one (PTMR): the same two registers.
+    static void save(Writer& w, const GenericTimer& t, const char (&tag)[5]) {
+        w.begin(tag);
         w.u64(t.ctl);
         w.u64(t.cval);
         w.end();
     }
-    static void restore(Reader r, VirtualTimer& t) {
+    static void restore(Reader r, GenericTimer& t) {
         t.ctl = r.u64();
         t.cval = r.u64();
         r.finish();
@@ -373,7 +395,8 @@ public:
         w.u64(v.irq_handler_exits);
         w.u8(v.in_irq_handler);
         w.end();
-        save(w, v.timer);
+        save(w, v.timer, "VTMR");
+        save(w, v.ptimer, "PTMR");
         save(w, v.gic);
     }
     // Into an unloaded vCPU; returns the exclusive reservation to put into the interpreter.
@@ -430,6 +453,7 @@ public:
         v.in_irq_handler = r.flag();
         r.finish();
         restore(outer.section("VTMR"), v.timer);
+        restore(outer.section("PTMR"), v.ptimer);
         restore(outer.section("GICR"), v.gic);
         return exclusive;
     }

@@ -10,7 +10,10 @@
 
 namespace trapeze {
 
-Vcpu::Vcpu(Vm& vm, unsigned id) : vm_(vm), id_(id) { reset(); }
+Vcpu::Vcpu(Vm& vm, unsigned id) : vm_(vm), id_(id) {
+    reset();
+    vm.gicd().attach(gic);  // the distributor routes SPIs to this CPU interface
+}
 
 void Vcpu::reset() {
     regs() = RegisterFile{};
@@ -25,8 +28,11 @@ void Vcpu::reset() {
     other_sp_ = 0;
     for (const SysregInfo& r : sysreg_table()) sysregs_[static_cast<std::size_t>(r.id)] = r.reset;
     set_sysreg(SysregId::MPIDR_EL1, sysreg_info(SysregId::MPIDR_EL1).reset | id_);
-    timer = VirtualTimer{};
+    timer = GenericTimer{};
+    ptimer = GenericTimer{};
     gic = GicCpuInterface{};
+    gic.distributor = &vm_.gicd();
+    gic.affinity = sysreg(SysregId::MPIDR_EL1);
     state = VcpuState::Off;
     requests = kRequestTranslation;
     sync_to_cpu();
@@ -132,6 +138,11 @@ std::uint32_t sysreg_requests(SysregId id) {
 std::uint64_t Vcpu::counter() const {
     const std::uint64_t now_ns = pcpu ? pcpu->clock_ns : clock_ns;
     return now_ns / kNanosecondsPerTick - vm_.counter_offset;
+}
+
+std::uint64_t Vcpu::physical_counter() const {
+    const std::uint64_t now_ns = pcpu ? pcpu->clock_ns : clock_ns;
+    return now_ns / kNanosecondsPerTick;
 }
 
 }  // namespace trapeze

@@ -9,7 +9,7 @@
 
 #include "emulator/cpu.h"
 #include "vmm/devices/gic.h"
-#include "vmm/devices/virtual_timer.h"
+#include "vmm/devices/generic_timer.h"
 #include "vmm/pstate.h"
 #include "vmm/sysreg.h"
 
@@ -129,10 +129,13 @@ public:
     void attach_registers(PhysicalCpu& on, RegisterFile& live);
     void detach_registers();
 
-    // ---- time: the counter (CNTVCT_EL0) this vCPU sees now
+    // ---- time: the counters this vCPU sees now: CNTVCT_EL0, and CNTPCT_EL0 (the machine's
+    // counter, without the VM's offset)
     std::uint64_t counter() const;
+    std::uint64_t physical_counter() const;
 
-    VirtualTimer timer;
+    GenericTimer timer;   // the EL1 virtual timer (CNTV_*, PPI 27), against counter()
+    GenericTimer ptimer;  // the EL1 physical timer (CNTP_*, PPI 30), against physical_counter()
     GicCpuInterface gic;
 
     // ---- statistics for the summary

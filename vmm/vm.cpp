@@ -30,7 +30,8 @@ void Vm::reset() {
     Vcpu& boot = *vcpus_.front();
     boot.set_pc(image_.entry());
     boot.state = VcpuState::Runnable;
-    gicd_ = GicDistributor{};
+    gicd_.reset();
+    uart_line_ = false;
 }
 
 Vcpu* Vm::vcpu_by_affinity(std::uint64_t affinity) {
@@ -69,6 +70,20 @@ void Vm::stop(VmStatus how, std::string reason) {
     for (auto& v : vcpus_) v->state = VcpuState::Stopped;
 }
 
+std::size_t Vm::receive_console(std::string_view bytes) {
+    const std::size_t taken = uart_.receive(bytes);
+    sync_uart_line();
+    return taken;
+}
+
+void Vm::sync_uart_line() {
+    const bool high = uart_.irq_line();
+    if (high == uart_line_) return;
+    uart_line_ = high;
+    gicd_.set_spi_line(kPl011Intid, high);
+    for (auto& v : vcpus_) v->make_request(kRequestInterrupts);
+}
+
 std::string Vm::location(std::uint64_t pc) const {
     const std::string symbol = image_.describe(pc);
     return symbol.empty() ? fmt::format("at pc={:#x}", pc) : fmt::format("at pc={:#x} {}", pc, symbol);
@@ -90,30 +105,36 @@ Vm::DeviceHit Vm::device_hit(std::uint64_t pa) const {
     return {DeviceHit::None, 0, 0};
 }
 
-bool Vm::mmio_read(Vcpu&, std::uint64_t pa, unsigned size, std::uint64_t& value) {
+bool Vm::mmio_read(Vcpu&, std::uint64_t pa, unsigned size, std::uint64_t& value, std::string_view* note) {
     const DeviceHit hit = device_hit(pa);
     const auto count = static_cast<unsigned>(vcpus_.size());
     switch (hit.device) {
-        case DeviceHit::Uart: value = uart_.read(hit.offset, size); return true;
-        case DeviceHit::Gicd: value = gicd_.read(hit.offset, size, count); return true;
+        case DeviceHit::Uart:
+            value = uart_.read(hit.offset, size);  // reading the data register may lower the line
+            sync_uart_line();
+            return true;
+        case DeviceHit::Gicd: value = gicd_.read(hit.offset, size, count, note); return true;
         case DeviceHit::Gicr:
-            value = vcpus_[hit.index]->gic.read_redistributor(hit.offset, size, hit.index, hit.index + 1 == count);
+            value = vcpus_[hit.index]->gic.read_redistributor(hit.offset, size, hit.index, hit.index + 1 == count, note);
             return true;
         case DeviceHit::None: return false;
     }
     return false;
 }
 
-bool Vm::mmio_write(Vcpu&, std::uint64_t pa, unsigned size, std::uint64_t value) {
+bool Vm::mmio_write(Vcpu&, std::uint64_t pa, unsigned size, std::uint64_t value, std::string_view* note) {
     const DeviceHit hit = device_hit(pa);
     switch (hit.device) {
-        case DeviceHit::Uart: uart_.write(hit.offset, size, value); return true;
+        case DeviceHit::Uart:
+            uart_.write(hit.offset, size, value);
+            sync_uart_line();
+            return true;
         case DeviceHit::Gicd:
-            gicd_.write(hit.offset, size, value);
+            gicd_.write(hit.offset, size, value, note);
             for (auto& v : vcpus_) v->make_request(kRequestInterrupts);
             return true;
         case DeviceHit::Gicr:
-            vcpus_[hit.index]->gic.write_redistributor(hit.offset, size, value);
+            vcpus_[hit.index]->gic.write_redistributor(hit.offset, size, value, note);
             vcpus_[hit.index]->make_request(kRequestInterrupts);
             return true;
         case DeviceHit::None: return false;

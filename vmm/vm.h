@@ -53,9 +53,12 @@ public:
     // masked, as QEMU does for -kernel; the other vCPUs wait for PSCI CPU_ON.
     void reset();
 
-    // Emulate an MMIO access by `vcpu`; false if no device is there.
-    bool mmio_read(Vcpu& vcpu, std::uint64_t pa, unsigned size, std::uint64_t& value);
-    bool mmio_write(Vcpu& vcpu, std::uint64_t pa, unsigned size, std::uint64_t value);
+    // Emulate an MMIO access by `vcpu`; false if no device is there. `note` receives what the
+    // trace should say beside it (a RAZ/WI register touched for the first time), if anything.
+    bool mmio_read(Vcpu& vcpu, std::uint64_t pa, unsigned size, std::uint64_t& value, std::string_view* note = nullptr);
+    bool mmio_write(Vcpu& vcpu, std::uint64_t pa, unsigned size, std::uint64_t value, std::string_view* note = nullptr);
+    // Host input for the PL011's RX FIFO (as much as fits; returns how much went in).
+    std::size_t receive_console(std::string_view bytes);
     // "at pc=0x40080010 main+0x10": where in the guest something happened, for messages.
     std::string location(std::uint64_t pc) const;
     // The name of the device at `pa`, or "" (for traces and messages).
@@ -95,6 +98,8 @@ private:
         unsigned index;  // the redistributor's vCPU
     };
     DeviceHit device_hit(std::uint64_t pa) const;
+    // The PL011's interrupt line into its SPI; the vCPUs hear of it only when it changes.
+    void sync_uart_line();
 
     unsigned id_;
     std::string name_;
@@ -106,6 +111,7 @@ private:
     std::vector<unsigned> affinity_;
     std::vector<Cpu*> cpus_with_code_;
     std::vector<Vcpu*> wakeups_;
+    bool uart_line_ = false;
 };
 
 }  // namespace trapeze

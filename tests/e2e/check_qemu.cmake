@@ -1,7 +1,7 @@
 # Boots a guest on QEMU's virt machine and checks its console output.
 #
 #   cmake -DQEMU=qemu-system-aarch64 -DGUEST=X.elf -DEXPECT_STDOUT=file [-DICOUNT_SHIFT=n] [-DSMP=n]
-#         -P check_qemu.cmake
+#         [-DSTDIN=file] -P check_qemu.cmake
 #   cmake -DQEMU=... -DGUEST=X.elf -DEXPECT_LINES=file ... -P check_qemu.cmake
 #
 # EXPECT_STDOUT: the console output must equal the file. EXPECT_LINES, for a guest that also
@@ -31,10 +31,13 @@ else()
   file(READ ${EXPECT_STDOUT} expected)
 endif()
 
+if(NOT DEFINED STDIN)
+  set(STDIN /dev/null)  # the guest's console input (-nographic: stdin goes to the PL011)
+endif()
 execute_process(
   COMMAND timeout 60 ${QEMU} -M virt,gic-version=3 -cpu cortex-a57 -smp ${SMP} -nographic -nic none
           -icount shift=${ICOUNT_SHIFT} -kernel ${GUEST}
-  INPUT_FILE /dev/null OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+  INPUT_FILE ${STDIN} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
 string(REPLACE "\r" "" out "${out}")
 
 set(failures "")

@@ -1,7 +1,7 @@
 # Runs one command and checks its exit status, its standard output and its standard error.
 #
 #   cmake -DCOMMAND="prog|arg|..." -DEXPECT_EXIT=N [-DEXPECT_STDOUT=file] [-DEXPECT_STDERR="text|text"]
-#         [-DEXPECT_STDERR_FILE=file] [-DTRUNCATE="source|bytes|destination"] -P check_run.cmake
+#         [-DEXPECT_STDERR_FILE=file] [-DTRUNCATE="source|bytes|destination"] [-DSTDIN=file] -P check_run.cmake
 #
 # Lists use '|' so they pass through add_test unchanged. EXPECT_STDERR's parts are plain text
 # that must all appear (not regular expressions). TRUNCATE first writes the first `bytes`
@@ -20,7 +20,10 @@ if(DEFINED TRUNCATE)
 endif()
 
 string(REPLACE "|" ";" command "${COMMAND}")
-execute_process(COMMAND ${command} INPUT_FILE /dev/null OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+if(NOT DEFINED STDIN)
+  set(STDIN /dev/null)
+endif()
+execute_process(COMMAND ${command} INPUT_FILE ${STDIN} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
 string(REPLACE ";" " " shown "${command}")
 
 set(failures "")

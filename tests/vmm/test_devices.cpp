@@ -6,22 +6,22 @@
 
 #include "vmm/devices/gic.h"
 #include "vmm/devices/pl011.h"
-#include "vmm/devices/virtual_timer.h"
+#include "vmm/devices/generic_timer.h"
 
 using namespace trapeze;
 
 TEST_CASE("virtual timer: the condition, IMASK, ISTATUS and the signed TVAL view") {
-    VirtualTimer t;
+    GenericTimer t;
     t.write_tval(1000, 50);
     CHECK(t.cval == 1050);
     CHECK_FALSE(t.condition(1100));  // not enabled
-    t.write_ctl(VirtualTimer::kEnable);
+    t.write_ctl(GenericTimer::kEnable);
     CHECK_FALSE(t.condition(1049));
     CHECK(t.condition(1050));
-    CHECK(t.read_ctl(1050) == (VirtualTimer::kEnable | VirtualTimer::kIstatus));
+    CHECK(t.read_ctl(1050) == (GenericTimer::kEnable | GenericTimer::kIstatus));
     CHECK(t.irq_line(1050));
     CHECK(t.read_tval(1060) == 0xFFFF'FFF6);  // -10 as 32 bits: it fired 10 ticks ago
-    t.write_ctl(VirtualTimer::kEnable | VirtualTimer::kImask);
+    t.write_ctl(GenericTimer::kEnable | GenericTimer::kImask);
     CHECK(t.condition(1060));
     CHECK_FALSE(t.irq_line(1060));  // masked at the timer
     CHECK_FALSE(t.deadline());

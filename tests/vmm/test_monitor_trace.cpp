@@ -90,7 +90,7 @@ TEST_CASE("a debug agent that caps slices and ends them at exits leaves the gues
         VmFixture f(v2::install, program, MonitorOptions{.quantum = 7, .budget = 200});
         Vcpu& v = f.vcpu();
         v.set_x(1, 0x4008'0000);
-        v.timer.ctl = VirtualTimer::kEnable;
+        v.timer.ctl = GenericTimer::kEnable;
         v.timer.cval = 3;
         v.gic.enabled = v.gic.group1 = 1u << kVirtualTimerIntid;
         v.gic.igrpen1 = true;

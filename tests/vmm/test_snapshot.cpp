@@ -162,18 +162,23 @@ TEST_CASE("snapshot: every field of the vCPU context and the devices is saved (s
     // A field added to one of these must be saved and restored in vmm/snapshot.cpp, and its
     // size added here. RegisterFile: X slots, PC, NZCV, TPIDR_EL0, V0..V31, FPCR, FPSR, padding.
     static_assert(sizeof(RegisterFile) == 34 * 8 + 8 + 8 + 8 + 8 + 32 * 16 + 4 + 4 + 8, "save RegisterFile's new field");
-    // The CNTV state: CTL and CVAL.
-    static_assert(sizeof(VirtualTimer) == 2 * 8, "save VirtualTimer's new field");
+    // A timer (CNTV or CNTP): CTL and CVAL.
+    static_assert(sizeof(GenericTimer) == 2 * 8, "save GenericTimer's new field");
     // The redistributor and CPU interface: five INTID masks, priorities, asleep, PMR, BPR1, CTLR,
-    // IGRPEN1, the running priority and the priorities before each acknowledge.
-    static_assert(sizeof(GicCpuInterface) == 5 * 4 + 32 + 1 + 3 /*pad*/ + 3 * 8 + 1 + 1 + 32 + 6 /*pad*/,
+    // IGRPEN1, the running priority, the priorities before each acknowledge, ICC_AP1R0..3;
+    // then the distributor and the affinity it is reached by (wiring, made with the vCPU).
+    static_assert(sizeof(GicCpuInterface) == 5 * 4 + 32 + 1 + 3 /*pad*/ + 3 * 8 + 1 + 1 + kGicIntids + 2 /*pad*/ +
+                                                 4 * 4 + 4 /*pad*/ + 8 + 8,
                   "save GicCpuInterface's new field");
-    static_assert(sizeof(GicDistributor) == 4, "save GicDistributor's new field");
-    // The UART: prefix, sink, line, output, six registers, bytes written and shown.
-    static_assert(sizeof(Pl011) == 32 + 32 + 32 + 32 + 6 * 4 + 8 + 8, "save Pl011's new field");
+    // The distributor: CTLR, six SPI masks, SPI priorities and routes; its CPU interfaces
+    // (wiring), and the RAZ/WI registers the trace named, with their notes.
+    static_assert(sizeof(GicDistributor) == 4 + 4 /*pad*/ + 6 * 8 + kGicSpiCount + kGicSpiCount * 8 + 24 + 24 + 80,
+                  "save GicDistributor's new field");
+    // The UART: prefix, sink, line, output, bytes written and shown, the RX FIFO, nine registers.
+    static_assert(sizeof(Pl011) == 32 + 32 + 32 + 32 + 8 + 8 + 80 + 9 * 4 + 4 /*pad*/, "save Pl011's new field");
     // The vCPU: its registers and context (RegisterFile, the banked SP, EL, SPSel, IL, DAIF,
-    // every system register), its run state, clocks and statistics, its timer and GIC.
-    static_assert(sizeof(Vcpu) == 2136 + kSysregCount * 8, "save the vCPU's new field");
+    // every system register), its run state, clocks and statistics, its two timers and GIC.
+    static_assert(sizeof(Vcpu) == 2248 + kSysregCount * 8, "save the vCPU's new field");
     // The pCPU: clock, quantum, statistics, what it runs and its VM_runqueue.
     static_assert(sizeof(PhysicalCpu) == sizeof(Cpu) + 8 + 8 + 8 + 80 /*runqueue*/ + 8 + 8 + 8 + 8 + 8 + 8 + 8,
                   "save PhysicalCpu's new field");

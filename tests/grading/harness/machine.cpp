@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "vmm/devices/virtual_timer.h"
+#include "vmm/devices/generic_timer.h"
 
 namespace trapeze::grading {
 
@@ -36,7 +36,7 @@ void Machine::raise_timer_irq() {
     v.gic.pmr = 0xff;
     v.gic.igrpen1 = true;
     v.timer.cval = v.counter();
-    v.timer.write_ctl(VirtualTimer::kEnable);
+    v.timer.write_ctl(GenericTimer::kEnable);
     if (v.timer.irq_line(v.counter())) v.gic.level |= 1u << kVirtualTimerIntid;  // the monitor's job
     if (vm.running() && v.state == VcpuState::Runnable) monitor.deliver_interrupts(v);
 }
