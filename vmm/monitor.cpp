@@ -10,6 +10,7 @@
 
 #include "decoder/disassembler.h"
 #include "vmm/register_changes.h"
+#include "vmm/threaded_runner.h"
 
 namespace trapeze {
 namespace {
@@ -41,8 +42,12 @@ void Monitor::add(Vm& vm) {
 }
 
 void Monitor::run() {
-    while (PhysicalCpu* pcpu = next_pcpu()) step(*pcpu);
-    stop_if_stuck();
+    if (options_.threads) {
+        ThreadedRunner(*this).run();
+    } else {
+        while (PhysicalCpu* pcpu = next_pcpu()) step(*pcpu);
+        stop_if_stuck();
+    }
     for (auto& p : pcpus_) {
         if (p->current) switch_out(*p);  // every context saved: the final state is in the vCPUs
     }
@@ -367,7 +372,11 @@ void Monitor::handle_exit(Vcpu& vcpu, const Exit& exit) {
         apply(vcpu, exit, action);
         vcpu.sync_to_cpu();
     }
-    for (Vcpu* target : vcpu.vm().take_wakeups()) wake(*target, vcpu.loaded() ? vcpu.pcpu->clock_ns : vcpu.clock_ns);
+    for (Vcpu* target : vcpu.vm().take_wakeups()) {
+        // A target running on another host thread leaves its slice at once to look at its requests.
+        if (options_.threads && target->loaded() && target->pcpu != vcpu.pcpu) target->pcpu->cpu.kick();
+        wake(*target, vcpu.loaded() ? vcpu.pcpu->clock_ns : vcpu.clock_ns);
+    }
 }
 
 // The same, told to the trace. The exit is described before its handler runs, since the

@@ -5,7 +5,8 @@
 //
 // The default mode is deterministic: every pCPU runs in this one host thread, and the pCPU
 // whose next event comes first runs next, for at most one lock-step slice at a time, so the
-// same scenario gives the same trace on every run.
+// same scenario gives the same trace on every run. With MonitorOptions::threads each pCPU
+// runs on its own host thread instead (vmm/threaded_runner.h): faster, not deterministic.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +32,7 @@ struct MonitorOptions {
     // furthest behind gets its turn (the grain at which vCPUs of one VM interleave).
     std::uint64_t lockstep_slice = 1'000;
     bool balance = false;  // an idle pCPU takes a ready vCPU from another pCPU's run queue
+    bool threads = false;  // each pCPU on its own host thread (not deterministic; no debug agent)
 };
 
 class Monitor {
@@ -67,6 +69,8 @@ public:
     void wake(Vcpu& vcpu, std::uint64_t now_ns);
 
 private:
+    friend class ThreadedRunner;  // the --threads loop: the same steps, one host thread per pCPU
+
     // ---- the loop
     PhysicalCpu* next_pcpu();                  // the pCPU whose next event comes first
     std::uint64_t next_event_ns(const PhysicalCpu& pcpu) const;

@@ -8,7 +8,7 @@
 namespace trapeze {
 
 void PhysicalCpu::load(Vcpu& vcpu) {
-    cpu.attach(vcpu.vm().memory());
+    cpu.attach(vcpu.vm().memory(), vcpu.vm().exclusive_monitor(), vcpu.id());
     cpu.invalidate_tlb({TlbInvalidation::Scope::All});  // the TLB held the last vCPU's translations
     cpu.clear_exclusive_monitor();
     cpu.set_strict_alignment(true);
