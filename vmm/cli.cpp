@@ -84,7 +84,9 @@ void declare_options(CLI::App& app, CommandLine& o, const TargetProfile& profile
                std::to_string(MonitorOptions{}.budget));
     add_number(app, setting::kMemoryMib, o.memory_mib, "guest RAM at 0x40000000", "MIB",
                std::to_string(kDefaultRamSize >> 20));
-    for (const auto* flag : {"--quantum", "--budget", "--mem"}) app.get_option(flag)->group(machine);
+    app.add_flag("--threads", o.threads,
+                 "run each physical CPU on its own host thread: faster on several cores, not deterministic");
+    for (const auto* flag : {"--quantum", "--budget", "--mem", "--threads"}) app.get_option(flag)->group(machine);
 
     const std::string output = "Output";
     app.add_flag("--quiet", o.quiet, "no summary table at the end of the run")->group(output);
@@ -111,7 +113,9 @@ void declare_options(CLI::App& app, CommandLine& o, const TargetProfile& profile
         ->needs("--script");
     CLI::Option* gdb = add_number(app, setting::kGdbPort, o.gdb_port,
                                   "let gdb-multiarch attach on 127.0.0.1:PORT ('target remote :PORT')", "PORT", "");
-    gdb->group(debugging)->excludes("--step")->excludes("--script");
+    gdb->group(debugging)->excludes("--step")->excludes("--script")->excludes("--threads");
+    app.get_option("--step")->excludes("--threads");
+    app.get_option("--script")->excludes("--threads");
     app.add_flag("--gdb-wait", o.gdb_wait, "hold the guest before its first instruction until GDB continues (QEMU's -S)")
         ->group(debugging)
         ->needs("--gdb");
@@ -150,6 +154,7 @@ Scenario make_scenario(const CommandLine& o, const TargetProfile& profile, std::
     if (o.quantum) scenario.monitor.quantum = *o.quantum;
     if (o.budget) scenario.monitor.budget = *o.budget;
     if (o.memory_mib) scenario.vms.front().ram_size = *o.memory_mib << 20;
+    if (o.threads) scenario.monitor.threads = true;
     // Several VMs share the terminal: each console line says whose it is.
     if (scenario.vms.size() > 1)
         for (VmConfig& vm : scenario.vms)
@@ -255,8 +260,11 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
         tracer.add(std::make_unique<RunControlSink>(*gdb));
         monitor.set_debug_agent(gdb.get());
     }
+    if (options.threads)
+        std::fprintf(stderr, "%s: --threads: each physical CPU runs on its own host thread; this run is not deterministic\n",
+                     name.c_str());
     std::unique_ptr<ProgressLine> progress;
-    if (!stepper && !gdb && !options.quiet && !options.trace && isatty(STDERR_FILENO)) {
+    if (!stepper && !gdb && !options.threads && !options.quiet && !options.trace && isatty(STDERR_FILENO)) {
         progress = std::make_unique<ProgressLine>(name, stderr);
         monitor.set_debug_agent(progress.get());
     }

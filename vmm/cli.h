@@ -32,6 +32,7 @@ struct CommandLine {
     std::string report;
     bool list_traps = false;
     std::optional<std::uint64_t> quantum, budget, memory_mib;
+    bool threads = false;     // each pCPU on its own host thread (not deterministic)
     bool step = false;        // the stepper's prompt
     std::string script;       // a demo script for the stepper
     bool no_pause = false;
