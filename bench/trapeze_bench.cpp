@@ -1,7 +1,8 @@
 // trapeze-bench: runs one compute-bound guest, then the FP/SIMD one, on Trapeze's interpreter,
 // on Unicorn and on QEMU (TCG), and prints guest instructions, seconds and MIPS for each; then
 // the cost of a trap round trip on Trapeze's VMM and on QEMU, the VMM's overhead on the compute
-// guest (bench/vmm_bench.cpp), and the guest's MMU off against on (bench/mmu_bench.cpp). It
+// guest (bench/vmm_bench.cpp), the guest's MMU off against on (bench/mmu_bench.cpp), and two VMs on
+// two pCPUs with --threads against lock-step (bench/threads_bench.cpp). It
 // prints figures; it never asserts them.
 #include <unicorn/unicorn.h>
 
@@ -19,6 +20,7 @@
 
 #include "bench/bench_support.h"
 #include "bench/mmu_bench.h"
+#include "bench/threads_bench.h"
 #include "bench/vmm_bench.h"
 #include "emulator/cpu.h"
 #include "emulator/elf_loader.h"
@@ -181,6 +183,7 @@ struct Options {
     bool per_guest = true;
     bool traps = true;     // the trap round-trip table
     bool overhead = true;  // the v1 VMM against the bare interpreter
+    bool threads = true;   // two VMs on two pCPUs: --threads against lock-step
     bool mmu = true;       // the guest's MMU off against on
     std::string traps_dir;
 };
@@ -189,7 +192,7 @@ void usage() {
     std::puts(
         "usage: trapeze-bench [--runs N] [--guest PATH] [--fp-guest PATH] [--qemu PATH] [--traps-dir DIR]\n"
         "                     [--no-qemu] [--no-unicorn] [--no-fp-guest] [--no-per-guest] [--no-traps] [--no-overhead]\n"
-        "                     [--no-mmu]\n"
+        "                     [--no-mmu] [--no-threads]\n"
         "  Runs a compute-bound guest (default: compute.elf beside this program's examples/) on\n"
         "  Trapeze's interpreter, Unicorn and qemu-system-aarch64 (TCG) and prints guest MIPS; then\n"
         "  the cost of one trap round trip (MSR/MRS, HVC) on Trapeze's v2 VMM and on QEMU, and the\n"
@@ -201,6 +204,7 @@ void usage() {
         "  --traps-dir DIR  where traps-{sysreg,hvc,none}.elf are (default: bench/ beside the guest)\n"
         "  --no-traps       skip the trap round-trip table\n"
         "  --no-overhead    skip the VMM's overhead on the compute guest\n"
+        "  --no-threads     skip the speed-up of --threads over lock-step (two VMs on two pCPUs)\n"
         "  --no-mmu         skip the compute guest with the MMU on");
 }
 
@@ -222,6 +226,7 @@ Options parse(int argc, char** argv) {
         else if (arg == "--no-per-guest") o.per_guest = false;
         else if (arg == "--no-traps") o.traps = false;
         else if (arg == "--no-overhead") o.overhead = false;
+        else if (arg == "--no-threads") o.threads = false;
         else if (arg == "--no-mmu") o.mmu = false;
         else if (arg == "--traps-dir") o.traps_dir = value();
         else if (arg == "--help" || arg == "-h") {
@@ -355,6 +360,7 @@ int main(int argc, char** argv) try {
         vmm_ran = print_mmu_cost(options.runs, options.guest, [&] { return run_trapeze(options.guest); },
                                  [&] { return run_trapeze(options.guest, true); }) &&
                   vmm_ran;
+    if (options.threads) vmm_ran = print_threads_speedup(options.runs, options.guest) && vmm_ran;
     return identical && vmm_ran ? 0 : 1;
 } catch (const std::exception& e) {
     std::fprintf(stderr, "trapeze-bench: %s\n", e.what());
