@@ -25,7 +25,9 @@ void PhysicalCpu::put() {
     if (!current) return;
     current->clock_ns = clock_ns;
     current->detach_registers();
-    cpu.clear_exclusive_monitor();
+    // Alone on the VM's memory again (its own global monitor): the VM's monitor keeps no
+    // pointer to this interpreter, whichever of the two is destroyed first. Decoded code stays.
+    cpu.attach(cpu.memory());
     current = nullptr;
 }
 
