@@ -4,7 +4,7 @@
 PRESET ?= release
 BUILD := build/$(PRESET)
 
-.PHONY: all deps build demo test test-sanitize bench grade gradescope clean
+.PHONY: all deps build demo test test-sanitize test-tsan bench grade gradescope clean
 
 all: build
 
@@ -25,6 +25,13 @@ test: build
 
 test-sanitize:
 	$(MAKE) test PRESET=sanitize
+
+# The threaded mode's tests (tests/threads) under ThreadSanitizer, with fewer repetitions of
+# the guest runs (TRAPEZE_THREAD_RUNS, set by the tsan test preset): a few minutes.
+test-tsan: deps
+	cmake --preset tsan >/dev/null
+	cmake --build --preset tsan
+	ctest --preset tsan
 
 bench: build
 	cmake --build --preset $(PRESET) --target bench

@@ -1,9 +1,10 @@
 // trapeze-bench: runs one compute-bound guest, then the FP/SIMD one, on Trapeze's interpreter,
 // on Unicorn and on QEMU (TCG), and prints guest instructions, seconds and MIPS for each; then
 // the cost of a trap round trip on Trapeze's VMM and on QEMU, the VMM's overhead on the compute
-// guest (bench/vmm_bench.cpp), the guest's MMU off against on (bench/mmu_bench.cpp), and the
-// cost of a VM switch and of a vCPU switch (bench/switch_bench.cpp). It prints figures; it
-// never asserts them.
+// guest (bench/vmm_bench.cpp), the guest's MMU off against on (bench/mmu_bench.cpp), the cost
+// of a VM switch and of a vCPU switch (bench/switch_bench.cpp), a whole-VM snapshot
+// (bench/snapshot_bench.cpp), and two VMs on two pCPUs with --threads against lock-step
+// (bench/threads_bench.cpp). It prints figures; it never asserts them.
 #include <unicorn/unicorn.h>
 
 #include <fmt/format.h>
@@ -22,6 +23,7 @@
 #include "bench/mmu_bench.h"
 #include "bench/switch_bench.h"
 #include "bench/snapshot_bench.h"
+#include "bench/threads_bench.h"
 #include "bench/vmm_bench.h"
 #include "emulator/cpu.h"
 #include "emulator/elf_loader.h"
@@ -184,6 +186,7 @@ struct Options {
     bool per_guest = true;
     bool traps = true;     // the trap round-trip table
     bool overhead = true;  // the v1 VMM against the bare interpreter
+    bool threads = true;   // two VMs on two pCPUs: --threads against lock-step
     bool mmu = true;       // the guest's MMU off against on
     bool switches = true;  // the cost of a VM switch and of a vCPU switch
     bool snapshot = true;  // a whole-VM snapshot: size, save and restore times
@@ -194,7 +197,7 @@ void usage() {
     std::puts(
         "usage: trapeze-bench [--runs N] [--guest PATH] [--fp-guest PATH] [--qemu PATH] [--traps-dir DIR]\n"
         "                     [--no-qemu] [--no-unicorn] [--no-fp-guest] [--no-per-guest] [--no-traps] [--no-overhead]\n"
-        "                     [--no-mmu] [--no-switches] [--no-snapshot]\n"
+        "                     [--no-mmu] [--no-switches] [--no-snapshot] [--no-threads]\n"
         "  Runs a compute-bound guest (default: compute.elf beside this program's examples/) on\n"
         "  Trapeze's interpreter, Unicorn and qemu-system-aarch64 (TCG) and prints guest MIPS; then\n"
         "  the cost of one trap round trip (MSR/MRS, HVC) on Trapeze's v2 VMM and on QEMU, and the\n"
@@ -209,7 +212,8 @@ void usage() {
         "  --no-overhead    skip the VMM's overhead on the compute guest\n"
         "  --no-mmu         skip the compute guest with the MMU on\n"
         "  --no-switches    skip the VM and vCPU switches (spin.elf in the traps folder)\n"
-        "  --no-snapshot    skip the snapshot's size and times");
+        "  --no-snapshot    skip the snapshot's size and times\n"
+        "  --no-threads     skip the speed-up of --threads over lock-step (two VMs on two pCPUs)");
 }
 
 Options parse(int argc, char** argv) {
@@ -231,6 +235,7 @@ Options parse(int argc, char** argv) {
         else if (arg == "--no-traps") o.traps = false;
         else if (arg == "--no-overhead") o.overhead = false;
         else if (arg == "--no-snapshot") o.snapshot = false;
+        else if (arg == "--no-threads") o.threads = false;
         else if (arg == "--no-mmu") o.mmu = false;
         else if (arg == "--no-switches") o.switches = false;
         else if (arg == "--traps-dir") o.traps_dir = value();
@@ -370,6 +375,7 @@ int main(int argc, char** argv) try {
                                      options.traps_dir.empty() ? (guest_dir / "bench").string() : options.traps_dir) &&
                   vmm_ran;
     if (options.snapshot) vmm_ran = print_snapshot_cost(options.runs, options.guest) && vmm_ran;
+    if (options.threads) vmm_ran = print_threads_speedup(options.runs, options.guest) && vmm_ran;
     return identical && vmm_ran ? 0 : 1;
 } catch (const std::exception& e) {
     std::fprintf(stderr, "trapeze-bench: %s\n", e.what());

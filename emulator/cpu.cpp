@@ -10,26 +10,53 @@ namespace trapeze {
 Cpu::Cpu() { apply_regime(); }
 Cpu::Cpu(GuestMemory& memory) : memory_(&memory) { apply_regime(); }
 
-void Cpu::attach(GuestMemory& memory) {
+void Cpu::attach(GuestMemory& memory) { attach(memory, own_monitor_, 0); }
+
+void Cpu::attach(GuestMemory& memory, GlobalMonitor& monitor, unsigned vcpu_index) {
+    clear_exclusive_monitor();
+    if (monitor_ != &monitor || vcpu_index_ != vcpu_index) {
+        monitor_->detach(vcpu_index_, &attention_);
+        monitor_ = &monitor;
+        vcpu_index_ = vcpu_index;
+        monitor.attach(vcpu_index, &attention_);
+        flush_write_cache();  // it kept out the pages the other vCPUs watch: now others are "other"
+    }
     if (memory_ == &memory) return;
     memory_ = &memory;
     pages_.clear();
     invalidate_tlb({TlbInvalidation::Scope::All});
     flush_tlb();
-    clear_exclusive_monitor();
 }
-Cpu::~Cpu() = default;
+Cpu::~Cpu() { monitor_->detach(vcpu_index_, &attention_); }
+
+bool Cpu::attend() {
+    const std::uint32_t asked = attention_.exchange(0, std::memory_order_acquire);
+    if (asked & GlobalMonitor::kFlushWriteCache) flush_write_cache();
+    if (asked & kAttentionInvalidateCode) invalidate_all_code();
+    if (!(asked & kAttentionKick)) return false;
+    kicked_ = true;
+    return true;
+}
+
+void Cpu::flush_write_cache() {
+    for (FastBank& bank : banks_)
+        for (auto& e : bank.write) e = FastEntry{};
+}
 
 const RunResult& Cpu::run(std::uint64_t max_instructions) {
     exit_pending_ = false;
+    kicked_ = false;
     result_.exit_handled = false;
     left_ = run_length_ = max_instructions;
     const Inst* ip = left_ ? enter(regs.pc) : nullptr;
     if (ip) {
         // The hot loop: each call runs a straight-line stretch of instructions, one chained
         // to the next (Cpu::next), and comes back at a branch, a page's end, an exit or when
-        // the count is used up.
+        // the count is used up. Between two stretches it looks at what other threads asked.
         while (left_ != 0) {
+            if (attention_.load(std::memory_order_relaxed)) [[unlikely]] {
+                if (attend()) break;
+            }
             --left_;
             ip = ip->exec(*this, ip);
             if (!ip) [[unlikely]] {
@@ -42,7 +69,7 @@ const RunResult& Cpu::run(std::uint64_t max_instructions) {
     }
     result_.retired = max_instructions - left_;
     if (!exit_pending_) {
-        result_.exit.reason = ExitReason::InstructionLimit;
+        result_.exit.reason = kicked_ ? ExitReason::Kick : ExitReason::InstructionLimit;
         result_.exit.pc = regs.pc;
     }
     return result_;
@@ -231,10 +258,13 @@ bool Cpu::access_slow(const Inst* ip, std::uint64_t va, void* data, unsigned siz
         // The access crosses into the next page: both pages translate before any byte moves,
         // so a fault on the second leaves memory as it was. FAR names the second page's first byte.
         bool cacheable_too = false;
+        const std::uint64_t first_pa = last_pa_;
         std::uint8_t* next = host_page(ip, (va | kPageMask) + 1, access, el, true, cacheable_too, write);
         if (!next) return false;
         const std::size_t first = kPageSize - offset;
         if (write) {
+            monitor_->store(vcpu_index_, first_pa, static_cast<unsigned>(first));
+            monitor_->store(vcpu_index_, last_pa_, static_cast<unsigned>(size - first));
             std::memcpy(host + offset, bytes, first);
             std::memcpy(next, bytes + first, size - first);
         } else {
@@ -246,7 +276,11 @@ bool Cpu::access_slow(const Inst* ip, std::uint64_t va, void* data, unsigned siz
     const std::uint64_t vpage = va >> kPageBits;
     FastBank& bank = banks_[el];
     if (write) {
-        if (cacheable) bank.write[vpage % kFastEntries] = {vpage, host};
+        // A page another vCPU holds an exclusive mark in stays out of the write cache: each
+        // store there must reach the global monitor.
+        monitor_->store(vcpu_index_, last_pa_, size);
+        if (cacheable && !monitor_->watched_by_others(vcpu_index_, last_pa_ >> kPageBits))
+            bank.write[vpage % kFastEntries] = {vpage, host};
         std::memcpy(host + offset, data, size);
     } else {
         if (cacheable) bank.read[vpage % kFastEntries] = {vpage, host};
@@ -274,7 +308,9 @@ std::uint8_t* Cpu::atomic_access(const Inst* ip, std::uint64_t va, unsigned size
     bool cacheable = false;
     std::uint8_t* host = host_page(ip, va, write ? AccessType::Write : AccessType::Read, el_, false, cacheable,
                                    kind == Atomic::Write);
-    return host ? host + (va & kPageMask) : nullptr;
+    if (!host) return nullptr;
+    if (write) monitor_->store(vcpu_index_, last_pa_, size);
+    return host + (va & kPageMask);
 }
 
 std::uint8_t* Cpu::host_page(const Inst* ip, std::uint64_t va, AccessType access, unsigned el, bool misaligned,
@@ -284,6 +320,7 @@ std::uint8_t* Cpu::host_page(const Inst* ip, std::uint64_t va, AccessType access
         data_abort(ip, va, wnr, t.fsc);
         return nullptr;
     }
+    last_pa_ = t.pa;
     std::uint8_t* host = memory_->host(t.pa & ~kPageMask, kPageSize);
     if (!host) {
         // MMIO or memory the VM does not own: the layer above decides which.
@@ -314,8 +351,7 @@ void Cpu::track(DecodedPage& page) {
     // From now on stores to this page, through any virtual address, must take the slow path,
     // which invalidates it.
     page.tracked = true;
-    for (FastBank& bank : banks_)
-        for (auto& e : bank.write) e = FastEntry{};
+    flush_write_cache();
 }
 
 DecodedPage& Cpu::decoded_page(std::uint64_t pa_page, std::uint8_t* host) {

@@ -3,11 +3,13 @@
 // privileged and calls run() again after it has handled the exit.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <unordered_map>
 
+#include "emulator/exclusive_monitor.h"
 #include "emulator/exit.h"
 #include "emulator/guest_memory.h"
 #include "emulator/inst.h"
@@ -45,7 +47,21 @@ public:
     GuestMemory& memory() { return *memory_; }
     // Run another VM's code from now on: its memory; every cached translation and decoded
     // instruction of the old one is dropped, and the local exclusive monitor is cleared.
+    // This CPU is alone on the memory (its own global monitor, as vCPU 0).
     void attach(GuestMemory& memory);
+    // Run vCPU `vcpu_index` of a VM whose vCPUs share `memory` and its global exclusive monitor.
+    void attach(GuestMemory& memory, GlobalMonitor& monitor, unsigned vcpu_index);
+    GlobalMonitor& global_monitor() { return *monitor_; }
+    unsigned vcpu_index() const { return vcpu_index_; }
+
+    // Callable from any thread: run() returns at the next point it checks (between two
+    // straight-line stretches of instructions, at most one page apart) with ExitReason::Kick,
+    // the count of retired instructions exact. A kick before run() makes it return at once.
+    void kick() { attention_.fetch_or(kAttentionKick, std::memory_order_relaxed); }
+    // Callable from any thread: drop every decoded instruction at the next such point (another
+    // vCPU of the VM executed IC IVAU / IC IALLUIS, or the VMM wrote code). Until then this CPU
+    // may run the old instructions, as a PE may until the invalidation has completed for it.
+    void request_code_invalidation() { attention_.fetch_or(kAttentionInvalidateCode, std::memory_order_relaxed); }
 
     // Run from regs.pc for at most `max_instructions`, or until an exception exit. The
     // result stays valid until the next run().
@@ -89,8 +105,12 @@ public:
     }
     // Instructions retired so far in the current run() (for an exit hook that needs the time).
     std::uint64_t retired_in_run() const { return run_length_ - left_; }
-    // An exception entry or return clears the local exclusive monitor.
-    void clear_exclusive_monitor() { exclusive_valid_ = false; }
+    // An exception entry or return clears the local exclusive monitor (and this vCPU's mark
+    // in the global one).
+    void clear_exclusive_monitor() {
+        exclusive_valid_ = false;
+        monitor_->clear(vcpu_index_);
+    }
     // Whether CPACR_EL1.FPEN lets the current virtual EL use FP/SIMD. When it does not, every
     // FP/SIMD instruction (and MRS/MSR of FPCR/FPSR) raises EC 0x07 and does not retire. The
     // layer above pushes it whenever CPACR_EL1 or the virtual EL changes; each FP/SIMD
@@ -162,9 +182,29 @@ public:
         return exclusive_valid_;
     }
     bool check_and_clear_exclusive(std::uint64_t va, unsigned size) {
-        const bool ok = exclusive_valid_ && exclusive_va_ == va && exclusive_size_ == size;
+        const bool ok = exclusive_covers(va, size);
         exclusive_valid_ = false;
         return ok;
+    }
+    bool exclusive_covers(std::uint64_t va, unsigned size) const {
+        return exclusive_valid_ && exclusive_va_ == va && exclusive_size_ == size;
+    }
+    // A load-exclusive of `size` bytes at `va` read `loaded` through the last atomic_access():
+    // mark it in the local monitor and the VM's global one, and keep what it read.
+    void mark_exclusive_loaded(std::uint64_t va, unsigned size, const void* loaded) {
+        mark_exclusive(va, size);
+        exclusive_pa_ = last_pa_;
+        std::memcpy(exclusive_value_, loaded, size);
+        monitor_->mark(vcpu_index_, last_pa_);
+    }
+    // The store-exclusive the local monitor covers may store (after its atomic_access()):
+    // true if no other vCPU's store cleared the global mark meanwhile. Either way the
+    // monitors are clear afterwards. `loaded` is what the load-exclusive read: the store is a
+    // compare-and-swap against it, atomic with respect to every other host thread.
+    bool take_exclusive(const void*& loaded) {
+        exclusive_valid_ = false;
+        loaded = exclusive_value_;
+        return monitor_->take(vcpu_index_, exclusive_pa_);
     }
 
     // Slot fillers used by the page decoder.
@@ -238,7 +278,22 @@ private:
     void track(DecodedPage& page);
     void reset_page(DecodedPage& page);
 
+    // What another thread asks of this CPU (kick(), request_code_invalidation(), the global
+    // monitor's kFlushWriteCache): run() looks at it once per straight-line stretch.
+    static constexpr std::uint32_t kAttentionKick = 1u << 0;
+    static_assert(GlobalMonitor::kFlushWriteCache == 1u << 1);
+    static constexpr std::uint32_t kAttentionInvalidateCode = 1u << 2;
+    // Honour what the attention word asks; true if that is a kick (run() returns).
+    bool attend();
+    void flush_write_cache();
+
     GuestMemory* memory_ = nullptr;
+    GlobalMonitor own_monitor_;          // the global monitor while this CPU is alone on its memory
+    GlobalMonitor* monitor_ = &own_monitor_;
+    unsigned vcpu_index_ = 0;
+    std::atomic<std::uint32_t> attention_{0};
+    bool kicked_ = false;
+    std::uint64_t last_pa_ = 0;        // the guest-physical address of the last slow-path access
     TranslationRegime regime_{};
     unsigned el_ = 1;                // regime_.el
     std::uint16_t asid_ = 0;         // the ASID new translations are tagged with
@@ -267,6 +322,8 @@ private:
     std::uint64_t exclusive_va_ = 0;
     unsigned exclusive_size_ = 0;
     bool exclusive_valid_ = false;
+    std::uint64_t exclusive_pa_ = 0;
+    alignas(16) std::uint8_t exclusive_value_[16] = {};  // what the load-exclusive read
 };
 
 }  // namespace trapeze

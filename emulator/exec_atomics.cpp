@@ -2,13 +2,15 @@
 // their pair and acquire/release forms, LDAR/STLR/LDAPR, and the FEAT_LSE atomics (LDADD...,
 // SWP, CAS, CASP).
 //
-// One CPU sees its own accesses in program order, so the acquire and release orderings
-// (the A and L of LDADDAL, LDAXR, STLR...) need nothing more than the access itself. Every
-// access here must be naturally aligned, whatever the memory type: Cpu::atomic_access
-// raises the alignment fault otherwise (a pair is aligned to its total size).
-// An instruction runs to completion before another vCPU's does (the deterministic mode runs
-// them on one host thread), so plain host accesses are atomic here; a threaded mode with
-// several vCPUs of one VM would need host atomics and a monitor shared between them.
+// Every access here must be naturally aligned, whatever the memory type: Cpu::atomic_access
+// raises the alignment fault otherwise (a pair is aligned to its total size). So each is one
+// host atomic operation on guest RAM (the __atomic builtins, sequentially consistent, which
+// covers every acquire and release form), atomic with respect to every other host thread
+// that runs a vCPU of the same VM. A store-exclusive is a compare-and-swap against the value
+// its load-exclusive read, after the global monitor confirmed the mark (Cpu::take_exclusive):
+// unlike the architecture, another vCPU's plain store of the very value it read, in the
+// short window before the others drop the page from their write caches, does not make it
+// fail (the ABA case; as QEMU's multi-threaded TCG).
 #include <cstring>
 #include <type_traits>
 
@@ -22,15 +24,31 @@ using std::uint32_t;
 using std::uint64_t;
 using std::uint8_t;
 
+using uint128 = unsigned __int128;
+
+// The host atomics on a naturally aligned guest address (guest RAM is 16-byte aligned).
+template <typename T>
+inline T* at(const uint8_t* host) {
+    return reinterpret_cast<T*>(const_cast<uint8_t*>(host));
+}
 template <typename T>
 inline T read_host(const uint8_t* host) {
-    T value;
-    std::memcpy(&value, host, sizeof(T));
-    return value;
+    return __atomic_load_n(at<T>(host), __ATOMIC_SEQ_CST);
 }
 template <typename T>
 inline void write_host(uint8_t* host, T value) {
-    std::memcpy(host, &value, sizeof(T));
+    __atomic_store_n(at<T>(host), value, __ATOMIC_SEQ_CST);
+}
+template <typename T>
+inline bool compare_and_swap(uint8_t* host, T& expected, T desired) {
+    return __atomic_compare_exchange_n(at<T>(host), &expected, desired, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+// A pair of T as one access of twice the size (the first of the pair at the lower address).
+template <typename T>
+using PairOf = std::conditional_t<sizeof(T) == 4, uint64_t, uint128>;
+template <typename T>
+inline PairOf<T> pair(T low, T high) {
+    return static_cast<PairOf<T>>(low) | (static_cast<PairOf<T>>(high) << (8 * sizeof(T)));
 }
 
 // ---- Load-acquire and load-acquire RCpc (LDAR, LDAPR): d = Rt, n = Rn.
@@ -57,8 +75,9 @@ const Inst* ldxr(Cpu& cpu, const Inst* ip) {
     const uint64_t address = cpu.regs.x[ip->n];
     const uint8_t* host = cpu.atomic_access(ip, address, sizeof(T), Cpu::Atomic::Read);
     if (!host) return nullptr;
-    cpu.mark_exclusive(address, sizeof(T));
-    write_reg(cpu, ip->d, read_host<T>(host));
+    const T value = read_host<T>(host);
+    cpu.mark_exclusive_loaded(address, sizeof(T), &value);
+    write_reg(cpu, ip->d, value);
     return cpu.next(ip + 1);
 }
 
@@ -69,9 +88,10 @@ const Inst* ldxp(Cpu& cpu, const Inst* ip) {
     const uint64_t address = cpu.regs.x[ip->n];
     const uint8_t* host = cpu.atomic_access(ip, address, 2 * sizeof(T), Cpu::Atomic::Read);
     if (!host) return nullptr;
-    cpu.mark_exclusive(address, 2 * sizeof(T));
-    write_reg(cpu, ip->d, read_host<T>(host));
-    write_reg(cpu, ip->a, read_host<T>(host + sizeof(T)));
+    const PairOf<T> both = read_host<PairOf<T>>(host);  // single-copy atomic, as the pair must be
+    cpu.mark_exclusive_loaded(address, 2 * sizeof(T), &both);
+    write_reg(cpu, ip->d, static_cast<T>(both));
+    write_reg(cpu, ip->a, static_cast<T>(both >> (8 * sizeof(T))));
     return cpu.next(ip + 1);
 }
 
@@ -80,27 +100,30 @@ const Inst* ldxp(Cpu& cpu, const Inst* ip) {
 // address; a translation fault leaves the monitor as it was (the instruction changes nothing).
 enum class Exclusive : uint8_t { Stored, Failed, Faulted };
 
-inline Exclusive store_exclusive(Cpu& cpu, const Inst* ip, uint64_t address, const void* data, unsigned size) {
-    if ((address & (size - 1)) != 0) {
-        cpu.atomic_access(ip, address, size, Cpu::Atomic::Write);  // raises the alignment fault
+template <typename T>
+inline Exclusive store_exclusive(Cpu& cpu, const Inst* ip, uint64_t address, T value) {
+    if ((address & (sizeof(T) - 1)) != 0) {
+        cpu.atomic_access(ip, address, sizeof(T), Cpu::Atomic::Write);  // raises the alignment fault
         return Exclusive::Faulted;
     }
-    if (!cpu.check_and_clear_exclusive(address, size)) return Exclusive::Failed;
-    uint8_t* host = cpu.atomic_access(ip, address, size, Cpu::Atomic::Write);
-    if (!host) {
-        cpu.mark_exclusive(address, size);
-        return Exclusive::Faulted;
+    if (!cpu.exclusive_covers(address, sizeof(T))) {
+        cpu.clear_exclusive_monitor();
+        return Exclusive::Failed;
     }
-    std::memcpy(host, data, size);
-    return Exclusive::Stored;
+    uint8_t* host = cpu.atomic_access(ip, address, sizeof(T), Cpu::Atomic::Write);
+    if (!host) return Exclusive::Faulted;
+    const void* loaded;
+    if (!cpu.take_exclusive(loaded)) return Exclusive::Failed;
+    T expected;
+    std::memcpy(&expected, loaded, sizeof(T));
+    return compare_and_swap(host, expected, value) ? Exclusive::Stored : Exclusive::Failed;
 }
 
 // ---- Store exclusive (STXR, STLXR): d = Ws (status), m = Rt, n = Rn.
 // Ws is 0 when the store happened, 1 when the monitor did not cover it.
 template <typename T>
 const Inst* stxr(Cpu& cpu, const Inst* ip) {
-    const T value = read_reg<T>(cpu, ip->m);
-    const Exclusive result = store_exclusive(cpu, ip, cpu.regs.x[ip->n], &value, sizeof(T));
+    const Exclusive result = store_exclusive(cpu, ip, cpu.regs.x[ip->n], read_reg<T>(cpu, ip->m));
     if (result == Exclusive::Faulted) return nullptr;
     write_reg(cpu, ip->d, static_cast<uint32_t>(result == Exclusive::Failed));
     return cpu.next(ip + 1);
@@ -110,8 +133,8 @@ const Inst* stxr(Cpu& cpu, const Inst* ip) {
 template <bool Sf>
 const Inst* stxp(Cpu& cpu, const Inst* ip) {
     using T = Word<Sf>;
-    const T values[2] = {read_reg<T>(cpu, ip->m), read_reg<T>(cpu, ip->a)};
-    const Exclusive result = store_exclusive(cpu, ip, cpu.regs.x[ip->n], values, sizeof(values));
+    const Exclusive result =
+        store_exclusive(cpu, ip, cpu.regs.x[ip->n], pair<T>(read_reg<T>(cpu, ip->m), read_reg<T>(cpu, ip->a)));
     if (result == Exclusive::Faulted) return nullptr;
     write_reg(cpu, ip->d, static_cast<uint32_t>(result == Exclusive::Failed));
     return cpu.next(ip + 1);
@@ -140,8 +163,17 @@ const Inst* atomic_op(Cpu& cpu, const Inst* ip) {
     const T operand = read_reg<T>(cpu, ip->m);
     uint8_t* host = cpu.atomic_access(ip, cpu.regs.x[ip->n], sizeof(T), Cpu::Atomic::ReadModifyWrite);
     if (!host) return nullptr;
-    const T old = read_host<T>(host);
-    write_host(host, atomic_result<T, Op>(old, operand));
+    T old;
+    if constexpr (Op == AtomicOp::Add) old = __atomic_fetch_add(at<T>(host), operand, __ATOMIC_SEQ_CST);
+    else if constexpr (Op == AtomicOp::Clr) old = __atomic_fetch_and(at<T>(host), static_cast<T>(~operand), __ATOMIC_SEQ_CST);
+    else if constexpr (Op == AtomicOp::Eor) old = __atomic_fetch_xor(at<T>(host), operand, __ATOMIC_SEQ_CST);
+    else if constexpr (Op == AtomicOp::Set) old = __atomic_fetch_or(at<T>(host), operand, __ATOMIC_SEQ_CST);
+    else if constexpr (Op == AtomicOp::Swp) old = __atomic_exchange_n(at<T>(host), operand, __ATOMIC_SEQ_CST);
+    else {  // the maxima and minima: a compare-and-swap loop
+        old = read_host<T>(host);
+        while (!compare_and_swap(host, old, atomic_result<T, Op>(old, operand))) {
+        }
+    }
     write_reg(cpu, ip->d, old);  // B, H and W forms zero-extend into the W/X register
     return cpu.next(ip + 1);
 }
@@ -155,8 +187,8 @@ const Inst* cas(Cpu& cpu, const Inst* ip) {
     const T desired = read_reg<T>(cpu, ip->d);
     uint8_t* host = cpu.atomic_access(ip, cpu.regs.x[ip->n], sizeof(T), Cpu::Atomic::ReadModifyWrite);
     if (!host) return nullptr;
-    const T old = read_host<T>(host);
-    if (old == expected) write_host(host, desired);
+    T old = expected;
+    compare_and_swap(host, old, desired);  // old: what memory held, whether or not it matched
     write_reg(cpu, ip->a, old);
     return cpu.next(ip + 1);
 }
@@ -171,13 +203,10 @@ const Inst* casp(Cpu& cpu, const Inst* ip) {
     const T desired0 = read_reg<T>(cpu, ip->d), desired1 = read_reg<T>(cpu, ip->b2);
     uint8_t* host = cpu.atomic_access(ip, cpu.regs.x[ip->n], 2 * sizeof(T), Cpu::Atomic::ReadModifyWrite);
     if (!host) return nullptr;
-    const T old0 = read_host<T>(host), old1 = read_host<T>(host + sizeof(T));
-    if (old0 == expected0 && old1 == expected1) {
-        write_host(host, desired0);
-        write_host(host + sizeof(T), desired1);
-    }
-    write_reg(cpu, ip->m, old0);
-    write_reg(cpu, ip->b1, old1);
+    PairOf<T> old = pair<T>(expected0, expected1);
+    compare_and_swap(host, old, pair<T>(desired0, desired1));
+    write_reg(cpu, ip->m, static_cast<T>(old));
+    write_reg(cpu, ip->b1, static_cast<T>(old >> (8 * sizeof(T))));
     return cpu.next(ip + 1);
 }
 

@@ -11,6 +11,7 @@ namespace trapeze {
 enum class ExitReason : std::uint8_t {
     Exception,         // an exception to EL1: the syndrome says which (trap, abort, SVC...)
     InstructionLimit,  // the run's instruction count is used up (the VMM's quantum or budget)
+    Kick,              // another thread called Cpu::kick(): the VMM has something for this CPU
 };
 
 struct Exit {

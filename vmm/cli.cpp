@@ -104,7 +104,9 @@ void declare_options(CLI::App& app, CommandLine& o, const TargetProfile& profile
     app.add_flag("--balance", o.balance,
                  "a pCPU with nothing to run takes a ready vCPU from another pCPU's run queue (v6 on); scenario key "
                  "\"balance\"");
-    for (const auto* flag : {"--quantum", "--budget", "--mem", "--pcpus", "--scheduler", "--balance"})
+    app.add_flag("--threads", o.threads,
+                 "run each physical CPU on its own host thread: faster on several cores, not deterministic");
+    for (const auto* flag : {"--quantum", "--budget", "--mem", "--pcpus", "--scheduler", "--balance", "--threads"})
         app.get_option(flag)->group(machine);
 
     const std::string output = "Output";
@@ -136,7 +138,9 @@ void declare_options(CLI::App& app, CommandLine& o, const TargetProfile& profile
         ->needs("--script");
     CLI::Option* gdb = add_number(app, setting::kGdbPort, o.gdb_port,
                                   "let gdb-multiarch attach on 127.0.0.1:PORT ('target remote :PORT')", "PORT", "");
-    gdb->group(debugging)->excludes("--step")->excludes("--script");
+    gdb->group(debugging)->excludes("--step")->excludes("--script")->excludes("--threads");
+    app.get_option("--step")->excludes("--threads");
+    app.get_option("--script")->excludes("--threads");
     app.add_flag("--gdb-wait", o.gdb_wait, "hold the guest before its first instruction until GDB continues (QEMU's -S)")
         ->group(debugging)
         ->needs("--gdb");
@@ -221,6 +225,7 @@ Scenario make_scenario(const CommandLine& o, const TargetProfile& profile, const
         scenario.monitor.balance = true;
         scenario.balance_from = "--balance";
     }
+    if (o.threads) scenario.monitor.threads = true;
     check_placement(scenario);
     check_supported(scenario, hooks);
     // Several VMs share the terminal: each console line says whose it is.
@@ -331,8 +336,11 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
         tracer.add(std::make_unique<RunControlSink>(*gdb));
         monitor.set_debug_agent(gdb.get());
     }
+    if (options.threads)
+        std::fprintf(stderr, "%s: --threads: each physical CPU runs on its own host thread; this run is not deterministic\n",
+                     name.c_str());
     std::unique_ptr<ProgressLine> progress;
-    if (!stepper && !gdb && !options.quiet && !options.trace && isatty(STDERR_FILENO)) {
+    if (!stepper && !gdb && !options.threads && !options.quiet && !options.trace && isatty(STDERR_FILENO)) {
         progress = std::make_unique<ProgressLine>(name, stderr);
         monitor.set_debug_agent(progress.get());
     }

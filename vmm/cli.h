@@ -34,6 +34,7 @@ struct CommandLine {
     std::optional<std::uint64_t> quantum, budget, memory_mib, pcpus;
     std::optional<std::string> scheduler;  // a name from the scheduler's policy table
     bool balance = false;
+    bool threads = false;     // each pCPU on its own host thread (not deterministic)
     bool step = false;        // the stepper's prompt
     std::string script;       // a demo script for the stepper
     bool no_pause = false;

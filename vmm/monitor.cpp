@@ -11,6 +11,7 @@
 #include "decoder/disassembler.h"
 #include "vmm/console_input.h"
 #include "vmm/register_changes.h"
+#include "vmm/threaded_runner.h"
 
 namespace trapeze {
 namespace {
@@ -42,11 +43,15 @@ void Monitor::add(Vm& vm) {
 }
 
 void Monitor::run() {
-    for (;;) {
-        if (PhysicalCpu* pcpu = next_pcpu()) step(*pcpu);
-        else if (!pump_console(true)) break;  // only input could wake the machine: wait for it
+    if (options_.threads) {
+        ThreadedRunner(*this).run();
+    } else {
+        for (;;) {
+            if (PhysicalCpu* pcpu = next_pcpu()) step(*pcpu);
+            else if (!pump_console(true)) break;  // only input could wake the machine: wait for it
+        }
+        stop_if_stuck();
     }
-    stop_if_stuck();
     for (auto& p : pcpus_) {
         if (p->current) switch_out(*p);  // every context saved: the final state is in the vCPUs
     }
@@ -404,7 +409,11 @@ void Monitor::handle_exit(Vcpu& vcpu, const Exit& exit) {
         apply(vcpu, exit, action);
         vcpu.sync_to_cpu();
     }
-    for (Vcpu* target : vcpu.vm().take_wakeups()) wake(*target, vcpu.loaded() ? vcpu.pcpu->clock_ns : vcpu.clock_ns);
+    for (Vcpu* target : vcpu.vm().take_wakeups()) {
+        // A target running on another host thread leaves its slice at once to look at its requests.
+        if (options_.threads && target->loaded() && target->pcpu != vcpu.pcpu) target->pcpu->cpu.kick();
+        wake(*target, vcpu.loaded() ? vcpu.pcpu->clock_ns : vcpu.clock_ns);
+    }
 }
 
 // The same, told to the trace. The exit is described before its handler runs, since the

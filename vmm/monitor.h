@@ -5,7 +5,8 @@
 //
 // The default mode is deterministic: every pCPU runs in this one host thread, and the pCPU
 // whose next event comes first runs next, for at most one lock-step slice at a time, so the
-// same scenario gives the same trace on every run.
+// same scenario gives the same trace on every run. With MonitorOptions::threads each pCPU
+// runs on its own host thread instead (vmm/threaded_runner.h): faster, not deterministic.
 #pragma once
 
 #include <cstdint>
@@ -33,6 +34,7 @@ struct MonitorOptions {
     // furthest behind gets its turn (the grain at which vCPUs of one VM interleave).
     std::uint64_t lockstep_slice = 1'000;
     bool balance = false;  // an idle pCPU takes a ready vCPU from another pCPU's run queue
+    bool threads = false;  // each pCPU on its own host thread (not deterministic; no debug agent)
 };
 
 class Monitor {
@@ -75,6 +77,8 @@ public:
 
 private:
     friend class SnapshotAccess;  // vmm/snapshot.cpp saves and restores the pCPUs and run queues
+    friend class ThreadedRunner;  // the --threads loop: the same steps, one host thread per pCPU
+
     // ---- the loop
     PhysicalCpu* next_pcpu();                  // the pCPU whose next event comes first
     std::uint64_t next_event_ns(const PhysicalCpu& pcpu) const;

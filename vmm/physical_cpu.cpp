@@ -8,7 +8,7 @@
 namespace trapeze {
 
 void PhysicalCpu::load(Vcpu& vcpu) {
-    cpu.attach(vcpu.vm().memory());
+    cpu.attach(vcpu.vm().memory(), vcpu.vm().exclusive_monitor(), vcpu.id());
     cpu.invalidate_tlb({TlbInvalidation::Scope::All});  // the TLB held the last vCPU's translations
     cpu.clear_exclusive_monitor();
     cpu.set_strict_alignment(true);
@@ -25,7 +25,9 @@ void PhysicalCpu::put() {
     if (!current) return;
     current->clock_ns = clock_ns;
     current->detach_registers();
-    cpu.clear_exclusive_monitor();
+    // Alone on the VM's memory again (its own global monitor): the VM's monitor keeps no
+    // pointer to this interpreter, whichever of the two is destroyed first. Decoded code stays.
+    cpu.attach(cpu.memory());
     current = nullptr;
 }
 

@@ -73,8 +73,8 @@ void Vcpu::invalidate_tlb(const TlbInvalidation& what) {
     if (pcpu) pcpu->cpu.invalidate_tlb(what);
 }
 
-void Vcpu::invalidate_code(std::uint64_t pa, std::uint64_t len) { vm_.invalidate_code(pa, len); }
-void Vcpu::invalidate_all_code() { vm_.invalidate_all_code(); }
+void Vcpu::invalidate_code(std::uint64_t pa, std::uint64_t len) { vm_.invalidate_code(pa, len, pcpu ? &pcpu->cpu : nullptr); }
+void Vcpu::invalidate_all_code() { vm_.invalidate_all_code(pcpu ? &pcpu->cpu : nullptr); }
 
 void Vcpu::clear_exclusive_monitor() {
     if (pcpu) pcpu->cpu.clear_exclusive_monitor();

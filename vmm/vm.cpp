@@ -52,14 +52,20 @@ void Vm::add_vcpu_cpu(Cpu& cpu) {
 
 void Vm::forget_cpu(const Cpu& cpu) { std::erase(cpus_with_code_, &cpu); }
 
-void Vm::invalidate_code(std::uint64_t pa, std::uint64_t len) {
-    for (Cpu* cpu : cpus_with_code_)
-        if (&cpu->memory() == &memory_) cpu->invalidate_code(pa, len);
+void Vm::invalidate_code(std::uint64_t pa, std::uint64_t len, Cpu* own) {
+    for (Cpu* cpu : cpus_with_code_) {
+        if (&cpu->memory() != &memory_) continue;
+        if (cpu == own) cpu->invalidate_code(pa, len);
+        else cpu->request_code_invalidation();
+    }
 }
 
-void Vm::invalidate_all_code() {
-    for (Cpu* cpu : cpus_with_code_)
-        if (&cpu->memory() == &memory_) cpu->invalidate_all_code();
+void Vm::invalidate_all_code(Cpu* own) {
+    for (Cpu* cpu : cpus_with_code_) {
+        if (&cpu->memory() != &memory_) continue;
+        if (cpu == own) cpu->invalidate_all_code();
+        else cpu->request_code_invalidation();
+    }
 }
 
 void Vm::stop(VmStatus how, std::string reason) {

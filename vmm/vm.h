@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "emulator/elf_loader.h"
+#include "emulator/exclusive_monitor.h"
 #include "emulator/guest_memory.h"
 #include "vmm/devices/gic.h"
 #include "vmm/devices/pl011.h"
@@ -39,6 +40,8 @@ public:
     unsigned id() const { return id_; }
     const std::string& name() const { return name_; }
     GuestMemory& memory() { return memory_; }
+    // The global exclusive monitor its vCPUs share (LDXR/STXR across vCPUs).
+    GlobalMonitor& exclusive_monitor() { return exclusive_monitor_; }
     const ElfImage& image() const { return image_; }
     Pl011& uart() { return uart_; }
     GicDistributor& gicd() { return gicd_; }
@@ -71,11 +74,13 @@ public:
     const std::vector<unsigned>& affinity() const { return affinity_; }
     bool may_run_on(unsigned pcpu) const;
 
-    // ---- decoded code: the interpreters that hold some of this VM's, and dropping it
+    // ---- decoded code: the interpreters that hold some of this VM's, and dropping it. The
+    // interpreter of the vCPU that asks (`own`) drops it at once; the others, which may be
+    // running on other host threads, are asked to drop all of theirs at their next check.
     void add_vcpu_cpu(Cpu& cpu);
     void forget_cpu(const Cpu& cpu);
-    void invalidate_code(std::uint64_t pa, std::uint64_t len);
-    void invalidate_all_code();
+    void invalidate_code(std::uint64_t pa, std::uint64_t len, Cpu* own = nullptr);
+    void invalidate_all_code(Cpu* own = nullptr);
 
     // ---- requests from one vCPU to another (an SGI, PSCI CPU_ON): the monitor delivers them
     // after the handler that made them, waking the target if it waits.
@@ -104,6 +109,7 @@ private:
     unsigned id_;
     std::string name_;
     GuestMemory memory_;
+    GlobalMonitor exclusive_monitor_;
     ElfImage image_;
     Pl011 uart_;
     GicDistributor gicd_;
