@@ -21,6 +21,7 @@
 #include "bench/bench_support.h"
 #include "bench/mmu_bench.h"
 #include "bench/switch_bench.h"
+#include "bench/snapshot_bench.h"
 #include "bench/vmm_bench.h"
 #include "emulator/cpu.h"
 #include "emulator/elf_loader.h"
@@ -185,6 +186,7 @@ struct Options {
     bool overhead = true;  // the v1 VMM against the bare interpreter
     bool mmu = true;       // the guest's MMU off against on
     bool switches = true;  // the cost of a VM switch and of a vCPU switch
+    bool snapshot = true;  // a whole-VM snapshot: size, save and restore times
     std::string traps_dir;
 };
 
@@ -192,12 +194,13 @@ void usage() {
     std::puts(
         "usage: trapeze-bench [--runs N] [--guest PATH] [--fp-guest PATH] [--qemu PATH] [--traps-dir DIR]\n"
         "                     [--no-qemu] [--no-unicorn] [--no-fp-guest] [--no-per-guest] [--no-traps] [--no-overhead]\n"
-        "                     [--no-mmu] [--no-switches]\n"
+        "                     [--no-mmu] [--no-switches] [--no-snapshot]\n"
         "  Runs a compute-bound guest (default: compute.elf beside this program's examples/) on\n"
         "  Trapeze's interpreter, Unicorn and qemu-system-aarch64 (TCG) and prints guest MIPS; then\n"
         "  the cost of one trap round trip (MSR/MRS, HVC) on Trapeze's v2 VMM and on QEMU, and the\n"
         "  compute guest on the v1 VMM against the bare interpreter, and with the guest's MMU on\n"
-        "  (identity tables) against off; then the cost of a VM switch and of a vCPU switch.\n"
+        "  (identity tables) against off; then the cost of a VM switch and of a vCPU switch, and a\n"
+        "  whole-VM snapshot of the compute guest in 128 MiB (size, save, restore).\n"
         "  --runs N         take the best of N runs of each engine (default 3)\n"
         "  --fp-guest PATH  the FP/SIMD guest, also on all three engines (default: fpbench.elf beside the guest)\n"
         "  --no-fp-guest    skip the FP/SIMD guest\n"
@@ -205,7 +208,8 @@ void usage() {
         "  --no-traps       skip the trap round-trip table\n"
         "  --no-overhead    skip the VMM's overhead on the compute guest\n"
         "  --no-mmu         skip the compute guest with the MMU on\n"
-        "  --no-switches    skip the VM and vCPU switches (spin.elf in the traps folder)");
+        "  --no-switches    skip the VM and vCPU switches (spin.elf in the traps folder)\n"
+        "  --no-snapshot    skip the snapshot's size and times");
 }
 
 Options parse(int argc, char** argv) {
@@ -226,6 +230,7 @@ Options parse(int argc, char** argv) {
         else if (arg == "--no-per-guest") o.per_guest = false;
         else if (arg == "--no-traps") o.traps = false;
         else if (arg == "--no-overhead") o.overhead = false;
+        else if (arg == "--no-snapshot") o.snapshot = false;
         else if (arg == "--no-mmu") o.mmu = false;
         else if (arg == "--no-switches") o.switches = false;
         else if (arg == "--traps-dir") o.traps_dir = value();
@@ -364,6 +369,7 @@ int main(int argc, char** argv) try {
         vmm_ran = print_switch_costs(options.runs,
                                      options.traps_dir.empty() ? (guest_dir / "bench").string() : options.traps_dir) &&
                   vmm_ran;
+    if (options.snapshot) vmm_ran = print_snapshot_cost(options.runs, options.guest) && vmm_ran;
     return identical && vmm_ran ? 0 : 1;
 } catch (const std::exception& e) {
     std::fprintf(stderr, "trapeze-bench: %s\n", e.what());

@@ -155,6 +155,12 @@ public:
         exclusive_size_ = size;
         exclusive_valid_ = true;
     }
+    // The reservation the local monitor holds, if any (snapshots save it).
+    bool exclusive_reservation(std::uint64_t& va, unsigned& size) const {
+        va = exclusive_va_;
+        size = exclusive_size_;
+        return exclusive_valid_;
+    }
     bool check_and_clear_exclusive(std::uint64_t va, unsigned size) {
         const bool ok = exclusive_valid_ && exclusive_va_ == va && exclusive_size_ == size;
         exclusive_valid_ = false;

@@ -7,6 +7,7 @@ packages=(
   libcapstone-dev libfmt-dev doctest-dev nlohmann-json3-dev
   libcli11-dev              # every target's command line
   libedit-dev               # the stepper's line editing and history
+  zlib1g-dev                # snapshots: compressed memory and the CRC-32 checksum
   clang lld llvm            # guests: clang --target=aarch64-none-elf, ld.lld, llvm-objdump
   libunicorn-dev            # differential-test and benchmark oracle
   qemu-system-arm           # whole-guest cross-check and benchmark oracle

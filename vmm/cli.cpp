@@ -21,6 +21,7 @@
 #include "vmm/run_summary.h"
 #include "vmm/scenario.h"
 #include "vmm/settings.h"
+#include "vmm/snapshot.h"
 #include "vmm/sysreg.h"
 #include "vmm/target_support.h"
 
@@ -134,6 +135,36 @@ void declare_options(CLI::App& app, CommandLine& o, const TargetProfile& profile
     app.add_flag("--gdb-wait", o.gdb_wait, "hold the guest before its first instruction until GDB continues (QEMU's -S)")
         ->group(debugging)
         ->needs("--gdb");
+
+    const std::string snapshots = "Snapshots";
+    app.add_option_function<std::vector<std::string>>(
+           "--snapshot-at",
+           [&o](const std::vector<std::string>& args) {
+               const std::string& n = args.at(0);
+               std::size_t used = 0;
+               std::uint64_t value = 0;
+               try {
+                   value = std::stoull(n, &used, 0);
+               } catch (const std::exception&) {
+                   used = 0;
+               }
+               if (used != n.size() || n.empty() || n[0] == '-')
+                   throw CLI::ValidationError("--snapshot-at", fmt::format("\"{}\" is not a number of instructions", n));
+               if (args.at(1).empty()) throw CLI::ValidationError("--snapshot-at", "needs a file name, not an empty string");
+               o.snapshot_at = value;
+               o.snapshot_file = args[1];
+           },
+           "write the whole VM to FILE once N instructions have retired (at the next slice boundary), and run on")
+        ->expected(2)
+        ->type_name("N FILE")
+        ->group(snapshots)
+        ->excludes("--step")
+        ->excludes("--script")
+        ->excludes("--gdb");
+    add_file(app, "--restore", o.restore,
+             "continue the run saved in FILE (by --snapshot-at or the stepper's snapshot) instead of booting the guest; "
+             "GUEST must be the same guest, with the same settings")
+        ->group(snapshots);
 }
 
 void list_traps(const VersionHooks& hooks) {
@@ -300,8 +331,24 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
         progress = std::make_unique<ProgressLine>(name, stderr);
         monitor.set_debug_agent(progress.get());
     }
-    const auto start = std::chrono::steady_clock::now();
+    if (stepper) stepper->attach_monitor(monitor);
+    if (gdb) gdb->attach_monitor(monitor);
+    std::unique_ptr<SnapshotAtAgent> snapshot_at;
+    if (options.snapshot_at) {
+        snapshot_at = std::make_unique<SnapshotAtAgent>(monitor, *options.snapshot_at, options.snapshot_file);
+        progress.reset();
+        monitor.set_debug_agent(snapshot_at.get());
+    }
     for (auto& v : vms) monitor.add(*v);
+    if (!options.restore.empty()) {
+        try {
+            restore_snapshot(monitor, read_snapshot_file(options.restore));
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "%s: --restore %s: %s\n", name.c_str(), options.restore.c_str(), e.what());
+            return kExitBadInput;
+        }
+    }
+    const auto start = std::chrono::steady_clock::now();
     monitor.run();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::fflush(stdout);
@@ -325,6 +372,18 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
         return kExitBadInput;
     }
     if (!options.quiet) std::fputs(format_summary_table(summary).c_str(), stderr);
+    if (snapshot_at && snapshot_at->written())
+        std::fprintf(stderr, "%s: the snapshot taken after %llu instructions is in %s\n", name.c_str(),
+                     static_cast<unsigned long long>(snapshot_at->taken_at()), options.snapshot_file.c_str());
+    if (snapshot_at && !snapshot_at->written()) {
+        std::fprintf(stderr, "%s: --snapshot-at: %s\n", name.c_str(),
+                     snapshot_at->error.empty()
+                         ? fmt::format("the run ended after {} instructions, before {}: no snapshot was written",
+                                       machine_instructions(monitor), *options.snapshot_at)
+                               .c_str()
+                         : snapshot_at->error.c_str());
+        return kExitStopped;
+    }
     int status = kExitPoweredOff;
     for (const auto& v : vms) {
         if (v->status == VmStatus::PoweredOff) continue;

@@ -39,6 +39,9 @@ struct CommandLine {
     bool no_pause = false;
     std::optional<std::uint64_t> gdb_port;  // the GDB stub
     bool gdb_wait = false;
+    std::optional<std::uint64_t> snapshot_at;  // --snapshot-at N FILE: instructions, and the file
+    std::string snapshot_file;
+    std::string restore;                        // --restore FILE
 };
 
 // Parse argv against the option table. Returns the command line, or the exit status to end

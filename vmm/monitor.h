@@ -51,6 +51,7 @@ public:
     }
 
     const VersionHooks& hooks() const { return hooks_; }
+    Tracer& tracer() { return tracer_; }
     // A debugger or progress display to consult before and after each slice (null: none).
     void set_debug_agent(DebugAgent* agent) { debug_agent_ = agent; }
     const MonitorOptions& options() const { return options_; }
@@ -67,6 +68,7 @@ public:
     void wake(Vcpu& vcpu, std::uint64_t now_ns);
 
 private:
+    friend class SnapshotAccess;  // vmm/snapshot.cpp saves and restores the pCPUs and run queues
     // ---- the loop
     PhysicalCpu* next_pcpu();                  // the pCPU whose next event comes first
     std::uint64_t next_event_ns(const PhysicalCpu& pcpu) const;

@@ -60,6 +60,9 @@ public:
     // The run is over: sinks that write whole files (the timeline, the report) write them now.
     // Throws std::runtime_error if the file cannot be written.
     virtual void finish(const RunSummary&) {}
+    // Whether it also hears the events a debugger's replay makes again (reverse execution):
+    // only the debugger itself does; files and terminals had them the first time.
+    virtual bool follows_replays() const { return false; }
 };
 
 class TextTraceSink final : public TraceSink {
@@ -85,14 +88,18 @@ public:
     void add(std::unique_ptr<TraceSink> sink) { sinks_.push_back(std::move(sink)); }
     bool enabled() const { return !sinks_.empty(); }
     void emit(const TraceEvent& event) {
-        for (auto& s : sinks_) s->write(event);
+        for (auto& s : sinks_)
+            if (!replaying_ || s->follows_replays()) s->write(event);
     }
+    // A debugger replays what already happened (reverse execution): the sinks hear it once.
+    void set_replaying(bool replaying) { replaying_ = replaying; }
     void finish(const RunSummary& summary) {
         for (auto& s : sinks_) s->finish(summary);
     }
 
 private:
     std::vector<std::unique_ptr<TraceSink>> sinks_;
+    bool replaying_ = false;
 };
 
 }  // namespace trapeze

@@ -151,6 +151,7 @@ public:
     std::uint64_t spins_resumed = 0;
 
 private:
+    friend class SnapshotAccess;  // vmm/snapshot.cpp saves and restores the whole context
     Vm& vm_;
     unsigned id_;
     RegisterFile saved_regs_;

@@ -90,6 +90,7 @@ public:
     bool running() const { return status == VmStatus::Running; }
 
 private:
+    friend class SnapshotAccess;  // vmm/snapshot.cpp saves and restores memory and devices
     // Which device answers at a guest-physical address, and the offset into its registers.
     struct DeviceHit {
         enum Device : std::uint8_t { None, Uart, Gicd, Gicr } device;

@@ -52,7 +52,7 @@ void cmd_help(CommandContext& c, std::string_view args) {
              "such as sp+16, vectors+0x280, x0):\n";
     for (const DebugCommand& cmd : debug_commands()) {
         const std::string name = cmd.alias.empty() ? std::string(cmd.name) : fmt::format("{} ({})", cmd.name, cmd.alias);
-        c.out += fmt::format("  {:<16} {:<30} {}\n", name, cmd.args, cmd.help);
+        c.out += fmt::format("  {:<22} {:<22} {}\n", name, cmd.args, cmd.help);
     }
 }
 
@@ -168,6 +168,7 @@ void cmd_set(CommandContext& c, std::string_view args) {
     const std::uint64_t value = evaluate(c.vcpu, w[1]);
     const std::string error = set_register(c.vcpu, w[0], value);
     if (!error.empty()) throw std::invalid_argument(error);
+    c.control.state_changed();
     const auto now = register_value(c.vcpu, w[0]);
     c.out += now ? fmt::format("{} = {:#x}\n", w[0], *now) : fmt::format("wrote {:#x} to {}\n", value, w[0]);
 }
@@ -192,6 +193,43 @@ void cmd_pause(CommandContext& c, std::string_view args) {
     need(words(args).empty(), "pause");
     if (c.pause) c.pause();
 }
+// ---- snapshots and reverse execution (vmm/snapshot.h, vmm/debug/reverse.cpp)
+void cmd_snapshot(CommandContext& c, std::string_view args) {
+    const auto w = words(args);
+    need(w.size() == 1, "snapshot FILE");
+    const std::uint64_t size = c.control.save_snapshot_to(w[0]);
+    c.out += fmt::format("wrote the whole VM to {} ({} bytes) at step {}\n", w[0], size, c.control.position());
+}
+void cmd_reverse_step(CommandContext& c, std::string_view args) {
+    const auto w = words(args);
+    need(w.size() <= 1, "reverse-step [N]");
+    c.control.reverse_step(w.empty() ? 1 : count_of(c, w[0], 1'000'000'000'000ull, "the number of steps"));
+}
+void cmd_reverse_continue(CommandContext& c, std::string_view args) {
+    need(words(args).empty(), "reverse-continue");
+    c.control.reverse_continue();
+}
+void cmd_reverse_next_trap(CommandContext& c, std::string_view args) {
+    need(words(args).empty(), "reverse-next-trap");
+    c.control.reverse_next_trap();
+}
+void cmd_goto(CommandContext& c, std::string_view args) {
+    const auto w = words(args);
+    need(w.size() == 1, "goto STEP");
+    c.control.go_to(evaluate(c.vcpu, w[0]));
+}
+void cmd_when(CommandContext& c, std::string_view args) {
+    need(words(args).empty(), "when");
+    const Vcpu& v = c.vcpu;
+    std::uint64_t traps = 0;
+    for (std::uint64_t n : v.exits_by_ec) traps += n;
+    c.out += fmt::format("step {}: {} instructions retired, {} traps handled, {} vIRQs taken\n", c.control.position(),
+                         v.retired, traps, v.virqs_injected);
+    if (const auto start = c.control.history_start())
+        c.out += fmt::format("going back reaches step {} ({} checkpoint{})\n", *start, c.control.checkpoint_count(),
+                             c.control.checkpoint_count() == 1 ? "" : "s");
+}
+
 void cmd_quit(CommandContext& c, std::string_view args) {
     need(words(args).empty(), "quit");
     c.vcpu.vm().stop(VmStatus::Failed, "quit from the debugger");
@@ -225,6 +263,17 @@ const DebugCommand kCommands[] = {
     {"trace", "", "on|off", "print every event as it happens, or only during steps", false, false, true, cmd_trace},
     {"echo", "", "TEXT", "print TEXT (for scripts)", false, false, false, cmd_echo},
     {"pause", "", "", "wait for Enter (for scripts; --no-pause skips it)", false, false, false, cmd_pause},
+    {"snapshot", "", "FILE", "write the whole VM to FILE (--restore FILE continues from there)", false, false, false,
+     cmd_snapshot},
+    {"reverse-step", "rs", "[N]", "go back N steps (default 1), replaying from a checkpoint", true, true, false,
+     cmd_reverse_step},
+    {"reverse-continue", "rc", "", "go back to the last point where a breakpoint stopped the run", true, false, false,
+     cmd_reverse_continue},
+    {"reverse-next-trap", "rn", "", "go back to just after the last trap (VM exit)", true, false, false,
+     cmd_reverse_next_trap},
+    {"goto", "", "STEP", "go to step STEP (as `when` counts them), back or forward", true, false, false, cmd_goto},
+    {"when", "", "", "the step the run is at (instructions + traps + vIRQs), and how far back it can go", false, false,
+     true, cmd_when},
     {"quit", "q", "", "stop the VM and end the run", false, false, false, cmd_quit},
 };
 

@@ -182,6 +182,7 @@ void GdbStub::on_event(const TraceEvent& event) {
 std::string GdbStub::stop_reply(Vcpu& vcpu) const {
     const std::string thread = fmt::format("thread:{:x};", vcpu.id() + 1);
     if (interrupted_) return "T02" + thread;
+    if (at_history_start()) return "T05replaylog:begin;" + thread;  // gdb: "No more reverse-execution history"
     if (const auto address = watch_hit()) return fmt::format("T05watch:{:x};{}", *address, thread);
     return "T05" + thread;
 }
@@ -253,7 +254,7 @@ std::string GdbStub::monitor_command(Vcpu& vcpu, const std::string& hex) {
 }
 
 std::string GdbStub::query(Vcpu& vcpu, const std::string& p) {
-    if (p.starts_with("qSupported")) return "PacketSize=4000;qXfer:features:read+;QStartNoAckMode+;vContSupported+";
+    if (p.starts_with("qSupported")) return "PacketSize=4000;qXfer:features:read+;QStartNoAckMode+;vContSupported+;ReverseStep+;ReverseContinue+";
     if (p == "QStartNoAckMode") {
         send_packet("OK");
         ack_mode_ = false;
@@ -334,6 +335,7 @@ bool GdbStub::resume_from(Vcpu& vcpu, const std::string& p, std::string& reply) 
             return false;
         }
         vcpu.set_pc(*address);
+        state_changed();
     }
     if (action == 's' || action == 'S') step(1);
     else if (action == 'c' || action == 'C') resume();
@@ -370,7 +372,8 @@ bool GdbStub::serve(Vcpu& vcpu, const std::string& p) {
                 reply = "E01";
                 break;
             }
-            set_register_at(vcpu, n, *v);
+            unsigned width = 8;
+            if (register_value_at(vcpu, n, width) != *v && set_register_at(vcpu, n, *v)) state_changed();
             at += 2 * bytes;
         }
     } else if (p[0] == 'p') {
@@ -385,6 +388,7 @@ bool GdbStub::serve(Vcpu& vcpu, const std::string& p) {
         const bool exists = n && register_value_at(vcpu, static_cast<unsigned>(*n), bytes);
         const auto v = exists ? gdb::parse_register_hex(p.substr(eq + 1), bytes) : std::nullopt;
         reply = v && set_register_at(vcpu, static_cast<unsigned>(*n), *v) ? "OK" : "E01";
+        if (reply == "OK") state_changed();
     } else if (p[0] == 'm' || p[0] == 'M') {
         const std::size_t comma = p.find(',');
         const std::size_t colon = p.find(':');
@@ -403,11 +407,22 @@ bool GdbStub::serve(Vcpu& vcpu, const std::string& p) {
             const auto bytes = colon == std::string::npos ? std::nullopt : gdb::parse_hex_bytes(p.substr(colon + 1));
             if (!bytes || bytes->size() != *length) reply = "E01";
             else reply = write_guest(vcpu, *address, *bytes, error) ? "OK" : "E0e";
+            if (reply == "OK") state_changed();
         }
     } else if (p[0] == 'Z' || p[0] == 'z') {
         reply = breakpoint(vcpu, p);
     } else if (p == "vCont?") {
         reply = "vCont;c;C;s;S";
+    } else if (p == "bs" || p == "bc") {  // reverse-stepi, reverse-continue
+        try {
+            if (p == "bs") reverse_step(1);
+            else reverse_continue();
+            interrupted_ = false;
+            waiting_for_stop_ = true;
+            return true;
+        } catch (const std::exception&) {
+            reply = at_history_start() ? stop_reply(vcpu) : "E01";
+        }
     } else if (p[0] == 'c' || p[0] == 's' || p[0] == 'C' || p[0] == 'S' || p.starts_with("vCont;")) {
         if (resume_from(vcpu, p, reply)) return true;
     } else if (p[0] == 'H') {

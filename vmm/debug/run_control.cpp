@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "vmm/debug/inspect.h"
+#include "vmm/monitor.h"
 #include "vmm/sysreg.h"
 #include "vmm/vm.h"
 
@@ -77,6 +78,10 @@ void RunControl::detach() {
 }
 void RunControl::stop(std::string why) {
     if (mode_ == Mode::Detached) return;
+    if (mode_ == Mode::Replay) {  // replaying: a stop is only noted, by a scan
+        if (scan_ != Scan::None) scan_hits_.emplace_back(position(), std::move(why));
+        return;
+    }
     mode_ = Mode::Held;
     stop_reason_ = std::move(why);
 }
@@ -217,10 +222,10 @@ bool RunControl::class_matches(std::string_view trap, std::string_view reg, cons
 void RunControl::observe(const TraceEvent& e) {
     if (e.kind == TraceEvent::Kind::Exit) last_trap_ = e;
     if (mode_ == Mode::Detached) return;
-    on_event(e);
+    if (mode_ != Mode::Replay) on_event(e);  // a replay shows nothing: it happened before
     if (mode_ == Mode::Held || !pending_stop_.empty()) return;
     for (const Breakpoint& b : breakpoints_) {
-        if (trap_matches(b, e)) {
+        if (checks_breakpoints() && trap_matches(b, e)) {
             pending_stop_ = fmt::format("breakpoint {} ({}): {}", b.id, b.text,
                                         e.kind == TraceEvent::Kind::VirtualIrq ? e.what : e.what + " -> " + e.action);
             return;
@@ -229,9 +234,12 @@ void RunControl::observe(const TraceEvent& e) {
     const bool is_trap = e.kind == TraceEvent::Kind::Exit || e.kind == TraceEvent::Kind::PhysicalTimer ||
                          e.kind == TraceEvent::Kind::Forward;
     if (mode_ == Mode::NextTrap && is_trap) pending_stop_ = "the next trap: " + e.what + " -> " + e.action;
+    if (mode_ == Mode::Replay && scan_ == Scan::Traps && is_trap)
+        pending_stop_ = "the previous trap: " + e.what + " -> " + e.action;
 }
 
 bool RunControl::check_breakpoints(Vcpu& vcpu) {
+    if (!checks_breakpoints()) return false;
     for (Breakpoint& b : breakpoints_) {
         if (b.kind == Breakpoint::Kind::Address && b.address == vcpu.pc()) {
             stop(fmt::format("breakpoint {} at {}", b.id, b.text));
@@ -257,7 +265,7 @@ bool RunControl::check_breakpoints(Vcpu& vcpu) {
 }
 
 std::uint64_t RunControl::before_slice(Vcpu& vcpu) {
-    if (mode_ == Mode::Detached) return ~0ull;
+    if (mode_ == Mode::Detached) return quiet_until_furthest(~0ull);
     if (mode_ != Mode::Held) {
         if (!pending_stop_.empty()) {
             stop(std::move(pending_stop_));  // an event between slices: a vIRQ injected, a wakeup
@@ -266,27 +274,50 @@ std::uint64_t RunControl::before_slice(Vcpu& vcpu) {
             // The VMM moved the PC between slices (a vIRQ entered the vectors): that is a step,
             // and the vector may hold a breakpoint.
             if (!check_breakpoints(vcpu) && mode_ == Mode::Step && --steps_left_ == 0) stop("stepped");
-        } else if (interrupt_requested()) {
+        } else if (mode_ != Mode::Replay && interrupt_requested()) {
             stop("interrupted (Ctrl-C)");
         }
     }
-    while (mode_ == Mode::Held && vm_.running()) {
-        on_hold(vcpu);
-        watch_hit_.reset();
-        breakpoint_hit_ = false;
-        pending_stop_.clear();
-        // The bytes a watchpoint compares with are the ones the person saw when resuming.
-        for (Breakpoint& b : breakpoints_) {
-            if (b.kind != Breakpoint::Kind::Watch) continue;
-            std::string error;
-            read_guest(vcpu, b.address, b.length, b.contents, error);
+    for (;;) {
+        while (mode_ == Mode::Held && vm_.running()) {
+            on_hold(vcpu);
+            watch_hit_.reset();
+            breakpoint_hit_ = false;
+            pending_stop_.clear();
+            if (mode_ != Mode::Replay) at_history_start_ = false;
+            // The bytes a watchpoint compares with are the ones the person saw when resuming.
+            for (Breakpoint& b : breakpoints_) {
+                if (b.kind != Breakpoint::Kind::Watch) continue;
+                std::string error;
+                read_guest(vcpu, b.address, b.length, b.contents, error);
+            }
+        }
+        if (mode_ != Mode::Replay || !vm_.running()) break;
+        if (const auto limit = replay(vcpu)) {
+            pc_after_slice_ = vcpu.pc();
+            if (vm_.running()) record_checkpoint();  // a goto forward records history too
+            return quiet_until_furthest(*limit);  // a goto past the furthest step is new: traced
         }
     }
     pc_after_slice_ = vcpu.pc();
-    if (mode_ == Mode::Step) return 1;
+    if (vm_.running()) record_checkpoint();
+    std::uint64_t limit = kRunningSlice;
+    if (mode_ == Mode::Step) limit = 1;
     for (const Breakpoint& b : breakpoints_)
-        if (b.kind == Breakpoint::Kind::Address || b.kind == Breakpoint::Kind::Watch) return 1;
-    return kRunningSlice;
+        if (b.kind == Breakpoint::Kind::Address || b.kind == Breakpoint::Kind::Watch) limit = 1;
+    return quiet_until_furthest(limit);
+}
+
+// After going back, the run goes forward again over what the trace has shown: it is shown
+// once, so the trace stays quiet up to where the run had got (a slice ends there).
+std::uint64_t RunControl::quiet_until_furthest(std::uint64_t limit) {
+    if (!monitor_) return limit;
+    const std::uint64_t now = position();
+    quiet_ = now < furthest_;
+    monitor_->tracer().set_replaying(quiet_);
+    if (quiet_) return std::min(limit, furthest_ - now);
+    furthest_ = now;
+    return limit;
 }
 
 void RunControl::after_slice(Vcpu& vcpu, const RunResult& result) {

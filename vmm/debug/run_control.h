@@ -16,6 +16,7 @@
 
 namespace trapeze {
 
+class Monitor;
 class Vm;
 class Vcpu;
 
@@ -50,6 +51,27 @@ public:
     void detach();                   // forget every breakpoint; never stop again
     bool held() const { return mode_ == Mode::Held; }
 
+    // ---- reverse execution (vmm/debug/reverse.cpp). While the run goes forward, the machine
+    // is checkpointed (an in-memory snapshot) every so many steps; going back restores the
+    // nearest checkpoint before the target and replays to it, which the deterministic mode
+    // makes exact. Each throws std::invalid_argument when there is no history to use.
+    void attach_monitor(Monitor& monitor) { monitor_ = &monitor; }
+    // Steps so far: instructions retired, traps handled and vIRQs taken (what `step` counts).
+    std::uint64_t position() const;
+    void reverse_step(std::uint64_t count);
+    void reverse_continue();   // back to the last point where a breakpoint stopped the run
+    void reverse_next_trap();  // back to just after the last trap (VM exit)
+    void go_to(std::uint64_t position);
+    // A register or memory was written by hand: the history before now cannot be replayed.
+    void state_changed();
+    void set_checkpoint_interval(std::uint64_t steps) { checkpoint_interval_ = steps; }
+    std::size_t checkpoint_count() const { return checkpoints_.size(); }
+    // The earliest step going back can reach (the first checkpoint), if any.
+    std::optional<std::uint64_t> history_start() const;
+    bool at_history_start() const { return at_history_start_; }
+    // `snapshot FILE`: the whole machine to a file; returns its size in bytes.
+    std::uint64_t save_snapshot_to(const std::string& path);
+
     // Returns the new breakpoint's description, or throws std::invalid_argument.
     const Breakpoint& add_address(std::uint64_t address, std::string text);
     const Breakpoint& add_trap(std::string_view kind, std::string_view reg);
@@ -78,7 +100,7 @@ public:
     void after_slice(Vcpu& vcpu, const RunResult& result) override;
     // Until the debugger lets go, each exit ends its slice so that every stop sees the state
     // right after the trap; once detached, the run goes at full speed.
-    bool exits_end_slices() const override { return mode_ != Mode::Detached; }
+    bool exits_end_slices() const override { return mode_ != Mode::Detached || quiet_; }
 
 protected:
     // The run is held: talk to the person (or GDB) until they resume it, quit or stop the VM.
@@ -88,7 +110,7 @@ protected:
     // Should a running run stop now (Ctrl-C, GDB's interrupt)? Polled between slices.
     virtual bool interrupt_requested() { return false; }
 
-    enum class Mode : std::uint8_t { Held, Step, NextTrap, Running, Detached };
+    enum class Mode : std::uint8_t { Held, Step, NextTrap, Running, Detached, Replay };
     Mode mode() const { return mode_; }
 
 private:
@@ -96,6 +118,15 @@ private:
     bool trap_matches(const Breakpoint& b, const TraceEvent& e) const;
     static bool class_matches(std::string_view trap, std::string_view reg, const TraceEvent& e);
     Breakpoint& add(Breakpoint b);
+    // Reverse execution: replay towards the target (a slice limit), or nullopt once it holds
+    // or must look again (a scan moved to an earlier checkpoint).
+    std::optional<std::uint64_t> replay(Vcpu& vcpu);
+    void begin_replay(std::uint64_t target, std::string reason);
+    void record_checkpoint();
+    void restore_checkpoint(std::size_t index);
+    Monitor& reverse_monitor() const;
+    bool checks_breakpoints() const;  // not while replaying, unless scanning for them
+    std::uint64_t quiet_until_furthest(std::uint64_t limit);
 
     Vm& vm_;
     std::string version_;
@@ -109,6 +140,28 @@ private:
     std::optional<std::uint64_t> watch_hit_;
     bool breakpoint_hit_ = false;
     std::uint64_t pc_after_slice_ = ~0ull;
+
+    struct Checkpoint {
+        std::uint64_t position = 0;
+        std::vector<std::uint8_t> snapshot;
+        std::optional<TraceEvent> last_trap;
+    };
+    enum class Scan : std::uint8_t { None, Breakpoints, Traps };
+    Monitor* monitor_ = nullptr;
+    std::vector<Checkpoint> checkpoints_;
+    std::uint64_t checkpoint_interval_ = 0;  // 0: by the VM's RAM (see record_checkpoint)
+    std::uint64_t replay_target_ = 0;
+    std::optional<std::size_t> replay_from_;  // the checkpoint to restore first
+    std::string replay_reason_;
+    Scan scan_ = Scan::None;
+    std::size_t scan_checkpoint_ = 0;  // the segment being scanned starts here...
+    std::uint64_t scan_end_ = 0;       // ...and is replayed to here
+    std::uint64_t scan_last_ = 0;      // the latest step a stop found in it may be at
+    bool scan_any_ = false;
+    std::vector<std::pair<std::uint64_t, std::string>> scan_hits_;
+    bool at_history_start_ = false;
+    std::uint64_t furthest_ = 0;  // the furthest step the run has reached
+    bool quiet_ = false;          // short of it: the trace is quiet, and slices end exactly there
 };
 
 // The sink that hands every event to a RunControl.
@@ -116,6 +169,7 @@ class RunControlSink final : public TraceSink {
 public:
     explicit RunControlSink(RunControl& control) : control_(control) {}
     void write(const TraceEvent& event) override { control_.observe(event); }
+    bool follows_replays() const override { return true; }
 
 private:
     RunControl& control_;

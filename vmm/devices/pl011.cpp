@@ -1,6 +1,8 @@
 // The PL011 UART's register map (the subset a polled console driver uses).
 #include "vmm/devices/pl011.h"
 
+#include <algorithm>
+
 namespace trapeze {
 namespace {
 
@@ -45,15 +47,18 @@ void Pl011::write(std::uint64_t offset, unsigned, std::uint64_t value) {
 void Pl011::put(char c) {
     output_ += c;
     line_ += c;
+    ++written_;
     if (c == '\n') {
-        sink_(prefix_ + line_);
+        if (written_ > emitted_) sink_(prefix_ + line_);
+        emitted_ = std::max(emitted_, written_);
         line_.clear();
     }
 }
 
 void Pl011::flush() {
     if (!line_.empty()) {
-        sink_(prefix_ + line_);
+        if (written_ > emitted_) sink_(prefix_ + line_);
+        emitted_ = std::max(emitted_, written_);
         line_.clear();
     }
 }

@@ -25,12 +25,17 @@ public:
     const std::string& output() const { return output_; }  // everything written, for tests
 
 private:
+    friend class SnapshotAccess;  // vmm/snapshot.cpp saves and restores the registers and the line
     void put(char c);
 
     std::string prefix_;
     LineSink sink_;
     std::string line_;
     std::string output_;
+    // Bytes written since reset, and how many of them the sink has shown: a run sent back to
+    // a snapshot (reverse execution) writes them again, and a line is shown only once.
+    std::uint64_t written_ = 0;
+    std::uint64_t emitted_ = 0;
     std::uint32_t cr_ = 0x300, lcr_h_ = 0, ibrd_ = 0, fbrd_ = 0, imsc_ = 0, ifls_ = 0x12;
 };
 

@@ -1,0 +1,67 @@
+// Whole-machine snapshots: every VM's memory (touched pages, compressed), devices and vCPU
+// contexts, and the monitor's pCPUs, run queues and virtual clocks, in the versioned and
+// checksummed format of docs/snapshot-format.md. A machine restored from a snapshot runs on
+// exactly as the one it was taken from would have (the deterministic mode).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "vmm/debug_agent.h"
+
+namespace trapeze {
+
+class Monitor;
+class Vm;
+
+inline constexpr std::uint32_t kSnapshotFormatVersion = 1;
+
+// A snapshot that cannot be restored here: corrupt, truncated, of another format version,
+// or of another machine (guest, RAM size, vCPUs, version, quantum...). The message says which.
+class SnapshotError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// The machine as it is now, between two slices (no interpreter on the stack, or the one that
+// is stopped before its slice: the stepper's prompt). Every VM must be on the monitor.
+std::vector<std::uint8_t> save_snapshot(const Monitor& monitor);
+// Put the machine back as `snapshot` says. The monitor must hold the same VMs (by name, RAM,
+// vCPUs and guest image) under the same options as when it was taken; throws SnapshotError
+// before changing anything if not, or if the bytes are corrupt.
+void restore_snapshot(Monitor& monitor, std::span<const std::uint8_t> snapshot);
+
+void write_snapshot_file(const std::string& path, std::span<const std::uint8_t> snapshot);
+std::vector<std::uint8_t> read_snapshot_file(const std::string& path);  // throws SnapshotError
+
+// Steps a VM has taken: instructions retired, traps handled and vIRQs taken, over its vCPUs.
+// Each one moves exactly one of them, so it names a point of a deterministic run.
+std::uint64_t vm_steps(const Vm& vm);
+// Instructions retired by every vCPU of every VM on the monitor.
+std::uint64_t machine_instructions(const Monitor& monitor);
+
+// --snapshot-at N FILE: writes the snapshot at the first slice boundary after N instructions
+// have retired (over the whole machine), and lets the run go on untouched.
+class SnapshotAtAgent final : public DebugAgent {
+public:
+    SnapshotAtAgent(Monitor& monitor, std::uint64_t instructions, std::string path);
+    std::uint64_t before_slice(Vcpu& vcpu) override;
+    void after_slice(Vcpu&, const RunResult&) override {}
+    bool exits_end_slices() const override { return false; }
+
+    bool written() const { return written_; }
+    std::uint64_t taken_at() const { return taken_at_; }  // the instruction count it was taken at
+    std::string error;  // why writing failed, if it did (the run stops)
+
+private:
+    Monitor& monitor_;
+    std::uint64_t instructions_;
+    std::string path_;
+    bool written_ = false;
+    std::uint64_t taken_at_ = 0;
+};
+
+}  // namespace trapeze
