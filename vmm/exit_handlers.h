@@ -8,6 +8,8 @@
 //   Action::block()        WFI: continue after it once an interrupt is pending
 //   Action::yield(note)    continue after the instruction, but let another vCPU run first
 //                          (v5 on: the physical timer's VM switch, v7: a vCPU spinning in WFE)
+//   Action::yield_to(target, note)  the same, and the pCPU goes to `target` next (a directed
+//                          yield, as KVM's kvm_vcpu_on_spin: v7, to a preempted vCPU of the VM)
 //   Action::forwarded(note)  an exception was injected into the guest kernel (v3 on): continue
 //                          at its vector, where take_exception put the PC
 //   Action::stop(reason)   stop this VM; the reason is printed and the exit status is non-zero
@@ -38,11 +40,13 @@ struct Action {
     // Why the VM stops (Stop only). Held by pointer: every trap returns an Action, and an
     // empty pointer costs less to make and destroy than an empty string.
     std::unique_ptr<std::string> reason;
+    Vcpu* yield_target = nullptr;  // Yield only: the vCPU to run next on this pCPU (null: the policy's pick)
 
     static Action resume_next(std::string_view note = "emulated") { return {Kind::ResumeNext, 0, note, {}}; }
     static Action resume_at(std::uint64_t pc, std::string_view note) { return {Kind::ResumeAt, pc, note, {}}; }
     static Action forwarded(std::string_view note) { return {Kind::Forwarded, 0, note, {}}; }
     static Action yield(std::string_view note) { return {Kind::Yield, 0, note, {}}; }
+    static Action yield_to(Vcpu& target, std::string_view note) { return {Kind::Yield, 0, note, {}, &target}; }
     static Action block(std::string_view note = "vCPU blocks until an interrupt") { return {Kind::Block, 0, note, {}}; }
     static Action stop(std::string why) {
         return {Kind::Stop, 0, "stopped the VM", std::make_unique<std::string>(std::move(why))};

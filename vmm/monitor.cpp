@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <exception>
 #include <optional>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -68,6 +69,7 @@ void Monitor::run() {
 // ---- choosing what runs next ----
 
 std::uint64_t Monitor::next_event_ns(const PhysicalCpu& pcpu) const {
+    if (gang_policy()) return gang_next_event_ns(pcpu);
     if (pcpu.current || !pcpu.runqueue.empty() || could_steal(pcpu)) return pcpu.clock_ns;
     std::uint64_t next = kNever;
     for (const Vcpu* v : sleeping_[pcpu.id]) {
@@ -81,6 +83,7 @@ std::uint64_t Monitor::next_event_ns(const PhysicalCpu& pcpu) const {
 // The pCPU whose next event comes first, ties to the lowest number: the lock-step order.
 PhysicalCpu* Monitor::next_pcpu() {
     if (std::none_of(vms_.begin(), vms_.end(), [](const Vm* vm) { return vm->running(); })) return nullptr;
+    if (gang_policy() && !rotate_gang_if_over()) return nullptr;
     PhysicalCpu* best = nullptr;
     std::uint64_t best_ns = kNever;
     for (auto& p : pcpus_) {
@@ -102,6 +105,10 @@ void Monitor::step(PhysicalCpu& pcpu) {
     }
     drop_stopped(pcpu);
     wake_sleepers(pcpu);
+    if (pcpu.current && pcpu.reschedule) {  // another pCPU's directed yield boosted a vCPU waiting here
+        pcpu.reschedule = false;
+        switch_out(pcpu);
+    }
     if (!pcpu.current) switch_in(pcpu);
     if (!pcpu.current) {
         // Nothing after all (the balancer took nothing): wait for the others to move on.
@@ -146,7 +153,7 @@ void Monitor::wake_sleepers(PhysicalCpu& pcpu) {
 
 // With balancing, an idle pCPU has work when another pCPU's run queue holds a vCPU it may run.
 bool Monitor::could_steal(const PhysicalCpu& pcpu) const {
-    if (!options_.balance || !hooks_.balance || pcpu.current) return false;
+    if (!options_.balance || !hooks_.balance || pcpu.current || gang_policy()) return false;
     for (const auto& p : pcpus_) {
         if (p.get() == &pcpu) continue;
         for (const Vcpu* v : p->runqueue.entries())
@@ -275,7 +282,9 @@ void Monitor::run_slice(PhysicalCpu& pcpu, Vcpu& vcpu) {
     const std::uint64_t deadline_ns = timer_deadline_ns(vcpu);
     const std::uint64_t until_timer = deadline_ns == kNever ? kNever : deadline_ns - pcpu.clock_ns;
     const std::uint64_t lockstep = pcpus_.size() > 1 ? options_.lockstep_slice : kNever;
-    const std::uint64_t slice = std::min({pcpu.quantum_left, vm.budget_left, until_timer, lockstep, limit});
+    const std::uint64_t gang_left =
+        !gang_policy() ? kNever : gang_end_ns_ > pcpu.clock_ns ? gang_end_ns_ - pcpu.clock_ns : 0;  // the turn's end
+    const std::uint64_t slice = std::min({pcpu.quantum_left, vm.budget_left, until_timer, lockstep, limit, gang_left});
     running_ = {this, &pcpu, &vcpu, pcpu.clock_ns};
     pcpu.cpu.set_exit_hook(exit_fastpath, &running_);
     const RunResult& result = pcpu.cpu.run(slice);
@@ -352,9 +361,22 @@ void Monitor::switch_out(PhysicalCpu& pcpu) {
     vcpu.home = pcpu.id;
 }
 
+// A directed yield (Action::yield_to): the vCPU it names runs next where it waits, as with
+// KVM's yield_to. Waiting here, it is taken out now; waiting on another pCPU, it moves to the
+// front of that pCPU's run queue, which switches at its next step. It never changes pCPU.
+Vcpu* Monitor::take_yield_target(PhysicalCpu& pcpu) {
+    Vcpu* target = std::exchange(pcpu.yield_target, nullptr);
+    if (!target || !target->vm().running()) return nullptr;
+    if (pcpu.runqueue.remove(*target)) return target;
+    for (auto& p : pcpus_)
+        if (p->runqueue.boost(*target) && p->current) p->reschedule = true;
+    return nullptr;
+}
+
 void Monitor::switch_in(PhysicalCpu& pcpu) {
-    Vcpu* next = pcpu.runqueue.pick(options_.policy);
-    if (!next && options_.balance && hooks_.balance) {
+    Vcpu* next = take_yield_target(pcpu);
+    if (!next) next = pcpu.runqueue.pick(options_.policy, gang_);
+    if (!next && options_.balance && hooks_.balance && !gang_policy()) {
         std::vector<PhysicalCpu*> all;
         for (auto& p : pcpus_) all.push_back(p.get());
         try {
@@ -466,7 +488,10 @@ void Monitor::handle_exit_traced(Vcpu& vcpu, const Exit& exit) {
             break;
         case Action::Kind::Yield:
             vcpu.set_pc(exit.pc + 4);
-            if (vcpu.loaded()) vcpu.pcpu->reschedule = true;
+            if (vcpu.loaded()) {
+                vcpu.pcpu->reschedule = true;
+                vcpu.pcpu->yield_target = action.yield_target;
+            }
             break;
         case Action::Kind::Block:
             vcpu.set_pc(exit.pc + 4);

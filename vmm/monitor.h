@@ -96,6 +96,7 @@ private:
     // ---- switching vCPUs (save -> pick -> restore)
     void switch_out(PhysicalCpu& pcpu);
     void switch_in(PhysicalCpu& pcpu);
+    Vcpu* take_yield_target(PhysicalCpu& pcpu);  // a directed yield's target, if it may run here
     void drop_stopped(PhysicalCpu& pcpu);
 
     // ---- handlers and their Actions
@@ -108,6 +109,11 @@ private:
                const Exit* exit = nullptr, std::vector<RegisterChange> changes = {},
                std::uint32_t forwarded_esr = 0);
     void trace_switch(const PhysicalCpu& pcpu, const Vcpu* from, const Vcpu* to);
+
+    // ---- the gang policy (vmm/monitor_gang.cpp; the design is in vmm/scheduler.h)
+    bool gang_policy() const { return options_.policy == SchedulerPolicy::Gang; }
+    std::uint64_t gang_next_event_ns(const PhysicalCpu& pcpu) const;  // the turn's end: done for the turn
+    bool rotate_gang_if_over();  // false: no VM can ever run again
 
     VersionHooks hooks_;
     Tracer& tracer_;
@@ -128,6 +134,9 @@ private:
         std::uint64_t slice_start_ns = 0;
     };
     Running running_;
+
+    const Vm* gang_ = nullptr;       // the VM whose turn it is (gang policy)
+    std::uint64_t gang_end_ns_ = 0;  // when its turn ends, on every pCPU
 };
 
 }  // namespace trapeze

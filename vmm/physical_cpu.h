@@ -26,7 +26,9 @@ struct PhysicalCpu {
     Vcpu* current = nullptr;  // the vCPU loaded now, or nullptr: idle
     VmRunqueue runqueue;      // the lecture's VM_runqueue: ready vCPUs waiting for this pCPU
     std::uint64_t quantum_left = 0;  // the physical timer: instructions until it fires
-    bool reschedule = false;         // a handler yielded: switch vCPUs after this slice
+    bool reschedule = false;         // a handler yielded: switch vCPUs after this slice (or, set by
+                                     // another pCPU's directed yield, before the next)
+    Vcpu* yield_target = nullptr;    // ...and asked for this vCPU to run next (a directed yield)
 
     // ---- statistics
     std::uint64_t busy_ns = 0;  // time a vCPU ran here

@@ -89,6 +89,17 @@ void check_placement(const Scenario& s) {
                 throw ScenarioError(fmt::format("{}: vms[{}] (\"{}\"): \"affinity\" names pCPU {}, but {} gives {} pCPU{} ({})",
                                                 s.name, i, s.vms[i].name, p, s.pcpus_from, pcpus, pcpus == 1 ? "" : "s",
                                                 pcpus == 1 ? "pCPU 0" : fmt::format("pCPUs 0..{}", pcpus - 1)));
+    // The gang policy runs a VM's vCPUs all at once, each on a pCPU of its own.
+    if (s.monitor.policy != SchedulerPolicy::Gang) return;
+    for (std::size_t i = 0; i < s.vms.size(); ++i) {
+        const VmConfig& vm = s.vms[i];
+        const auto room = vm.affinity.empty() ? pcpus : static_cast<unsigned>(vm.affinity.size());
+        if (vm.vcpus > room)
+            throw ScenarioError(fmt::format(
+                "{}: vms[{}] (\"{}\"): the gang scheduler ({}) runs a VM's {} vCPUs at once, one per pCPU, but {} {} pCPU{}",
+                s.name, i, vm.name, s.scheduler_from, vm.vcpus, vm.affinity.empty() ? s.pcpus_from + " gives" : "its \"affinity\" names",
+                room, room == 1 ? "" : "s"));
+    }
 }
 
 Scenario parse_scenario(const std::string& text, const std::string& base_dir, const std::string& name) {

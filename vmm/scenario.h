@@ -36,8 +36,9 @@ struct Scenario {
 Scenario load_scenario(const std::string& path);
 // Parse scenario text (for tests); `base_dir` resolves relative guest paths.
 Scenario parse_scenario(const std::string& text, const std::string& base_dir, const std::string& name = "scenario");
-// Throws ScenarioError if a VM's affinity names a pCPU the machine does not have (checked
-// again after the command line changed the pCPU count).
+// Throws ScenarioError if a VM's affinity names a pCPU the machine does not have, or, under
+// the gang policy, if a VM has more vCPUs than pCPUs to run them at once on (checked again
+// after the command line changed the pCPU count or the policy).
 void check_placement(const Scenario& scenario);
 
 }  // namespace trapeze

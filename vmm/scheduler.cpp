@@ -12,6 +12,7 @@ namespace {
 constexpr SchedulerPolicyInfo kPolicies[] = {
     {SchedulerPolicy::RoundRobin, "round-robin", "each runnable vCPU gets a quantum in turn"},
     {SchedulerPolicy::Weighted, "weighted", "a VM's share of a pCPU is proportional to its weight"},
+    {SchedulerPolicy::Gang, "gang", "a VM's vCPUs run all at once, one per pCPU, in turns of a quantum"},
 };
 
 }  // namespace
@@ -50,12 +51,16 @@ void VmRunqueue::join(Vcpu& vcpu) {
     queue_.push_back(&vcpu);
 }
 
-Vcpu* VmRunqueue::pick(SchedulerPolicy policy) {
+Vcpu* VmRunqueue::pick(SchedulerPolicy policy, const Vm* gang) {
     if (queue_.empty()) return nullptr;
     auto chosen = queue_.begin();
     if (policy == SchedulerPolicy::Weighted)  // the smallest pass; the earliest queued on a tie
         chosen = std::min_element(queue_.begin(), queue_.end(),
                                   [](const Vcpu* a, const Vcpu* b) { return a->pass < b->pass; });
+    if (policy == SchedulerPolicy::Gang) {  // the first of the gang's vCPUs queued here
+        chosen = std::find_if(queue_.begin(), queue_.end(), [gang](const Vcpu* v) { return &v->vm() == gang; });
+        if (chosen == queue_.end()) return nullptr;
+    }
     Vcpu* next = *chosen;
     queue_.erase(chosen);
     return next;
@@ -65,6 +70,13 @@ bool VmRunqueue::remove(const Vcpu& vcpu) {
     const auto it = std::find(queue_.begin(), queue_.end(), &vcpu);
     if (it == queue_.end()) return false;
     queue_.erase(it);
+    return true;
+}
+
+bool VmRunqueue::boost(const Vcpu& vcpu) {
+    const auto it = std::find(queue_.begin(), queue_.end(), &vcpu);
+    if (it == queue_.end()) return false;
+    std::rotate(queue_.begin(), it, it + 1);
     return true;
 }
 

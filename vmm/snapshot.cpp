@@ -394,6 +394,8 @@ public:
         w.u64(v.virqs_injected);
         w.u64(v.irq_handler_exits);
         w.u8(v.in_irq_handler);
+        w.u64(v.directed_yields);
+        w.u64(v.spins_resumed);
         w.end();
         save(w, v.timer, "VTMR");
         save(w, v.ptimer, "PTMR");
@@ -451,6 +453,8 @@ public:
         v.virqs_injected = r.u64();
         v.irq_handler_exits = r.u64();
         v.in_irq_handler = r.flag();
+        v.directed_yields = r.u64();
+        v.spins_resumed = r.u64();
         r.finish();
         restore(outer.section("VTMR"), v.timer);
         restore(outer.section("PTMR"), v.ptimer);
@@ -464,6 +468,7 @@ public:
         w.u64(vm.budget);
         w.u64(vm.budget_left);
         w.u32(vm.weight);
+        w.u32(vm.last_boosted_vcpu);
         w.u8(static_cast<std::uint8_t>(vm.status));
         w.str(vm.stop_reason);
         w.end();
@@ -506,6 +511,7 @@ public:
         w.u64(p.idle_ns);
         w.u64(p.switches);
         save_vcpu_ref(w, m, p.last);
+        save_vcpu_ref(w, m, p.yield_target);
         w.end();
     }
     static void restore(Reader r, Monitor& m, PhysicalCpu& p, const std::vector<Exclusive>& exclusives) {
@@ -533,6 +539,7 @@ public:
         p.idle_ns = r.u64();
         p.switches = r.u64();
         p.last = restore_vcpu_ref(r, m);
+        p.yield_target = restore_vcpu_ref(r, m);
         r.finish();
     }
     static std::size_t index_of(const Monitor& m, const Vcpu& v) {
@@ -549,6 +556,12 @@ public:
         save_machine(w, m);
         for (const Vm* vm : m.vms_) save(w, *vm);
         for (const auto& p : m.pcpus_) save(w, m, *p);
+        // The gang policy's turn: whose it is and when it ends.
+        w.begin("GANG");
+        const auto gang = std::find(m.vms_.begin(), m.vms_.end(), m.gang_);
+        w.u32(gang == m.vms_.end() ? kNone : static_cast<std::uint32_t>(gang - m.vms_.begin()));
+        w.u64(m.gang_end_ns_);
+        w.end();
         return std::move(w.bytes());
     }
 
@@ -571,6 +584,8 @@ public:
             vm->budget = vr.u64();
             vm->budget_left = vr.u64();
             vm->weight = vr.u32();
+            vm->last_boosted_vcpu = vr.u32();
+            if (vm->last_boosted_vcpu >= vm->vcpus_.size()) vr.fail(fmt::format("it boosted vcpu{} last", vm->last_boosted_vcpu));
             const std::uint8_t status = vr.u8();
             if (status > static_cast<std::uint8_t>(VmStatus::Failed)) vr.fail(fmt::format("the VM's status is {}", status));
             vm->status = static_cast<VmStatus>(status);
@@ -583,6 +598,12 @@ public:
             for (auto& v : vm->vcpus_) exclusives.push_back(restore_vcpu(r, *v, m.pcpu_count()));
         }
         for (auto& p : m.pcpus_) restore(r.section("PCPU"), m, *p, exclusives);
+        Reader gr = r.section("GANG");
+        const std::uint32_t gang = gr.u32();
+        if (gang != kNone && gang >= m.vms_.size()) gr.fail(fmt::format("its gang is vm{}", gang));
+        m.gang_ = gang == kNone ? nullptr : m.vms_[gang];
+        m.gang_end_ns_ = gr.u64();
+        gr.finish();
         r.finish();
         // The memory changed under every interpreter: no decoded code, no cached translation.
         for (auto& p : m.pcpus_) {

@@ -24,9 +24,10 @@ enum VcpuRequest : std::uint32_t {
     kRequestTranslation = 1u << 0,  // the virtual EL or a stage-1 register changed: push it to the CPU
     kRequestTimer = 1u << 1,        // a timer was reprogrammed: the slice's deadline moves
     kRequestInterrupts = 1u << 2,   // an interrupt may have become deliverable (GIC, DAIF, timer)
+    kRequestEndSlice = 1u << 3,     // the vCPU waits (a WFE with no one to yield to): let the other pCPUs catch up
 };
 // The requests that make the exit fast path hand control back to the run loop.
-inline constexpr std::uint32_t kRequestsForRunLoop = kRequestTimer | kRequestInterrupts;
+inline constexpr std::uint32_t kRequestsForRunLoop = kRequestTimer | kRequestInterrupts | kRequestEndSlice;
 
 // The requests a write to a system register raises (translation for the stage-1 registers,
 // timer and interrupts for the timer, the GIC and DAIF).
@@ -147,6 +148,10 @@ public:
     // The VM exits the guest's irq_handler costs: from a vIRQ's entry to the ERET that ends it.
     std::uint64_t irq_handler_exits = 0;
     bool in_irq_handler = false;
+    // Pause-loop exits (v7: a trapped WFE at EL1): those that gave the pCPU to a preempted
+    // vCPU of the same VM (a directed yield), and those that found none and resumed.
+    std::uint64_t directed_yields = 0;
+    std::uint64_t spins_resumed = 0;
 
 private:
     friend class SnapshotAccess;  // vmm/snapshot.cpp saves and restores the whole context

@@ -73,6 +73,9 @@ public:
     unsigned weight = 1;
     const std::vector<unsigned>& affinity() const { return affinity_; }
     bool may_run_on(unsigned pcpu) const;
+    // The vCPU a directed yield last went to: the next one looks from the one after it, so
+    // the VM's preempted vCPUs take turns (KVM's last_boosted_vcpu).
+    unsigned last_boosted_vcpu = 0;
 
     // ---- decoded code: the interpreters that hold some of this VM's, and dropping it. The
     // interpreter of the vCPU that asks (`own`) drops it at once; the others, which may be

@@ -67,8 +67,17 @@ static inline uint32_t atomic_fetch_add(volatile uint32_t *p, uint32_t v) {
 // monitor, and that is an event: WFE returns and the loop reads again. SEVL sets this CPU's
 // event register first, so the first WFE falls through to the first read. WFE may also
 // return for no reason (an interrupt, an exception return); the loop just reads again.
+// Built with SPINLOCK_WITHOUT_WFE (as the spinlock, spinlock.h), it spins on plain loads.
 static inline void wait_until_at_least(volatile uint32_t *p, uint32_t value) {
     uint32_t now;
+#ifdef SPINLOCK_WITHOUT_WFE
+    __asm__ volatile("1: ldar   %w[now], %[word]\n"
+                     "   cmp    %w[now], %w[value]\n"
+                     "   b.lo   1b\n"
+                     : [now] "=&r"(now)
+                     : [word] "Q"(*p), [value] "r"(value)
+                     : "cc", "memory");
+#else
     __asm__ volatile("   sevl\n"
                      "1: wfe\n"
                      "   ldaxr  %w[now], %[word]\n"
@@ -77,6 +86,7 @@ static inline void wait_until_at_least(volatile uint32_t *p, uint32_t value) {
                      : [now] "=&r"(now)
                      : [word] "Q"(*p), [value] "r"(value)
                      : "cc", "memory");
+#endif
 }
 
 #endif  // __ASSEMBLER__

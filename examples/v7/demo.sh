@@ -21,10 +21,13 @@ printf '\n$ %s\n' "$v7 $guests/v7-lockstorm-dedicated.json 2>/dev/null | grep al
 "$v7" "$guests/v7-lockstorm-dedicated.json" 2>/dev/null | grep 'all:'
 say "" "Four vCPUs on two pCPUs: when the physical timer takes the pCPU from a vCPU holding" \
     "the lock, the others wait until it runs again. Waiters wait in WFE, which traps:" \
-    "the VMM gives their pCPU to another vCPU (pause-loop exiting), which keeps it short:"
+    "the VMM gives their pCPU to a preempted vCPU of the same VM (pause-loop exiting):"
 printf '\n$ %s\n' "$v7 $guests/v7-lockstorm.json 2>/dev/null | grep all:"
 "$v7" "$guests/v7-lockstorm.json" 2>/dev/null | grep 'all:'
-say "" "Another VM shares the pCPUs with two lock vCPUs: it preempts the holders, and the" \
-    "mean wait grows about six-fold:"
-printf '\n$ %s\n' "$v7 $guests/v7-lockstorm-neighbour.json 2>/dev/null | grep all:"
-"$v7" "$guests/v7-lockstorm-neighbour.json" 2>/dev/null | grep 'all:'
+
+act "Lock-holder preemption and a neighbour VM, under three policies"
+say "Two lock vCPUs and a heartbeat VM on two pCPUs. Round-robin with a spinlock that never" \
+    "traps; pause-loop exiting (WFE traps, directed yield); the gang scheduler (the VM's" \
+    "vCPUs run together or not at all). Waits in ns, spin instructions counted by the guest:"
+printf '\n$ %s\n' "examples/v7/lockstorm-compare.sh $build"
+sh "$(dirname "$0")/lockstorm-compare.sh" "$build"

@@ -127,10 +127,10 @@ TEST_CASE("the machine's keys refuse bad values with the key's path") {
     };
     CHECK(error_of(R"({"pcpus": 0, "vms": [{"guest": "g.elf"}]})") == "s.json: \"pcpus\" must be from 1 to 64 pCPUs, not 0");
     CHECK(error_of(R"({"pcpus": 65, "vms": [{"guest": "g.elf"}]})") == "s.json: \"pcpus\" must be from 1 to 64 pCPUs, not 65");
-    CHECK(error_of(R"({"scheduler": "gang", "vms": [{"guest": "g.elf"}]})") ==
-          "s.json: \"scheduler\" is \"round-robin\" or \"weighted\", not \"gang\"");
+    CHECK(error_of(R"({"scheduler": "fifo", "vms": [{"guest": "g.elf"}]})") ==
+          "s.json: \"scheduler\" is \"round-robin\", \"weighted\" or \"gang\", not \"fifo\"");
     CHECK(error_of(R"({"scheduler": 1, "vms": [{"guest": "g.elf"}]})") ==
-          "s.json: \"scheduler\" is \"round-robin\" or \"weighted\", not 1");
+          "s.json: \"scheduler\" is \"round-robin\", \"weighted\" or \"gang\", not 1");
     CHECK(error_of(R"({"balance": 1, "vms": [{"guest": "g.elf"}]})") == "s.json: \"balance\" must be true or false, not 1");
     CHECK(error_of(R"({"pcpu": 2, "vms": [{"guest": "g.elf"}]})") == "s.json: unknown key \"pcpu\"");
     CHECK(vm(R"("cpus": 2)") == "s.json: vms[1]: unknown key \"cpus\"");
@@ -158,9 +158,9 @@ TEST_CASE("the scheduler's policies by name: one table gives the names scenarios
         CHECK(scheduler_policy_by_name(p.name) == p.policy);
         CHECK(scheduler_policy_name(p.policy) == p.name);
     }
-    CHECK(scheduler_policies().size() == 2);
+    CHECK(scheduler_policies().size() == 3);
     CHECK_FALSE(scheduler_policy_by_name("Round-Robin"));
-    CHECK(scheduler_policy_names() == "\"round-robin\" or \"weighted\"");
+    CHECK(scheduler_policy_names() == "\"round-robin\", \"weighted\" or \"gang\"");
 }
 
 namespace {

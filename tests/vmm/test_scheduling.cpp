@@ -2,8 +2,10 @@
 // SMP guests (PSCI CPU_ON, AFFINITY_INFO, SGIs), and one VM's fault leaving the others alone.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "machine_fixture.h"
@@ -12,7 +14,9 @@
 #include "versions/v6/handlers.h"
 #include "versions/v7/handlers.h"
 #include "vm_fixture.h"
+#include "vmm/debug_agent.h"
 #include "vmm/devices/psci.h"
+#include "vmm/scenario.h"
 
 using namespace trapeze;
 using namespace trapeze::test;
@@ -308,4 +312,144 @@ TEST_CASE("v7: the SMP guest prints QEMU's exact output on 1, 2 and 4 vCPUs over
             CHECK(ran == vcpus);  // every vCPU took part
         }
     }
+}
+
+namespace {
+
+// Each slice a pCPU ran: which VM and vCPU, from when to when (virtual ns).
+struct SliceLog final : DebugAgent {
+    struct Slice {
+        const Vm* vm;
+        unsigned vcpu;
+        std::uint64_t start, end;
+    };
+    std::vector<Slice> slices;
+    std::uint64_t start_ns = 0;
+    std::uint64_t before_slice(Vcpu& vcpu) override {
+        start_ns = vcpu.pcpu->clock_ns;
+        return std::numeric_limits<std::uint64_t>::max();
+    }
+    void after_slice(Vcpu& vcpu, const RunResult&) override {
+        if (vcpu.pcpu->clock_ns > start_ns) slices.push_back({&vcpu.vm(), vcpu.id(), start_ns, vcpu.pcpu->clock_ns});
+    }
+    bool exits_end_slices() const override { return false; }
+
+    static bool overlap(const Slice& a, const Slice& b) { return a.start < b.end && b.start < a.end; }
+    // Pairs of slices of different VMs that ran at the same time (on different pCPUs).
+    std::size_t vms_together() const {
+        std::size_t n = 0;
+        for (const Slice& a : slices)
+            for (const Slice& b : slices) n += a.vm != b.vm && &a < &b && overlap(a, b);
+        return n;
+    }
+    // Slices of `vm`'s vCPU 0, from vCPU 1's first on, during which vCPU 1 did not run (but
+    // the last: the VM powered off in it, before vCPU 1's pCPU came to its turn).
+    std::size_t alone(const Vm& vm) const {
+        std::uint64_t second_from = std::numeric_limits<std::uint64_t>::max(), last_start = 0;
+        for (const Slice& s : slices) {
+            if (s.vm == &vm && s.vcpu == 1) second_from = std::min(second_from, s.start);
+            if (s.vm == &vm && s.vcpu == 0) last_start = std::max(last_start, s.start);
+        }
+        std::size_t n = 0;
+        for (const Slice& a : slices) {
+            if (a.vm != &vm || a.vcpu != 0 || a.start < second_from || a.start == last_start) continue;
+            const bool apart = std::none_of(slices.begin(), slices.end(),
+                              [&](const Slice& b) { return b.vm == &vm && b.vcpu == 1 && overlap(a, b); });
+            n += apart;
+        }
+        return n;
+    }
+};
+
+// vCPU 0 starts vCPU 1, which counts for ever, then counts x1 down from 30000 itself and
+// powers off.
+const std::vector<std::uint32_t> kPairGuest = {
+    0xd2800060,  // mov x0, #3
+    0xf2b88000,  // movk x0, #0xc400, lsl #16: CPU_ON
+    0xd2800021,  // mov x1, #1
+    0x100000e2,  // adr x2, secondary
+    0xd2800003,  // mov x3, #0
+    0xd4000002,  // hvc #0
+    0xd28ea601,  // mov x1, #30000
+    0xf1000421,  // 1: subs x1, x1, #1
+    0x54ffffe1,  // b.ne 1b
+    0x14000004,  // b off
+    0x91000442,  // secondary: add x2, x2, #1
+    0x17ffffff,  // b secondary
+    0x14000000,  // (unused)
+    0x52800100,  // off: mov w0, #8
+    0x72b08000,  // movk w0, #0x8400, lsl #16: SYSTEM_OFF
+    0xd4000002,  // hvc #0
+};
+
+}  // namespace
+
+TEST_CASE("gang: a VM's vCPUs run together, never beside another VM's; round-robin does neither") {
+    for (const SchedulerPolicy policy : {SchedulerPolicy::Gang, SchedulerPolicy::RoundRobin}) {
+        CAPTURE(scheduler_policy_name(policy));
+        MachineFixture m(v7::install, MonitorOptions{.quantum = 4000, .pcpus = 2, .policy = policy});
+        Vm& pair = m.add_vm("pair", kPairGuest, 2);
+        Vm& solo = m.add_vm("solo", countdown(20000));
+        SliceLog log;
+        m.monitor.set_debug_agent(&log);
+        m.monitor.run();
+        CHECK(pair.status == VmStatus::PoweredOff);
+        CHECK(solo.status == VmStatus::PoweredOff);
+        CHECK(solo.vcpu(0).retired == 2 * 20000 + 3);
+        if (policy == SchedulerPolicy::Gang) {
+            CHECK(log.vms_together() == 0);
+            CHECK(log.alone(pair) == 0);
+        } else {
+            CHECK(log.vms_together() > 0);
+            CHECK(log.alone(pair) > 0);
+        }
+    }
+}
+
+TEST_CASE("gang: a VM with more vCPUs than pCPUs is refused") {
+    const std::string text = R"({"pcpus": 2, "scheduler": "gang", "vms": [{"guest": "g.elf", "vcpus": 3}]})";
+    try {
+        check_placement(parse_scenario(text, ".", "s.json"));
+        FAIL("no error");
+    } catch (const ScenarioError& e) {
+        CHECK(std::string(e.what()) ==
+              "s.json: vms[0] (\"vm0\"): the gang scheduler (the scenario) runs a VM's 3 vCPUs at once, one per pCPU, "
+              "but the scenario gives 2 pCPUs");
+    }
+}
+
+// vCPU 0 starts vCPU 1 and waits in WFE; vCPU 1 counts for ever.
+static const std::vector<std::uint32_t> kWfeGuest = {
+    0xd2800060,  // mov x0, #3
+    0xf2b88000,  // movk x0, #0xc400, lsl #16: CPU_ON
+    0xd2800021,  // mov x1, #1
+    0x100000a2,  // adr x2, secondary
+    0xd2800003,  // mov x3, #0
+    0xd4000002,  // hvc #0
+    0xd503205f,  // wfe
+    0x14000000,  // b .
+    0x91000442,  // secondary: add x2, x2, #1
+    0x17ffffff,  // b secondary
+};
+
+TEST_CASE("v7: a vCPU spinning in WFE yields its pCPU to a preempted vCPU of its own VM, not to the next in line") {
+    // One pCPU; the run queue holds the other VM's vCPU ahead of the one just started.
+    MachineFixture m(v7::install, MonitorOptions{.quantum = 5000, .budget = 20000});
+    auto log = std::make_unique<EventLog>();
+    EventLog& events = *log;
+    m.tracer.add(std::move(log));
+    Vm& pair = m.add_vm("pair", kWfeGuest, 2);
+    Vm& other = m.add_vm("other", countdown(100000));
+    m.monitor.run();
+    const auto wfe = std::find_if(events.events.begin(), events.events.end(), [](const TraceEvent& e) {
+        return e.kind == TraceEvent::Kind::Exit && e.what.starts_with("WFE");
+    });
+    REQUIRE(wfe != events.events.end());
+    const auto next_switch = std::find_if(wfe, events.events.end(), [](const TraceEvent& e) {
+        return e.kind == TraceEvent::Kind::VcpuSwitch || e.kind == TraceEvent::Kind::VmSwitch;
+    });
+    REQUIRE(next_switch != events.events.end());
+    CHECK(next_switch->what == "vCPU switch pair/vcpu0 -> pair/vcpu1");
+    CHECK(pair.vcpu(0).directed_yields == 1);
+    CHECK(other.vcpu(0).retired > 0);
 }

@@ -178,12 +178,13 @@ TEST_CASE("snapshot: every field of the vCPU context and the devices is saved (s
     static_assert(sizeof(Pl011) == 32 + 32 + 32 + 32 + 8 + 8 + 80 + 9 * 4 + 4 /*pad*/, "save Pl011's new field");
     // The vCPU: its registers and context (RegisterFile, the banked SP, EL, SPSel, IL, DAIF,
     // every system register), its run state, clocks and statistics, its two timers and GIC.
-    static_assert(sizeof(Vcpu) == 2248 + kSysregCount * 8, "save the vCPU's new field");
+    static_assert(sizeof(Vcpu) == 2264 + kSysregCount * 8, "save the vCPU's new field");
     // The pCPU: its id (padded to the interpreter's alignment), the interpreter, clock, what it
-    // runs, its VM_runqueue, quantum, reschedule flag and statistics, rounded up to that alignment.
+    // runs, its VM_runqueue, quantum, reschedule flag, a directed yield's target and statistics,
+    // rounded up to that alignment.
     constexpr auto round_up = [](std::size_t n, std::size_t to) { return (n + to - 1) / to * to; };
     static_assert(sizeof(PhysicalCpu) ==
-                      round_up(alignof(Cpu) + sizeof(Cpu) + 8 + 8 + 80 /*runqueue*/ + 8 + 8 + 8 + 8 + 8 + 8, alignof(Cpu)),
+                      round_up(alignof(Cpu) + sizeof(Cpu) + 8 + 8 + 80 /*runqueue*/ + 8 + 8 + 8 + 8 + 8 + 8 + 8, alignof(Cpu)),
                   "save PhysicalCpu's new field");
     CHECK(true);
 }

@@ -5,7 +5,8 @@
 // and a way to wait for a lock cheaply (WFE). The lecture ends here with lock-holder
 // preemption: a vCPU that holds a spinlock can be descheduled, and the vCPUs spinning on
 // the lock then burn their whole time slices -- unless the VMM sees them spin (they wait
-// in WFE, which traps) and gives the pCPU to another vCPU (KVM's pause-loop exiting).
+// in WFE, which traps) and gives the pCPU to another vCPU of the VM (KVM's pause-loop
+// exiting), or unless the scheduler runs a VM's vCPUs all together or not at all ("gang").
 //
 // Read in order: V7:010 CPU_ON, V7:020 AFFINITY_INFO and CPU_OFF, V7:030 SGIs, V7:040 WFE.
 #include "versions/v7/handlers.h"
@@ -119,12 +120,33 @@ Action handle_sysreg(Vcpu& vcpu, const Exit& exit) {
 
 // V7:040 WFE: a vCPU waits for an event -- in a spinlock, for the lock holder to release the
 // lock. Blocking it would need the release to be seen as an event; yielding is simpler and
-// is what helps: the pCPU goes to another vCPU, perhaps the lock holder that was preempted.
-// (A WFE may complete at any time, so the guest's loop simply tests its lock again.)
+// is what helps (pause-loop exiting). The yield is directed, as KVM's kvm_vcpu_on_spin: the
+// waiter waits for another vCPU of its own VM, so the one to help is one of those that is
+// preempted (runnable, but on no pCPU) -- perhaps the lock holder -- and not whoever is next
+// in the run queue, which may be another VM's vCPU and help nobody. The VM's preempted vCPUs
+// take turns, from the one after the last boosted. The waiter yields its pCPU, and the
+// target runs next where it waits (the monitor moves it to the front of its run queue, and
+// preempts that pCPU if it is another: KVM's yield_to). If none is preempted, every vCPU of
+// the VM runs, the holder too, and will release the lock soon: the waiter keeps its pCPU and
+// only ends its slice, so that the other pCPUs catch up. (A WFE may complete at any time, so
+// the guest's loop simply tests its lock again.)
 Action handle_wfx(Vcpu& vcpu, const Exit& exit) {
     const bool wfe = exit.iss() & 1;
     // SOLUTION BEGIN
-    if (wfe && vcpu.el() == 1) return Action::yield("WFE: the vCPU spins: yield the pCPU");
+    if (wfe && vcpu.el() == 1) {
+        Vm& vm = vcpu.vm();
+        const std::size_t n = vm.vcpus().size();
+        for (std::size_t step = 1; step <= n; ++step) {
+            Vcpu& candidate = *vm.vcpus()[(vm.last_boosted_vcpu + step) % n];
+            if (&candidate == &vcpu || candidate.loaded() || candidate.state != VcpuState::Runnable) continue;
+            vm.last_boosted_vcpu = candidate.id();
+            ++vcpu.directed_yields;
+            return Action::yield_to(candidate, "WFE: the vCPU spins: yield to a preempted vCPU of its VM");
+        }
+        ++vcpu.spins_resumed;
+        vcpu.make_request(kRequestEndSlice);
+        return Action::resume_next("WFE: the vCPU spins, but every other vCPU of its VM is running: go on");
+    }
     // SOLUTION END
     return v3::handle_wfx(vcpu, exit);
 }
