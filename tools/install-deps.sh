@@ -7,6 +7,8 @@ packages=(
   libcapstone-dev libfmt-dev doctest-dev nlohmann-json3-dev
   libcli11-dev              # every target's command line
   libedit-dev               # the stepper's line editing and history
+  libfdt-dev                # the device tree a kernel boots with
+  device-tree-compiler      # dtc: the tests decompile that tree
   clang lld llvm            # guests: clang --target=aarch64-none-elf, ld.lld, llvm-objdump
   libunicorn-dev            # differential-test and benchmark oracle
   qemu-system-arm           # whole-guest cross-check and benchmark oracle
