@@ -184,6 +184,9 @@ std::vector<std::uint8_t> amend_device_tree(std::span<const std::uint8_t> blob, 
                                     fdt_totalsize(blob.data()), blob.size()));
     if (int err = fdt_check_full(blob.data(), blob.size()); err < 0)
         throw BootError(fmt::format("{}: malformed device tree: {}", name, fdt_strerror(err)));
+    int next = 0;
+    if (fdt_next_tag(blob.data(), 0, &next) != FDT_BEGIN_NODE)
+        throw BootError(fmt::format("{}: malformed device tree: it has no root node", name));
 
     std::vector<std::uint8_t> tree(blob.size() + 4096 + spec.bootargs.size());
     auto check = [&](int err, const char* what) {
