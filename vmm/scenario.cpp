@@ -93,7 +93,7 @@ Scenario parse_scenario(const std::string& text, const std::string& base_dir, co
             read_kernel_keys(vm, base_dir, where, config);
         } else {
             if (!vm.contains("guest") || !vm["guest"].is_string() || vm["guest"].get<std::string>().empty())
-                throw ScenarioError(where + ": \"guest\" (the path of a guest ELF) or \"kernel\" is required");
+                throw ScenarioError(where + ": \"guest\" (the path of a guest ELF) is required");
             for (const char* key : {"initrd", "append", "dtb"})
                 if (vm.contains(key)) throw ScenarioError(fmt::format("{}: \"{}\" needs \"kernel\"", where, key));
             config.guest = file_key(vm, "guest", base_dir, where);

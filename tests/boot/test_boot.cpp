@@ -16,6 +16,7 @@
 #include "vmm/boot/device_tree.h"
 #include "vmm/boot/kernel_boot.h"
 #include "vmm/boot/kernel_image.h"
+#include "vmm/scenario.h"
 #include "vmm/vm.h"
 
 using namespace trapeze;
@@ -395,4 +396,37 @@ TEST_CASE("parts that do not fit are refused with the addresses") {
     const std::string tree_error = boot_error(config);
     CHECK(tree_error.starts_with(config.kernel + ": the device tree at 0x40800000..0x40800"));
     CHECK(tree_error.ends_with(" would overlap the kernel (0x40000000..0x40c00000); give the VM more RAM"));
+}
+
+TEST_CASE("a scenario's VM boots a kernel with the keys of the command line's options") {
+    const Scenario s = parse_scenario(
+        R"({"vms": [{"kernel": "Image", "initrd": "/abs/initrd.cpio.gz", "append": "console=ttyAMA0", "dtb": "t.dtb"},
+                    {"guest": "g.elf"}]})",
+        "/scenarios");
+    REQUIRE(s.vms.size() == 2);
+    CHECK(s.vms[0].kernel == "/scenarios/Image");
+    CHECK(s.vms[0].guest.empty());
+    CHECK(s.vms[0].initrd == "/abs/initrd.cpio.gz");
+    CHECK(s.vms[0].append == "console=ttyAMA0");
+    CHECK(s.vms[0].dtb == "/scenarios/t.dtb");
+    CHECK(boot_file(s.vms[0]) == "/scenarios/Image");
+    CHECK(s.vms[1].kernel.empty());
+    CHECK(boot_file(s.vms[1]) == "/scenarios/g.elf");
+
+    auto error = [](const std::string& text) {
+        try {
+            parse_scenario(text, "/s", "s.json");
+        } catch (const ScenarioError& e) {
+            return std::string(e.what());
+        }
+        return std::string("(no error)");
+    };
+    CHECK(error(R"({"vms": [{"kernel": "I", "guest": "g.elf"}]})") ==
+          "s.json: vms[0]: \"guest\" and \"kernel\" exclude each other; give one");
+    CHECK(error(R"({"vms": [{"guest": "g.elf", "initrd": "i"}]})") == "s.json: vms[0]: \"initrd\" needs \"kernel\"");
+    CHECK(error(R"({"vms": [{"kernel": ""}]})") == "s.json: vms[0]: \"kernel\" must be a file name (a non-empty string)");
+    CHECK(error(R"({"vms": [{"kernel": "I", "append": 3}]})") ==
+          "s.json: vms[0]: \"append\" (the kernel's command line) must be a string");
+    CHECK(error(R"({"vms": [{"memory_mib": 16}]})") ==
+          "s.json: vms[0]: \"guest\" (the path of a guest ELF) is required");
 }
