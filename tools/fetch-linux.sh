@@ -67,5 +67,7 @@ poweroff -f
 INIT
 chmod +x "$initramfs/init"
 ln -s busybox "$initramfs/bin/grep"
+# The same bytes on every run: every file dated 1970, owned by root, in sorted order.
+find "$initramfs" -exec touch -h -d @0 {} +
 (cd "$initramfs" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet --owner 0:0 --reproducible) | gzip -9n >"$out/initrd.cpio.gz"
 echo "fetch-linux: wrote $out/Image ($(cat "$out/kernel-version")) and $out/initrd.cpio.gz"

@@ -9,6 +9,7 @@ packages=(
   libedit-dev               # the stepper's line editing and history
   libfdt-dev                # the device tree a kernel boots with
   device-tree-compiler      # dtc: the tests decompile that tree
+  cpio                      # tools/fetch-linux.sh packs the initramfs
   clang lld llvm            # guests: clang --target=aarch64-none-elf, ld.lld, llvm-objdump
   libunicorn-dev            # differential-test and benchmark oracle
   qemu-system-arm           # whole-guest cross-check and benchmark oracle
