@@ -1,8 +1,9 @@
 // trapeze-bench: runs one compute-bound guest, then the FP/SIMD one, on Trapeze's interpreter,
 // on Unicorn and on QEMU (TCG), and prints guest instructions, seconds and MIPS for each; then
 // the cost of a trap round trip on Trapeze's VMM and on QEMU, the VMM's overhead on the compute
-// guest (bench/vmm_bench.cpp), and the guest's MMU off against on (bench/mmu_bench.cpp). It
-// prints figures; it never asserts them.
+// guest (bench/vmm_bench.cpp), the guest's MMU off against on (bench/mmu_bench.cpp), and the
+// cost of a VM switch and of a vCPU switch (bench/switch_bench.cpp). It prints figures; it
+// never asserts them.
 #include <unicorn/unicorn.h>
 
 #include <fmt/format.h>
@@ -19,6 +20,7 @@
 
 #include "bench/bench_support.h"
 #include "bench/mmu_bench.h"
+#include "bench/switch_bench.h"
 #include "bench/vmm_bench.h"
 #include "emulator/cpu.h"
 #include "emulator/elf_loader.h"
@@ -182,6 +184,7 @@ struct Options {
     bool traps = true;     // the trap round-trip table
     bool overhead = true;  // the v1 VMM against the bare interpreter
     bool mmu = true;       // the guest's MMU off against on
+    bool switches = true;  // the cost of a VM switch and of a vCPU switch
     std::string traps_dir;
 };
 
@@ -189,19 +192,20 @@ void usage() {
     std::puts(
         "usage: trapeze-bench [--runs N] [--guest PATH] [--fp-guest PATH] [--qemu PATH] [--traps-dir DIR]\n"
         "                     [--no-qemu] [--no-unicorn] [--no-fp-guest] [--no-per-guest] [--no-traps] [--no-overhead]\n"
-        "                     [--no-mmu]\n"
+        "                     [--no-mmu] [--no-switches]\n"
         "  Runs a compute-bound guest (default: compute.elf beside this program's examples/) on\n"
         "  Trapeze's interpreter, Unicorn and qemu-system-aarch64 (TCG) and prints guest MIPS; then\n"
         "  the cost of one trap round trip (MSR/MRS, HVC) on Trapeze's v2 VMM and on QEMU, and the\n"
         "  compute guest on the v1 VMM against the bare interpreter, and with the guest's MMU on\n"
-        "  (identity tables) against off.\n"
+        "  (identity tables) against off; then the cost of a VM switch and of a vCPU switch.\n"
         "  --runs N         take the best of N runs of each engine (default 3)\n"
         "  --fp-guest PATH  the FP/SIMD guest, also on all three engines (default: fpbench.elf beside the guest)\n"
         "  --no-fp-guest    skip the FP/SIMD guest\n"
         "  --traps-dir DIR  where traps-{sysreg,hvc,none}.elf are (default: bench/ beside the guest)\n"
         "  --no-traps       skip the trap round-trip table\n"
         "  --no-overhead    skip the VMM's overhead on the compute guest\n"
-        "  --no-mmu         skip the compute guest with the MMU on");
+        "  --no-mmu         skip the compute guest with the MMU on\n"
+        "  --no-switches    skip the VM and vCPU switches (spin.elf in the traps folder)");
 }
 
 Options parse(int argc, char** argv) {
@@ -223,6 +227,7 @@ Options parse(int argc, char** argv) {
         else if (arg == "--no-traps") o.traps = false;
         else if (arg == "--no-overhead") o.overhead = false;
         else if (arg == "--no-mmu") o.mmu = false;
+        else if (arg == "--no-switches") o.switches = false;
         else if (arg == "--traps-dir") o.traps_dir = value();
         else if (arg == "--help" || arg == "-h") {
             usage();
@@ -354,6 +359,10 @@ int main(int argc, char** argv) try {
     if (options.mmu)
         vmm_ran = print_mmu_cost(options.runs, options.guest, [&] { return run_trapeze(options.guest); },
                                  [&] { return run_trapeze(options.guest, true); }) &&
+                  vmm_ran;
+    if (options.switches)
+        vmm_ran = print_switch_costs(options.runs,
+                                     options.traps_dir.empty() ? (guest_dir / "bench").string() : options.traps_dir) &&
                   vmm_ran;
     return identical && vmm_ran ? 0 : 1;
 } catch (const std::exception& e) {

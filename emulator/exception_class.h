@@ -71,6 +71,20 @@ inline constexpr std::uint32_t kFscSyncExternal = 0x10;       // synchronous ext
 inline constexpr std::uint32_t kFscExternalWalkLevel0 = 0x14; // + level: ... on a translation table walk
 inline constexpr std::uint32_t kFscAlignment = 0x21;
 
+// The name of a fault status code, without its level ("" for a code Trapeze never reports).
+constexpr std::string_view fault_status_name(std::uint32_t fsc) {
+    if (fsc == kFscAlignment) return "alignment fault";
+    if (fsc == kFscSyncExternal) return "synchronous external abort";
+    switch (fsc & ~3u) {
+        case kFscAddressSizeLevel0: return "address size fault";
+        case kFscTranslationLevel0: return "translation fault";
+        case kFscAccessFlagLevel0: return "access flag fault";
+        case kFscPermissionLevel0: return "permission fault";
+        case kFscExternalWalkLevel0: return "synchronous external abort on the table walk";
+        default: return "";
+    }
+}
+
 // ISS of a trapped MSR/MRS/SYS (EC 0x18).
 struct SysRegIss {
     unsigned op0, op1, crn, crm, op2, rt;

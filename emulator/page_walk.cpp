@@ -150,17 +150,6 @@ bool access_permitted(const TlbEntry& entry, AccessType access, unsigned el, boo
 
 namespace {
 
-std::string_view fault_name(std::uint32_t fsc) {
-    switch (fsc & ~3u) {
-        case kFscAddressSizeLevel0: return "address size fault";
-        case kFscTranslationLevel0: return "translation fault";
-        case kFscAccessFlagLevel0: return "access flag fault";
-        case kFscPermissionLevel0: return "permission fault";
-        case kFscExternalWalkLevel0: return "synchronous external abort on the table walk";
-        default: return fsc == kFscAlignment ? "alignment fault" : "fault";
-    }
-}
-
 std::string describe_step(const WalkStep& s) {
     using Kind = WalkStep::Kind;
     const std::uint64_t d = s.descriptor;
@@ -202,7 +191,7 @@ std::string format_walk(const WalkDescription& walk) {
         text += fmt::format("  -> PA {:#x}, {} memory (MAIR attribute {:#04x}), SH {}\n", t.pa,
                             t.device ? "Device" : "Normal", t.attr, t.sh);
     else
-        text += fmt::format("  -> {}, level {} (FSC {:#04x})\n", fault_name(t.fsc), t.fsc & 3, t.fsc);
+        text += fmt::format("  -> {}, level {} (FSC {:#04x})\n", fault_status_name(t.fsc), t.fsc & 3, t.fsc);
     return text;
 }
 

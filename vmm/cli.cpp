@@ -23,6 +23,7 @@
 #include "vmm/scenario.h"
 #include "vmm/settings.h"
 #include "vmm/sysreg.h"
+#include "vmm/target_support.h"
 
 #ifndef TRAPEZE_VERSION
 #define TRAPEZE_VERSION "unknown"
@@ -102,7 +103,25 @@ void declare_options(CLI::App& app, CommandLine& o, const TargetProfile& profile
                std::to_string(MonitorOptions{}.budget));
     add_number(app, setting::kMemoryMib, o.memory_mib, "guest RAM at 0x40000000", "MIB",
                std::to_string(kDefaultRamSize >> 20));
-    for (const auto* flag : {"--quantum", "--budget", "--mem"}) app.get_option(flag)->group(machine);
+    add_number(app, setting::kPcpus, o.pcpus, "physical CPUs, each with its own VM_runqueue (v6 on)", "N",
+               std::to_string(MonitorOptions{}.pcpus));
+    std::string policies;
+    for (const SchedulerPolicyInfo& p : scheduler_policies()) policies += fmt::format("; {}: {}", p.name, p.what);
+    app.add_option_function<std::string>(
+           "--scheduler",
+           [&o](const std::string& name) {
+               if (!scheduler_policy_by_name(name))
+                   throw CLI::ValidationError("--scheduler", fmt::format("is {}, not \"{}\"", scheduler_policy_names(), name));
+               o.scheduler = name;
+           },
+           fmt::format("how a pCPU picks the next vCPU (v5 on){} (default {}); scenario key \"scheduler\"", policies,
+                       scheduler_policy_name(MonitorOptions{}.policy)))
+        ->type_name("POLICY");
+    app.add_flag("--balance", o.balance,
+                 "a pCPU with nothing to run takes a ready vCPU from another pCPU's run queue (v6 on); scenario key "
+                 "\"balance\"");
+    for (const auto* flag : {"--quantum", "--budget", "--mem", "--pcpus", "--scheduler", "--balance"})
+        app.get_option(flag)->group(machine);
 
     const std::string output = "Output";
     app.add_flag("--quiet", o.quiet, "no summary table at the end of the run")->group(output);
@@ -153,7 +172,7 @@ void list_traps(const VersionHooks& hooks) {
 
 // The scenario the command line asks for: a scenario file, or one VM around a guest ELF,
 // with the command line's settings over the file's.
-Scenario make_scenario(const CommandLine& o, const TargetProfile& profile, std::string_view version) {
+Scenario make_scenario(const CommandLine& o, const TargetProfile& profile, const VersionHooks& hooks) {
     Scenario scenario;
     if (profile.quantum) scenario.monitor.quantum = *profile.quantum;
     const bool is_json = o.input.size() > 5 && o.input.ends_with(".json");
@@ -174,15 +193,30 @@ Scenario make_scenario(const CommandLine& o, const TargetProfile& profile, std::
         vm.dtb = o.dtb;
     }
     if (o.quantum) scenario.monitor.quantum = *o.quantum;
-    if (o.budget) scenario.monitor.budget = *o.budget;
-    if (o.memory_mib) scenario.vms.front().ram_size = *o.memory_mib << 20;
+    if (o.budget) {
+        scenario.monitor.budget = *o.budget;
+        for (VmConfig& vm : scenario.vms) vm.budget = 0;  // every VM's, over the file's
+    }
+    if (o.memory_mib)
+        for (VmConfig& vm : scenario.vms) vm.ram_size = *o.memory_mib << 20;
+    if (o.pcpus) {
+        scenario.monitor.pcpus = static_cast<unsigned>(*o.pcpus);
+        scenario.pcpus_from = "--pcpus";
+    }
+    if (o.scheduler) {
+        scenario.monitor.policy = *scheduler_policy_by_name(*o.scheduler);
+        scenario.scheduler_from = "--scheduler";
+    }
+    if (o.balance) {
+        scenario.monitor.balance = true;
+        scenario.balance_from = "--balance";
+    }
+    check_placement(scenario);
+    check_supported(scenario, hooks);
     // Several VMs share the terminal: each console line says whose it is.
     if (scenario.vms.size() > 1)
         for (VmConfig& vm : scenario.vms)
             if (vm.console_prefix.empty()) vm.console_prefix = "[" + vm.name + "] ";
-    if (scenario.vms.size() != 1 || scenario.vms.front().vcpus != 1)
-        throw ScenarioError(fmt::format("{} runs one VM with one vCPU; the scenario asks for {} VMs and {} vCPUs",
-                                        version, scenario.vms.size(), scenario.vms.front().vcpus));
     return scenario;
 }
 
@@ -254,22 +288,28 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
 
     Scenario scenario;
     Tracer tracer;
-    std::unique_ptr<Vm> vm;
+    std::vector<std::unique_ptr<Vm>> vms;
     try {
-        scenario = make_scenario(options, profile, hooks.version);
+        scenario = make_scenario(options, profile, hooks);
+        if (scenario.vms.size() > 1 && (options.step || !options.script.empty() || options.gdb_port))
+            throw ScenarioError(fmt::format("{} follows one VM; the scenario has {} (give it a scenario of one VM)",
+                                            options.gdb_port ? "--gdb" : options.step ? "--step" : "--script",
+                                            scenario.vms.size()));
         if (options.trace) tracer.add(std::make_unique<TextTraceSink>(stderr));
         if (!options.trace_json.empty()) tracer.add(std::make_unique<JsonLinesTraceSink>(options.trace_json));
         if (!options.timeline.empty()) tracer.add(std::make_unique<ChromeTraceSink>(options.timeline));
         if (!options.report.empty()) tracer.add(std::make_unique<HtmlReportSink>(options.report));
-        const VmConfig& config = scenario.vms.front();
-        if (!options.dump_dtb.empty()) return dump_device_tree(config, options.dump_dtb, name);
-        vm = std::make_unique<Vm>(0, config, load_boot_image(config), [](const std::string& text) {
-            std::fwrite(text.data(), 1, text.size(), stdout);
-        });
+        if (!options.dump_dtb.empty()) return dump_device_tree(scenario.vms.front(), options.dump_dtb, name);
+        for (const VmConfig& config : scenario.vms)
+            vms.push_back(std::make_unique<Vm>(static_cast<unsigned>(vms.size()), config, load_boot_image(config),
+                                               [](const std::string& text) {
+                                                   std::fwrite(text.data(), 1, text.size(), stdout);
+                                               }));
     } catch (const std::exception& e) {
         std::fprintf(stderr, "%s: %s\n", name.c_str(), e.what());
         return kExitBadInput;
     }
+    Vm& vm = *vms.front();
 
     Monitor monitor(hooks, tracer, scenario.monitor);
     std::unique_ptr<Stepper> stepper;
@@ -280,7 +320,7 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
         stepping.interactive = options.step;
         stepping.pause = !options.no_pause;
         try {
-            stepper = std::make_unique<Stepper>(*vm, hooks.version, stepping);
+            stepper = std::make_unique<Stepper>(vm, hooks.version, stepping);
         } catch (const std::exception& e) {
             std::fprintf(stderr, "%s: %s\n", name.c_str(), e.what());
             return kExitBadInput;
@@ -291,7 +331,7 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
     std::unique_ptr<GdbStub> gdb;
     if (options.gdb_port) {
         try {
-            gdb = std::make_unique<GdbStub>(*vm, hooks.version, name, static_cast<unsigned>(*options.gdb_port),
+            gdb = std::make_unique<GdbStub>(vm, hooks.version, name, static_cast<unsigned>(*options.gdb_port),
                                             options.gdb_wait);
         } catch (const std::exception& e) {
             std::fprintf(stderr, "%s: %s\n", name.c_str(), e.what());
@@ -306,17 +346,20 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
         monitor.set_debug_agent(progress.get());
     }
     const auto start = std::chrono::steady_clock::now();
-    monitor.run(*vm);
+    for (auto& v : vms) monitor.add(*v);
+    monitor.run();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::fflush(stdout);
     if (progress) progress->erase();
-    if (stepper) stepper->finish(vm->vcpu(0));
+    if (stepper) stepper->finish(vm.vcpu(0));
     if (gdb) gdb->finish();
 
     RunSummary summary;
     summary.target = name;
     summary.version = std::string(hooks.version);
-    summary.vms.push_back(summarize_vm(*vm, boot_file(scenario.vms.front())));
+    for (std::size_t i = 0; i < vms.size(); ++i) summary.vms.push_back(summarize_vm(*vms[i], boot_file(scenario.vms[i])));
+    // One VM on one pCPU: the table as it always was; more: shares and the pCPUs too.
+    if (vms.size() > 1 || monitor.pcpu_count() > 1 || vm.vcpus().size() > 1) summarize_machine(summary, monitor);
     if (profile.report_speed) summary.host_seconds = seconds;
     try {
         RunSummary deterministic = summary;
@@ -327,9 +370,14 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
         return kExitBadInput;
     }
     if (!options.quiet) std::fputs(format_summary_table(summary).c_str(), stderr);
-    if (vm->status == VmStatus::PoweredOff) return kExitPoweredOff;
-    std::fprintf(stderr, "%s: %s\n", name.c_str(), vm->stop_reason.c_str());
-    return kExitStopped;
+    int status = kExitPoweredOff;
+    for (const auto& v : vms) {
+        if (v->status == VmStatus::PoweredOff) continue;
+        if (vms.size() == 1) std::fprintf(stderr, "%s: %s\n", name.c_str(), v->stop_reason.c_str());
+        else std::fprintf(stderr, "%s: %s: %s\n", name.c_str(), v->name().c_str(), v->stop_reason.c_str());
+        status = kExitStopped;
+    }
+    return status;
 }
 
 int run_target(InstallHandlers install, int argc, char** argv) {

@@ -34,7 +34,9 @@ struct CommandLine {
     std::string timeline;
     std::string report;
     bool list_traps = false;
-    std::optional<std::uint64_t> quantum, budget, memory_mib;
+    std::optional<std::uint64_t> quantum, budget, memory_mib, pcpus;
+    std::optional<std::string> scheduler;  // a name from the scheduler's policy table
+    bool balance = false;
     bool step = false;        // the stepper's prompt
     std::string script;       // a demo script for the stepper
     bool no_pause = false;

@@ -12,6 +12,12 @@
 namespace trapeze {
 namespace {
 
+// A fault in the guest's own translation (stage 1): the guest kernel's to handle.
+std::string describe_stage1_fault(std::string_view access, std::uint64_t va, std::uint32_t fsc) {
+    return fmt::format("{} at {:#x}: {}, level {}, in the guest's own page tables", access, va,
+                       fault_status_name(fsc), fsc & 3);
+}
+
 std::string describe_data_abort(const Vcpu& vcpu, const Exit& exit) {
     const DataAbortIss iss = DataAbortIss::decode(exit.iss());
     const char* dir = iss.wnr ? "write" : "read";
@@ -19,6 +25,7 @@ std::string describe_data_abort(const Vcpu& vcpu, const Exit& exit) {
     const std::string_view device = vcpu.vm().device_at(pa);
     std::string where = device.empty() ? fmt::format("{:#x}", pa) : fmt::format("{:#x} ({})", pa, device);
     if (iss.dfsc == kFscAlignment) return fmt::format("unaligned {} at {} (alignment fault)", dir, where);
+    if (!exit.stage2) return describe_stage1_fault(dir, exit.far, iss.dfsc);
     if (device.empty()) return fmt::format("{} at {}, outside the VM's memory", dir, where);
     if (!iss.isv) return fmt::format("{} at {} by an instruction with no syndrome (ISV=0)", dir, where);
     return fmt::format("{} of {} bytes at {}, register x{}", dir, 1u << iss.sas, where, iss.srt);
@@ -38,6 +45,7 @@ std::string describe_exit(const Vcpu& vcpu, const Exit& exit) {
         case ExceptionClass::WfiWfe: return (iss & 1) ? "WFE" : "WFI";
         case ExceptionClass::DataAbortLower: return describe_data_abort(vcpu, exit);
         case ExceptionClass::InstructionAbortLower:
+            if (!exit.stage2) return describe_stage1_fault("instruction fetch", exit.far, iss & 0x3f);
             return fmt::format("instruction fetch from {:#x}, outside the VM's memory", exit.far);
         case ExceptionClass::PcAlignment: return fmt::format("branch to the unaligned address {:#x}", exit.far);
         case ExceptionClass::Unknown: {

@@ -71,6 +71,14 @@ using Roadmap = std::string_view (*)(const Vcpu&, const Exit&);
 
 inline constexpr std::size_t kExceptionClassCount = 64;
 
+// What a version's machine can be; a scenario asking for more is refused before it runs,
+// naming the version that adds it (vmm/target_support.cpp).
+struct MachineSupport {
+    bool several_vms = false;    // v5: VMs time-share a pCPU (and a scheduler policy to choose)
+    bool several_pcpus = false;  // v6: pCPUs, placement (affinity) and balancing
+    bool several_vcpus = false;  // v7: several vCPUs in one VM
+};
+
 struct VersionHooks {
     std::string_view version;  // "v1", "v2"...: for messages only
     std::array<ExitHandler, kExceptionClassCount> by_ec{};  // null: not virtualized by this version
@@ -80,6 +88,7 @@ struct VersionHooks {
     ContextSwitch restore_context = nullptr;
     Balance balance = nullptr;
     Roadmap roadmap = nullptr;
+    MachineSupport supports;
 
     void on(ExceptionClass ec, ExitHandler handler) { by_ec[static_cast<std::size_t>(ec)] = handler; }
 };

@@ -203,6 +203,7 @@ void Monitor::deliver_interrupts(Vcpu& vcpu) {
     }
     if (injected) {
         ++vcpu.virqs_injected;
+        vcpu.in_irq_handler = true;
         if (tracer_.enabled())
             trace(vcpu, TraceEvent::Kind::VirtualIrq,
                   fmt::format("vIRQ INTID {} taken {}", vcpu.gic.highest_pending(true), vcpu.vm().location(pc)),
@@ -358,6 +359,10 @@ void Monitor::drop_stopped(PhysicalCpu& pcpu) {
 void Monitor::handle_exit(Vcpu& vcpu, const Exit& exit) {
     const auto ec = static_cast<std::size_t>(exit.ec());
     ++vcpu.exits_by_ec[ec];
+    if (vcpu.in_irq_handler) [[unlikely]] {
+        ++vcpu.irq_handler_exits;
+        vcpu.in_irq_handler = exit.op != Op::ERET;
+    }
     if (tracer_.enabled()) [[unlikely]] {
         handle_exit_traced(vcpu, exit);
     } else {
@@ -385,7 +390,7 @@ void Monitor::handle_exit_traced(Vcpu& vcpu, const Exit& exit) {
         const auto esr = static_cast<std::uint32_t>(vcpu.sysreg(SysregId::ESR_EL1));
         trace(vcpu, TraceEvent::Kind::Forward,
               fmt::format("{} forwarded to the guest kernel (ESR_EL1 {:#x})", exception_class_name(esr_ec(esr)), esr),
-              fmt::format("entered the guest's vector at {:#x}", vcpu.pc()));
+              fmt::format("entered the guest's vector at {:#x}", vcpu.pc()), nullptr, {}, esr);
     }
     vcpu.sync_to_cpu();
 }
@@ -460,7 +465,7 @@ void Monitor::count_forwarded(Vcpu& vcpu) {
 // ---- the trace ----
 
 void Monitor::trace(const Vcpu& vcpu, TraceEvent::Kind kind, std::string what, std::string_view action,
-                    const Exit* exit, std::vector<RegisterChange> changes) {
+                    const Exit* exit, std::vector<RegisterChange> changes, std::uint32_t forwarded_esr) {
     TraceEvent e;
     e.kind = kind;
     e.time_ns = vcpu.loaded() ? vcpu.pcpu->clock_ns : vcpu.clock_ns;
@@ -476,6 +481,8 @@ void Monitor::trace(const Vcpu& vcpu, TraceEvent::Kind kind, std::string what, s
         e.esr = exit->esr;
     } else if (exit) {
         e.esr = exit->esr;
+    } else {
+        e.esr = forwarded_esr;
     }
     e.what = std::move(what);
     e.action = std::string(action);

@@ -92,7 +92,8 @@ private:
     static void count_forwarded(Vcpu& vcpu);
     void handle_exit_traced(Vcpu& vcpu, const Exit& exit);
     void trace(const Vcpu& vcpu, TraceEvent::Kind kind, std::string what, std::string_view action,
-               const Exit* exit = nullptr, std::vector<RegisterChange> changes = {});
+               const Exit* exit = nullptr, std::vector<RegisterChange> changes = {},
+               std::uint32_t forwarded_esr = 0);
     void trace_switch(const PhysicalCpu& pcpu, const Vcpu* from, const Vcpu* to);
 
     VersionHooks hooks_;

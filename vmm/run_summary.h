@@ -1,6 +1,7 @@
 // What a run did, per VM: how it ended, instructions, virtual time, VM exits by class,
-// physical-timer exits and vIRQs. Printed as a table at the end of every run, and shown in
-// the HTML report.
+// physical-timer exits and vIRQs; and, when several VMs, vCPUs or pCPUs ran, each VM's share
+// of the pCPUs and each pCPU's utilisation. Printed as a table at the end of every run, and
+// shown in the HTML report.
 #pragma once
 
 #include <array>
@@ -12,6 +13,8 @@
 #include "vmm/vm.h"
 
 namespace trapeze {
+
+class Monitor;
 
 struct VmSummary {
     std::string name;
@@ -26,8 +29,18 @@ struct VmSummary {
     std::array<std::uint64_t, 64> forwarded_by_ec{};  // exceptions entering the guest kernel, by the class it sees
     std::uint64_t physical_timer_exits = 0;
     std::uint64_t virqs = 0;
+    std::uint64_t irq_handler_exits = 0;  // VM exits from a vIRQ's entry to its handler's ERET
 
     std::uint64_t exits() const;  // exception exits, all classes
+};
+
+// A physical CPU over the run: the time a vCPU ran on it, and the rest (idle: every vCPU it
+// could run waited in WFI, or had stopped), up to the run's end (the last pCPU's clock).
+struct PcpuSummary {
+    unsigned id = 0;
+    std::uint64_t busy_ns = 0;
+    std::uint64_t idle_ns = 0;
+    std::uint64_t switches = 0;  // loads of another vCPU than the one it ran last
 };
 
 struct RunSummary {
@@ -35,14 +48,20 @@ struct RunSummary {
     std::string version;  // "v2"
     std::vector<VmSummary> vms;
     std::optional<double> host_seconds;  // wall-clock time of the run, when the target reports speed
+    std::vector<PcpuSummary> pcpus;      // empty: one VM with one vCPU on one pCPU (the short table)
+    std::string scheduler;               // the policy, when pcpus is not empty
 
     std::uint64_t retired() const;
     std::array<std::uint64_t, 64> exits_by_ec() const;
     std::array<std::uint64_t, 64> forwarded_by_ec() const;
     std::uint64_t physical_timer_exits() const;
+    std::uint64_t virqs() const;
+    std::uint64_t irq_handler_exits() const;
 };
 
 VmSummary summarize_vm(Vm& vm, const std::string& guest);
+// Add the pCPUs' figures (and with them each VM's share) to a summary of the monitor's VMs.
+void summarize_machine(RunSummary& summary, Monitor& monitor);
 // "powered off", "stopped", "running".
 std::string_view vm_status_name(VmStatus status);
 // The table printed at the end of a run (several lines, each ending in '\n').

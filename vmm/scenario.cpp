@@ -1,6 +1,7 @@
 // Reading scenario files, with a clear error for every malformed one.
 #include "vmm/scenario.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -61,7 +62,55 @@ void read_kernel_keys(const json& vm, const std::string& base_dir, const std::st
     }
 }
 
+// A flag: JSON true or false.
+bool boolean(const json& object, const char* key, bool fallback, const std::string& where) {
+    if (!object.contains(key)) return fallback;
+    const json& v = object.at(key);
+    if (!v.is_boolean()) throw ScenarioError(fmt::format("{}: \"{}\" must be true or false, not {}", where, key, v.dump()));
+    return v.get<bool>();
+}
+
+// "scheduler": one of the names of the scheduler's policy table.
+SchedulerPolicy policy(const json& object, SchedulerPolicy fallback, const std::string& where) {
+    if (!object.contains("scheduler")) return fallback;
+    const json& v = object.at("scheduler");
+    if (v.is_string())
+        if (const auto p = scheduler_policy_by_name(v.get<std::string>())) return *p;
+    throw ScenarioError(fmt::format("{}: \"scheduler\" is {}, not {}", where, scheduler_policy_names(), v.dump()));
+}
+
+// "affinity": a non-empty array of pCPU numbers, each once (checked against the pCPU count
+// by check_placement, once the command line has had its say).
+std::vector<unsigned> affinity(const json& vm, const std::string& where) {
+    std::vector<unsigned> pcpus;
+    if (!vm.contains("affinity")) return pcpus;
+    const json& v = vm.at("affinity");
+    const auto refuse = [&] {
+        return ScenarioError(fmt::format("{}: \"affinity\" must be a non-empty array of pCPU numbers, like [0, 1], not {}",
+                                         where, v.dump()));
+    };
+    if (!v.is_array() || v.empty()) throw refuse();
+    for (const json& p : v) {
+        if (!p.is_number_unsigned() || p.get<std::uint64_t>() >= setting::kPcpus.max) throw refuse();
+        const auto pcpu = p.get<unsigned>();
+        if (std::find(pcpus.begin(), pcpus.end(), pcpu) != pcpus.end())
+            throw ScenarioError(fmt::format("{}: \"affinity\" names pCPU {} twice", where, pcpu));
+        pcpus.push_back(pcpu);
+    }
+    return pcpus;
+}
+
 }  // namespace
+
+void check_placement(const Scenario& s) {
+    const unsigned pcpus = s.monitor.pcpus;
+    for (std::size_t i = 0; i < s.vms.size(); ++i)
+        for (const unsigned p : s.vms[i].affinity)
+            if (p >= pcpus)
+                throw ScenarioError(fmt::format("{}: vms[{}] (\"{}\"): \"affinity\" names pCPU {}, but {} gives {} pCPU{} ({})",
+                                                s.name, i, s.vms[i].name, p, s.pcpus_from, pcpus, pcpus == 1 ? "" : "s",
+                                                pcpus == 1 ? "pCPU 0" : fmt::format("pCPUs 0..{}", pcpus - 1)));
+}
 
 Scenario parse_scenario(const std::string& text, const std::string& base_dir, const std::string& name) {
     json root;
@@ -71,24 +120,33 @@ Scenario parse_scenario(const std::string& text, const std::string& base_dir, co
         throw ScenarioError(fmt::format("{}: not valid JSON: {}", name, e.what()));
     }
     if (!root.is_object()) throw ScenarioError(name + ": the scenario must be a JSON object");
-    check_keys(root, {"quantum", "budget", "vms", "description"}, name);
+    check_keys(root, {"description", "pcpus", "quantum", "budget", "scheduler", "balance", "vms"}, name);
     if (root.contains("description") && !root["description"].is_string())
         throw ScenarioError(name + ": \"description\" must be a string");
     Scenario s;
+    s.name = name;
+    s.monitor.pcpus = static_cast<unsigned>(number(root, setting::kPcpus, s.monitor.pcpus, name));
     s.monitor.quantum = number(root, setting::kQuantum, s.monitor.quantum, name);
     s.quantum_given = root.contains("quantum");
     s.monitor.budget = number(root, setting::kBudget, s.monitor.budget, name);
+    s.monitor.policy = policy(root, s.monitor.policy, name);
+    s.monitor.balance = boolean(root, "balance", s.monitor.balance, name);
     if (!root.contains("vms") || !root["vms"].is_array() || root["vms"].empty())
         throw ScenarioError(name + ": \"vms\" must be a non-empty array of VMs");
     unsigned index = 0;
     for (const json& vm : root["vms"]) {
         const std::string where = fmt::format("{}: vms[{}]", name, index);
         if (!vm.is_object()) throw ScenarioError(where + " must be an object");
-        check_keys(vm, {"name", "guest", "memory_mib", "vcpus", "kernel", "initrd", "append", "dtb"}, where);
+        check_keys(vm, {"name", "guest", "vcpus", "memory_mib", "affinity", "weight", "budget", "kernel", "initrd",
+                        "append", "dtb"},
+                   where);
         VmConfig config;
         if (vm.contains("name") && (!vm["name"].is_string() || vm["name"].get<std::string>().empty()))
             throw ScenarioError(where + ": \"name\" must be a non-empty string");
         config.name = vm.value("name", fmt::format("vm{}", index));
+        for (std::size_t other = 0; other < s.vms.size(); ++other)
+            if (s.vms[other].name == config.name)
+                throw ScenarioError(fmt::format("{}: the name \"{}\" is taken by vms[{}]", where, config.name, other));
         if (vm.contains("kernel")) {
             read_kernel_keys(vm, base_dir, where, config);
         } else {
@@ -100,9 +158,13 @@ Scenario parse_scenario(const std::string& text, const std::string& base_dir, co
         }
         config.ram_size = number(vm, setting::kMemoryMib, kDefaultRamSize >> 20, where) << 20;
         config.vcpus = static_cast<unsigned>(number(vm, setting::kVcpus, 1, where));
+        config.affinity = affinity(vm, where);
+        config.weight = static_cast<unsigned>(number(vm, setting::kWeight, 1, where));
+        config.budget = number(vm, setting::kBudget, 0, where);
         s.vms.push_back(std::move(config));
         ++index;
     }
+    check_placement(s);
     return s;
 }
 

@@ -7,12 +7,36 @@
 
 namespace trapeze {
 
+namespace {
+
+constexpr SchedulerPolicyInfo kPolicies[] = {
+    {SchedulerPolicy::RoundRobin, "round-robin", "each runnable vCPU gets a quantum in turn"},
+    {SchedulerPolicy::Weighted, "weighted", "a VM's share of a pCPU is proportional to its weight"},
+};
+
+}  // namespace
+
+std::span<const SchedulerPolicyInfo> scheduler_policies() { return kPolicies; }
+
 std::string_view scheduler_policy_name(SchedulerPolicy policy) {
-    switch (policy) {
-        case SchedulerPolicy::RoundRobin: return "round-robin";
-        case SchedulerPolicy::Weighted: return "weighted";
-    }
+    for (const SchedulerPolicyInfo& p : kPolicies)
+        if (p.policy == policy) return p.name;
     return "?";
+}
+
+std::optional<SchedulerPolicy> scheduler_policy_by_name(std::string_view name) {
+    for (const SchedulerPolicyInfo& p : kPolicies)
+        if (p.name == name) return p.policy;
+    return std::nullopt;
+}
+
+std::string scheduler_policy_names() {
+    std::string names;
+    for (std::size_t i = 0; i < std::size(kPolicies); ++i) {
+        if (i > 0) names += i + 1 == std::size(kPolicies) ? " or " : ", ";
+        names += "\"" + std::string(kPolicies[i].name) + "\"";
+    }
+    return names;
 }
 
 void VmRunqueue::push(Vcpu& vcpu) { queue_.push_back(&vcpu); }

@@ -5,6 +5,9 @@
 
 #include <cstdint>
 #include <deque>
+#include <optional>
+#include <span>
+#include <string>
 #include <string_view>
 
 namespace trapeze {
@@ -16,7 +19,18 @@ enum class SchedulerPolicy : std::uint8_t {
     Weighted,    // proportional share: a VM of weight 2 gets twice the CPU of a VM of weight 1
 };
 
+// The policies by name: the scenario key "scheduler" and the option --scheduler take these
+// names, and a new policy is one more row here (and its case in VmRunqueue::pick).
+struct SchedulerPolicyInfo {
+    SchedulerPolicy policy;
+    std::string_view name;  // "round-robin"
+    std::string_view what;  // one line, for --help
+};
+std::span<const SchedulerPolicyInfo> scheduler_policies();
 std::string_view scheduler_policy_name(SchedulerPolicy policy);
+std::optional<SchedulerPolicy> scheduler_policy_by_name(std::string_view name);
+// "\"round-robin\" or \"weighted\"": the names a message offers.
+std::string scheduler_policy_names();
 
 // The virtual-time cost one nanosecond of running adds to a vCPU's pass at weight 1 (stride
 // scheduling: the runnable vCPU with the smallest pass runs next).

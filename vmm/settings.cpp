@@ -22,6 +22,7 @@ std::string grouped(std::uint64_t value) {
 }  // namespace
 
 std::string setting_range(const NumberSetting& s) {
+    if (s.unit.empty()) return fmt::format("from {} to {}", grouped(s.min), grouped(s.max));
     return fmt::format("from {} to {} {}", grouped(s.min), grouped(s.max), s.unit);
 }
 

@@ -23,6 +23,8 @@ inline constexpr NumberSetting kQuantum{"quantum", "--quantum", "instructions", 
 inline constexpr NumberSetting kBudget{"budget", "--budget", "instructions", 1, 1'000'000'000'000'000};
 inline constexpr NumberSetting kMemoryMib{"memory_mib", "--mem", "MiB", 1, 2048};
 inline constexpr NumberSetting kVcpus{"vcpus", "", "vCPUs", 1, 8};
+inline constexpr NumberSetting kPcpus{"pcpus", "--pcpus", "pCPUs", 1, 64};
+inline constexpr NumberSetting kWeight{"weight", "", "", 1, 1000};
 inline constexpr NumberSetting kGdbPort{"", "--gdb", "(0: any free port)", 0, 65535};
 }  // namespace setting
 

@@ -42,7 +42,7 @@ struct TraceEvent {
     std::uint32_t instruction = 0;
     bool has_instruction = false;
     std::string disassembly;     // Capstone's text (or the decoder's)
-    std::uint32_t esr = 0;       // exits only
+    std::uint32_t esr = 0;       // an exit's; a Forward's: the ESR_EL1 the guest kernel sees
     std::string what;            // the decoded syndrome: "MSR VBAR_EL1, x0"
     std::string action;          // what the VMM did
     std::vector<RegisterChange> changes;  // the registers the handler changed

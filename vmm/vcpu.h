@@ -144,6 +144,9 @@ public:
     std::array<std::uint64_t, 64> forwarded_by_ec{};  // exceptions injected into the guest kernel (v3 on)
     std::uint64_t physical_timer_exits = 0;
     std::uint64_t virqs_injected = 0;
+    // The VM exits the guest's irq_handler costs: from a vIRQ's entry to the ERET that ends it.
+    std::uint64_t irq_handler_exits = 0;
+    bool in_irq_handler = false;
 
 private:
     Vm& vm_;

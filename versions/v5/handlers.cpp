@@ -64,6 +64,7 @@ Action handle_physical_timer(Vcpu& vcpu) {
 void install(VersionHooks& hooks) {
     v4::install(hooks);
     hooks.version = "v5";
+    hooks.supports.several_vms = true;
     hooks.save_context = save_context;
     hooks.restore_context = restore_context;
     hooks.physical_timer = handle_physical_timer;

@@ -40,6 +40,7 @@ Vcpu* balance(PhysicalCpu& idle, std::span<PhysicalCpu* const> pcpus) {
 void install(VersionHooks& hooks) {
     v5::install(hooks);
     hooks.version = "v6";
+    hooks.supports.several_pcpus = true;
     hooks.balance = balance;
 }
 

@@ -132,6 +132,7 @@ Action handle_wfx(Vcpu& vcpu, const Exit& exit) {
 void install(VersionHooks& hooks) {
     v6::install(hooks);
     hooks.version = "v7";
+    hooks.supports.several_vcpus = true;
     hooks.on(ExceptionClass::Hvc64, handle_hvc);
     hooks.on(ExceptionClass::SysRegister, handle_sysreg);
     hooks.on(ExceptionClass::WfiWfe, handle_wfx);

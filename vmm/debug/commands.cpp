@@ -45,7 +45,7 @@ void cmd_help(CommandContext& c, std::string_view args) {
         c.out += fmt::format("{} {}\n  {}\n", cmd->name, cmd->args, cmd->help);
         if (!cmd->alias.empty()) c.out += fmt::format("  short form: {}\n", cmd->alias);
         if (cmd->name == "break")
-            for (const TrapKind& t : kTrapKinds) c.out += fmt::format("  break trap {:<6} {}\n", t.name, t.help);
+            for (const TrapKind& t : kTrapKinds) c.out += fmt::format("  break trap {:<7} {}\n", t.name, t.help);
         return;
     }
     c.out += "Commands (Enter repeats the last step, next-trap or continue; addresses take expressions "

@@ -79,16 +79,6 @@ const std::vector<IssLayout>& iss_layouts() {
     return layouts;
 }
 
-std::string_view fault_status_name(unsigned fsc) {
-    if (fsc == kFscAlignment) return "alignment fault";
-    if (fsc == kFscSyncExternal) return "synchronous external abort";
-    if ((fsc & ~3u) == kFscTranslationLevel0) return "translation fault";
-    if ((fsc & ~3u) == kFscAccessFlagLevel0) return "access flag fault";
-    if ((fsc & ~3u) == kFscPermissionLevel0) return "permission fault";
-    if ((fsc & ~3u) == kFscAddressSizeLevel0) return "address size fault";
-    return "";
-}
-
 }  // namespace
 
 unsigned version_number(std::string_view version) {

@@ -40,6 +40,13 @@ std::string sysreg_of(std::uint32_t esr) {
     return sysreg_name(iss);
 }
 
+// The kinds of exception a forwarded-exception breakpoint may narrow to.
+bool forwardable_kind(std::string_view kind) {
+    for (const char* k : {"svc", "hvc", "wfi", "msr", "mrs", "abort", "undef"})
+        if (kind == k) return true;
+    return false;
+}
+
 }  // namespace
 
 const std::vector<TrapKind> kTrapKinds = {
@@ -53,6 +60,7 @@ const std::vector<TrapKind> kTrapKinds = {
     {"irq", "a virtual IRQ injected into the guest"},
     {"undef", "an UNDEFINED instruction (other than ERET)"},
     {"timer", "the physical timer taking the CPU back"},
+    {"forward", "an exception the VMM forwards to the guest kernel (v3 on), optionally of one kind: break trap forward abort"},
 };
 
 RunControl::RunControl(Vm& vm, std::string_view version) : vm_(vm), version_(version) {}
@@ -100,8 +108,13 @@ const Breakpoint& RunControl::add_trap(std::string_view kind, std::string_view r
         throw std::invalid_argument(fmt::format("no trap kind '{}' (break trap {})", kind, names));
     }
     std::string name;
-    if (!reg.empty()) {
-        if (k != "msr" && k != "mrs") throw std::invalid_argument(fmt::format("only msr and mrs take a register, not {}", k));
+    if (!reg.empty() && k == "forward") {
+        name = lower(reg);
+        if (!forwardable_kind(name))
+            throw std::invalid_argument(fmt::format("break trap forward takes svc, hvc, wfi, msr, mrs, abort or undef, not {}", reg));
+    } else if (!reg.empty()) {
+        if (k != "msr" && k != "mrs")
+            throw std::invalid_argument(fmt::format("only msr, mrs and forward take a second word, not {}", k));
         const std::string r = lower(reg);
         if (r == "daifset") name = "DAIFSet";
         else if (r == "daifclr") name = "DAIFClr";
@@ -179,20 +192,24 @@ bool RunControl::trap_matches(const Breakpoint& b, const TraceEvent& e) const {
     if (b.kind != Breakpoint::Kind::Trap) return false;
     if (b.trap == "irq") return e.kind == Kind::VirtualIrq;
     if (b.trap == "timer") return e.kind == Kind::PhysicalTimer;
-    if (e.kind != Kind::Exit && e.kind != Kind::Forward) return false;
-    if (e.kind == Kind::Forward && e.esr == 0) return false;
+    if (b.trap == "forward") return e.kind == Kind::Forward && (b.reg.empty() || class_matches(b.reg, "", e));
+    return e.kind == Kind::Exit && class_matches(b.trap, b.reg, e);
+}
+
+// Whether the exception of event `e` is of the kind `trap` names (svc, abort, msr...).
+bool RunControl::class_matches(std::string_view trap, std::string_view reg, const TraceEvent& e) {
     const ExceptionClass ec = esr_ec(e.esr);
-    if (b.trap == "svc") return ec == ExceptionClass::Svc64;
-    if (b.trap == "hvc") return ec == ExceptionClass::Hvc64;
-    if (b.trap == "wfi") return ec == ExceptionClass::WfiWfe;
-    if (b.trap == "eret") return ec == ExceptionClass::Unknown && e.what == "ERET";
-    if (b.trap == "undef") return ec == ExceptionClass::Unknown && e.what != "ERET";
-    if (b.trap == "abort") return is_abort(ec);
-    if (b.trap == "msr" || b.trap == "mrs") {
+    if (trap == "svc") return ec == ExceptionClass::Svc64;
+    if (trap == "hvc") return ec == ExceptionClass::Hvc64;
+    if (trap == "wfi") return ec == ExceptionClass::WfiWfe;
+    if (trap == "eret") return ec == ExceptionClass::Unknown && e.what == "ERET";
+    if (trap == "undef") return ec == ExceptionClass::Unknown && e.what != "ERET";
+    if (trap == "abort") return is_abort(ec);
+    if (trap == "msr" || trap == "mrs") {
         if (ec != ExceptionClass::SysRegister) return false;
         const SysRegIss iss = SysRegIss::decode(esr_iss(e.esr));
-        if (iss.read != (b.trap == "mrs")) return false;
-        return b.reg.empty() || lower(sysreg_of(e.esr)) == lower(b.reg);
+        if (iss.read != (trap == "mrs")) return false;
+        return reg.empty() || lower(sysreg_of(e.esr)) == lower(reg);
     }
     return false;
 }

@@ -94,6 +94,7 @@ protected:
 private:
     bool check_breakpoints(Vcpu& vcpu);
     bool trap_matches(const Breakpoint& b, const TraceEvent& e) const;
+    static bool class_matches(std::string_view trap, std::string_view reg, const TraceEvent& e);
     Breakpoint& add(Breakpoint b);
 
     Vm& vm_;
