@@ -90,7 +90,7 @@ void check_identification(const FileView& file) {
 
 }  // namespace
 
-ElfImage ElfImage::parse(std::span<const std::uint8_t> bytes, const std::string& name) {
+ElfImage ElfImage::parse(std::span<const std::uint8_t> bytes, const std::string& name, ElfKinds kinds) {
     ElfImage image;
     image.name_ = name;
     image.bytes_.assign(bytes.begin(), bytes.end());
@@ -99,7 +99,8 @@ ElfImage ElfImage::parse(std::span<const std::uint8_t> bytes, const std::string&
     check_identification(file);
     const auto header = file.read<Elf64_Ehdr>(0, "ELF header");
     if (header.e_machine != EM_AARCH64) file.fail("ELF is for {}, not AArch64", machine_name(header.e_machine));
-    if (header.e_type != ET_EXEC) file.fail("{}", type_problem(header.e_type));
+    image.position_independent_ = header.e_type == ET_DYN && kinds == ElfKinds::ExecutableOrPositionIndependent;
+    if (header.e_type != ET_EXEC && !image.position_independent_) file.fail("{}", type_problem(header.e_type));
     image.entry_ = header.e_entry;
 
     // Program headers: the segments to load.
@@ -182,7 +183,7 @@ ElfImage ElfImage::parse(std::span<const std::uint8_t> bytes, const std::string&
     return image;
 }
 
-ElfImage ElfImage::read_file(const std::string& path) {
+ElfImage ElfImage::read_file(const std::string& path, ElfKinds kinds) {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) throw ElfError(path + ": no such file");
     if (!std::filesystem::is_regular_file(path, ec)) throw ElfError(path + ": not a regular file");
@@ -190,7 +191,44 @@ ElfImage ElfImage::read_file(const std::string& path) {
     if (!in) throw ElfError(path + ": cannot open it for reading");
     std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (in.bad()) throw ElfError(path + ": read error");
-    return parse(bytes, path);
+    return parse(bytes, path, kinds);
+}
+
+ElfImage ElfImage::raw(std::span<const std::uint8_t> bytes, std::uint64_t address, std::uint64_t entry,
+                       const std::string& name) {
+    ElfImage image;
+    image.name_ = name;
+    image.entry_ = entry;
+    image.add_blob(bytes, address, bytes.size());
+    return image;
+}
+
+void ElfImage::add_blob(std::span<const std::uint8_t> bytes, std::uint64_t address, std::uint64_t memory_size) {
+    const std::uint64_t offset = bytes_.size();
+    bytes_.insert(bytes_.end(), bytes.begin(), bytes.end());
+    segments_.push_back({address, address, offset, bytes.size(), std::max<std::uint64_t>(memory_size, bytes.size()),
+                         PF_R | PF_W});
+}
+
+void ElfImage::relocate(std::uint64_t base) {
+    for (ElfSegment& s : segments_) {
+        s.address += base;
+        s.virtual_address += base;
+    }
+    for (ElfSymbol& s : symbols_) s.address += base;
+    entry_ += base;
+}
+
+std::uint64_t ElfImage::low_address() const {
+    std::uint64_t low = ~std::uint64_t{0};
+    for (const ElfSegment& s : segments_) low = std::min(low, s.address);
+    return segments_.empty() ? 0 : low;
+}
+
+std::uint64_t ElfImage::high_address() const {
+    std::uint64_t high = 0;
+    for (const ElfSegment& s : segments_) high = std::max(high, s.address + s.memory_size);
+    return high;
 }
 
 void ElfImage::load(GuestMemory& memory) const {

@@ -36,13 +36,32 @@ struct ElfSymbol {
     bool contains(std::uint64_t a) const { return size == 0 ? a == address : a - address < size; }
 };
 
+// Which kinds of ELF file parse() accepts: executables only (a guest ELF), or also
+// position-independent images (ET_DYN, linked at 0), as a kernel loaded like a raw image.
+enum class ElfKinds : std::uint8_t { Executable, ExecutableOrPositionIndependent };
+
 // A checked executable: everything in it has been bounds-checked against the file.
 class ElfImage {
 public:
     // Parse and check an image held in memory; `name` is used in error messages.
-    static ElfImage parse(std::span<const std::uint8_t> bytes, const std::string& name = "ELF");
+    static ElfImage parse(std::span<const std::uint8_t> bytes, const std::string& name = "ELF",
+                          ElfKinds kinds = ElfKinds::Executable);
     // Read and parse a file.
-    static ElfImage read_file(const std::string& path);
+    static ElfImage read_file(const std::string& path, ElfKinds kinds = ElfKinds::Executable);
+    // An image that is not an ELF file: `bytes` loaded at `address`, entered at `entry`
+    // (a raw kernel image; the boot path adds the initrd and the device tree with add_blob).
+    static ElfImage raw(std::span<const std::uint8_t> bytes, std::uint64_t address, std::uint64_t entry,
+                        const std::string& name);
+
+    // Also load `bytes` at guest-physical `address` (memory_size bytes, zeroed past the bytes).
+    void add_blob(std::span<const std::uint8_t> bytes, std::uint64_t address, std::uint64_t memory_size);
+    // A position-independent image (ET_DYN) moved to `base`: its segments, entry and symbols.
+    bool position_independent() const { return position_independent_; }
+    void relocate(std::uint64_t base);
+    // The lowest and one past the highest guest-physical address its segments load.
+    std::uint64_t low_address() const;
+    std::uint64_t high_address() const;
+    const std::string& name() const { return name_; }
 
     std::uint64_t entry() const { return entry_; }
     const std::vector<ElfSegment>& segments() const { return segments_; }
@@ -61,6 +80,7 @@ private:
     std::string name_;
     std::vector<std::uint8_t> bytes_;
     std::uint64_t entry_ = 0;
+    bool position_independent_ = false;
     std::vector<ElfSegment> segments_;
     std::vector<ElfSymbol> symbols_;
 };

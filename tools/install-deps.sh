@@ -8,6 +8,9 @@ packages=(
   libcli11-dev              # every target's command line
   libedit-dev               # the stepper's line editing and history
   zlib1g-dev                # snapshots: compressed memory and the CRC-32 checksum
+  libfdt-dev                # the device tree a kernel boots with
+  device-tree-compiler      # dtc: the tests decompile that tree
+  cpio                      # tools/fetch-linux.sh packs the initramfs
   clang lld llvm            # guests: clang --target=aarch64-none-elf, ld.lld, llvm-objdump
   libunicorn-dev            # differential-test and benchmark oracle
   qemu-system-arm           # whole-guest cross-check and benchmark oracle

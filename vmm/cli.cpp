@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "emulator/trap_policy.h"
+#include "vmm/boot/kernel_boot.h"
 #include "vmm/console_input.h"
 #include "vmm/debug/gdb_stub.h"
 #include "vmm/debug/stepper.h"
@@ -79,6 +80,23 @@ CLI::Option* add_file(CLI::App& app, const std::string& flag, std::string& out, 
 void declare_options(CLI::App& app, CommandLine& o, const TargetProfile& profile) {
     app.add_option("GUEST", o.input, "the guest ELF, or a scenario JSON naming the guests and settings")
         ->type_name("GUEST.elf|SCENARIO.json");
+
+    const std::string boot = "Booting a kernel (as QEMU's -kernel, -initrd, -append, -dtb)";
+    add_file(app, "--kernel", o.kernel,
+             "boot FILE instead of a guest ELF: an arm64 Image, a raw image (at RAM + 0x80000) or an ELF; x0 = the "
+             "device tree; scenario key \"kernel\"")
+        ->group(boot);
+    add_file(app, "--initrd", o.initrd, "load FILE (an initramfs) into RAM and name it in /chosen; scenario key \"initrd\"")
+        ->group(boot)
+        ->needs("--kernel");
+    app.add_option("--append", o.append, "the kernel's command line (/chosen/bootargs); scenario key \"append\"")
+        ->type_name("ARGS")
+        ->group(boot)
+        ->needs("--kernel");
+    add_file(app, "--dtb", o.dtb, "hand the kernel the device tree in FILE instead of the one Trapeze makes; scenario key \"dtb\"")
+        ->group(boot)
+        ->needs("--kernel");
+    add_file(app, "--dump-dtb", o.dump_dtb, "write the device tree the kernel would get to FILE, and stop")->group(boot);
 
     const std::string machine = "Machine";
     add_number(app, setting::kQuantum, o.quantum, "the physical timer: a VM exit every N retired instructions", "N",
@@ -206,6 +224,14 @@ Scenario make_scenario(const CommandLine& o, const TargetProfile& profile, const
         config.guest = o.input;
         scenario.vms.push_back(config);
     }
+    if (!o.kernel.empty()) {
+        VmConfig& vm = scenario.vms.front();
+        vm.guest.clear();
+        vm.kernel = o.kernel;
+        vm.initrd = o.initrd;
+        vm.append = o.append;
+        vm.dtb = o.dtb;
+    }
     if (o.quantum) scenario.monitor.quantum = *o.quantum;
     if (o.budget) {
         scenario.monitor.budget = *o.budget;
@@ -235,6 +261,20 @@ Scenario make_scenario(const CommandLine& o, const TargetProfile& profile, const
     return scenario;
 }
 
+// --dump-dtb: the tree the VM's kernel would be handed, written to a file (QEMU's dumpdtb).
+int dump_device_tree(const VmConfig& config, const std::string& path, const std::string& name) {
+    if (config.kernel.empty())
+        throw ScenarioError("--dump-dtb: the VM boots a guest ELF, which is handed no device tree; boot a --kernel");
+    const KernelBoot boot = prepare_kernel_boot(config);
+    std::FILE* out = std::fopen(path.c_str(), "wb");
+    if (!out) throw ScenarioError(fmt::format("--dump-dtb: cannot write {}", path));
+    const bool written = std::fwrite(boot.device_tree.data(), 1, boot.device_tree.size(), out) == boot.device_tree.size();
+    if (std::fclose(out) != 0 || !written) throw ScenarioError(fmt::format("--dump-dtb: cannot write {}", path));
+    std::fprintf(stderr, "%s: wrote the device tree (%zu bytes, at %#llx in the guest) to %s\n", name.c_str(),
+                 boot.device_tree.size(), static_cast<unsigned long long>(boot.layout.dtb_start), path.c_str());
+    return kExitPoweredOff;
+}
+
 }  // namespace
 
 ParsedCommandLine parse_command_line(const TargetProfile& profile, std::string_view version, int argc, char** argv) {
@@ -252,7 +292,11 @@ ParsedCommandLine parse_command_line(const TargetProfile& profile, std::string_v
     declare_options(app, o, profile);
     try {
         app.parse(argc, argv);
-        if (o.input.empty() && !o.list_traps) throw CLI::RequiredError("GUEST (a guest ELF or a scenario JSON)");
+        if (o.input.empty() && o.kernel.empty() && !o.list_traps)
+            throw CLI::RequiredError("GUEST (a guest ELF or a scenario JSON)");
+        if (!o.input.empty() && !o.kernel.empty())
+            throw CLI::ValidationError("--kernel", "boots instead of a guest or scenario; give one or the other, not both (" +
+                                                       o.input + " was given)");
     } catch (const CLI::CallForHelp& e) {
         std::cout << app.help();
         return {std::nullopt, kExitPoweredOff};
@@ -296,9 +340,10 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
         if (!options.trace_json.empty()) tracer.add(std::make_unique<JsonLinesTraceSink>(options.trace_json));
         if (!options.timeline.empty()) tracer.add(std::make_unique<ChromeTraceSink>(options.timeline));
         if (!options.report.empty()) tracer.add(std::make_unique<HtmlReportSink>(options.report));
+        if (!options.dump_dtb.empty()) return dump_device_tree(scenario.vms.front(), options.dump_dtb, name);
         for (const VmConfig& config : scenario.vms)
-            vms.push_back(std::make_unique<Vm>(static_cast<unsigned>(vms.size()), config,
-                                               ElfImage::read_file(config.guest), [](const std::string& text) {
+            vms.push_back(std::make_unique<Vm>(static_cast<unsigned>(vms.size()), config, load_boot_image(config),
+                                               [](const std::string& text) {
                                                    std::fwrite(text.data(), 1, text.size(), stdout);
                                                }));
     } catch (const std::exception& e) {
@@ -378,7 +423,7 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
     RunSummary summary;
     summary.target = name;
     summary.version = std::string(hooks.version);
-    for (std::size_t i = 0; i < vms.size(); ++i) summary.vms.push_back(summarize_vm(*vms[i], scenario.vms[i].guest));
+    for (std::size_t i = 0; i < vms.size(); ++i) summary.vms.push_back(summarize_vm(*vms[i], boot_file(scenario.vms[i])));
     // One VM on one pCPU: the table as it always was; more: shares and the pCPUs too.
     if (vms.size() > 1 || monitor.pcpu_count() > 1 || vm.vcpus().size() > 1) summarize_machine(summary, monitor);
     if (profile.report_speed) summary.host_seconds = seconds;

@@ -25,6 +25,9 @@ struct TargetProfile {
 // Everything the command line can say.
 struct CommandLine {
     std::string input;  // guest ELF or scenario JSON
+    // A real kernel instead of a guest ELF, as QEMU's -kernel/-initrd/-append/-dtb.
+    std::string kernel, initrd, append, dtb;
+    std::string dump_dtb;  // write the VM's device tree to this file and stop
     bool quiet = false;
     bool trace = false;
     std::string trace_json;

@@ -41,6 +41,27 @@ void check_keys(const json& object, std::initializer_list<const char*> allowed, 
     }
 }
 
+// A path key: a non-empty string, relative to the scenario's folder.
+std::string file_key(const json& vm, const char* key, const std::string& base_dir, const std::string& where) {
+    if (!vm[key].is_string() || vm[key].get<std::string>().empty())
+        throw ScenarioError(fmt::format("{}: \"{}\" must be a file name (a non-empty string)", where, key));
+    std::filesystem::path path = vm[key].get<std::string>();
+    if (path.is_relative()) path = std::filesystem::path(base_dir) / path;
+    return path.string();
+}
+
+// A VM that boots a real kernel: "kernel", and maybe "initrd", "append", "dtb" (as --kernel...).
+void read_kernel_keys(const json& vm, const std::string& base_dir, const std::string& where, VmConfig& config) {
+    if (vm.contains("guest")) throw ScenarioError(where + ": \"guest\" and \"kernel\" exclude each other; give one");
+    config.kernel = file_key(vm, "kernel", base_dir, where);
+    if (vm.contains("initrd")) config.initrd = file_key(vm, "initrd", base_dir, where);
+    if (vm.contains("dtb")) config.dtb = file_key(vm, "dtb", base_dir, where);
+    if (vm.contains("append")) {
+        if (!vm["append"].is_string()) throw ScenarioError(where + ": \"append\" (the kernel's command line) must be a string");
+        config.append = vm["append"].get<std::string>();
+    }
+}
+
 // A flag: JSON true or false.
 bool boolean(const json& object, const char* key, bool fallback, const std::string& where) {
     if (!object.contains(key)) return fallback;
@@ -127,7 +148,9 @@ Scenario parse_scenario(const std::string& text, const std::string& base_dir, co
     for (const json& vm : root["vms"]) {
         const std::string where = fmt::format("{}: vms[{}]", name, index);
         if (!vm.is_object()) throw ScenarioError(where + " must be an object");
-        check_keys(vm, {"name", "guest", "vcpus", "memory_mib", "affinity", "weight", "budget"}, where);
+        check_keys(vm, {"name", "guest", "vcpus", "memory_mib", "affinity", "weight", "budget", "kernel", "initrd",
+                        "append", "dtb"},
+                   where);
         VmConfig config;
         if (vm.contains("name") && (!vm["name"].is_string() || vm["name"].get<std::string>().empty()))
             throw ScenarioError(where + ": \"name\" must be a non-empty string");
@@ -135,11 +158,15 @@ Scenario parse_scenario(const std::string& text, const std::string& base_dir, co
         for (std::size_t other = 0; other < s.vms.size(); ++other)
             if (s.vms[other].name == config.name)
                 throw ScenarioError(fmt::format("{}: the name \"{}\" is taken by vms[{}]", where, config.name, other));
-        if (!vm.contains("guest") || !vm["guest"].is_string() || vm["guest"].get<std::string>().empty())
-            throw ScenarioError(where + ": \"guest\" (the path of a guest ELF) is required");
-        std::filesystem::path guest = vm["guest"].get<std::string>();
-        if (guest.is_relative()) guest = std::filesystem::path(base_dir) / guest;
-        config.guest = guest.string();
+        if (vm.contains("kernel")) {
+            read_kernel_keys(vm, base_dir, where, config);
+        } else {
+            if (!vm.contains("guest") || !vm["guest"].is_string() || vm["guest"].get<std::string>().empty())
+                throw ScenarioError(where + ": \"guest\" (the path of a guest ELF) is required");
+            for (const char* key : {"initrd", "append", "dtb"})
+                if (vm.contains(key)) throw ScenarioError(fmt::format("{}: \"{}\" needs \"kernel\"", where, key));
+            config.guest = file_key(vm, "guest", base_dir, where);
+        }
         config.ram_size = number(vm, setting::kMemoryMib, kDefaultRamSize >> 20, where) << 20;
         config.vcpus = static_cast<unsigned>(number(vm, setting::kVcpus, 1, where));
         config.affinity = affinity(vm, where);

@@ -27,7 +27,7 @@ void Vcpu::reset() {
     daif_ = pstate::kDaifMask;
     other_sp_ = 0;
     for (const SysregInfo& r : sysreg_table()) sysregs_[static_cast<std::size_t>(r.id)] = r.reset;
-    set_sysreg(SysregId::MPIDR_EL1, sysreg_info(SysregId::MPIDR_EL1).reset | id_);
+    set_sysreg(SysregId::MPIDR_EL1, mpidr(id_));
     timer = GenericTimer{};
     ptimer = GenericTimer{};
     gic = GicCpuInterface{};
@@ -37,6 +37,8 @@ void Vcpu::reset() {
     requests = kRequestTranslation;
     sync_to_cpu();
 }
+
+std::uint64_t Vcpu::mpidr(unsigned id) { return sysreg_info(SysregId::MPIDR_EL1).reset | id; }
 
 Cpu& Vcpu::cpu() {
     if (!pcpu) throw std::logic_error(fmt::format("vcpu{} of {} is not loaded on a physical CPU", id_, vm_.name()));

@@ -50,6 +50,9 @@ public:
     Vm& vm() { return vm_; }
     const Vm& vm() const { return vm_; }
     unsigned id() const { return id_; }
+    // MPIDR_EL1 of vCPU `id`: its reset value with the vCPU's number in Aff0 (the device
+    // tree's /cpus/cpu@N reg is this value's affinity fields).
+    static std::uint64_t mpidr(unsigned id);
 
     VcpuState state = VcpuState::Off;
     PhysicalCpu* pcpu = nullptr;  // the physical CPU it is loaded on (its clock is the vCPU's time)

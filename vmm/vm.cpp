@@ -8,10 +8,14 @@
 namespace trapeze {
 
 Vm::Vm(unsigned id, const VmConfig& config, ElfImage image, Pl011::LineSink console)
+    : Vm(id, config, BootImage{std::move(image), {}}, std::move(console)) {}
+
+Vm::Vm(unsigned id, const VmConfig& config, BootImage boot, Pl011::LineSink console)
     : id_(id),
       name_(config.name),
       memory_(kRamBase, config.ram_size),
-      image_(std::move(image)),
+      image_(std::move(boot.image)),
+      entry_registers_(boot.entry_registers),
       uart_(config.console_prefix, std::move(console)),
       affinity_(config.affinity) {
     budget = config.budget;
@@ -29,6 +33,7 @@ void Vm::reset() {
     invalidate_all_code();
     Vcpu& boot = *vcpus_.front();
     boot.set_pc(image_.entry());
+    for (unsigned i = 0; i < entry_registers_.size(); ++i) boot.set_x(i, entry_registers_[i]);
     boot.state = VcpuState::Runnable;
     gicd_.reset();
     uart_line_ = false;

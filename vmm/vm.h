@@ -1,6 +1,7 @@
 // A virtual machine: its guest-physical memory, its image, its devices and its vCPUs.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -21,7 +22,12 @@ inline constexpr std::uint64_t kDefaultRamSize = 128ull << 20;
 
 struct VmConfig {
     std::string name = "vm0";
-    std::string guest;                     // path of the guest ELF
+    std::string guest;                     // path of the guest ELF (or empty, for a kernel)
+    // A real kernel, booted as QEMU's -kernel/-initrd/-append/-dtb boot it (vmm/boot/).
+    std::string kernel;                    // a raw arm64 Image (with or without its header) or an ELF
+    std::string initrd;                    // an initramfs, placed in RAM and named in /chosen
+    std::string append;                    // the kernel's command line, /chosen/bootargs
+    std::string dtb;                       // a device tree to pass instead of the one Trapeze makes
     std::uint64_t ram_size = kDefaultRamSize;
     unsigned vcpus = 1;
     std::string console_prefix;            // in front of each console line ("[vm1] " when several run)
@@ -30,12 +36,20 @@ struct VmConfig {
     std::vector<unsigned> affinity;        // the pCPUs its vCPUs may run on (empty: any)
 };
 
+// What a VM boots: the image (with, for a kernel, its initrd and device tree as more
+// segments) and the registers vCPU 0 starts with (x0 = the device tree's address, x1..x3 = 0).
+struct BootImage {
+    ElfImage image;
+    std::array<std::uint64_t, 4> entry_registers{};
+};
+
 // Where a VM's run ended.
 enum class VmStatus : std::uint8_t { Running, PoweredOff, Failed };
 
 class Vm {
 public:
     Vm(unsigned id, const VmConfig& config, ElfImage image, Pl011::LineSink console);
+    Vm(unsigned id, const VmConfig& config, BootImage boot, Pl011::LineSink console);
 
     unsigned id() const { return id_; }
     const std::string& name() const { return name_; }
@@ -53,7 +67,8 @@ public:
     std::uint64_t counter_offset = 0;
 
     // Load the image and put vCPU 0 at its entry, at EL1h with the MMU off and DAIF
-    // masked, as QEMU does for -kernel; the other vCPUs wait for PSCI CPU_ON.
+    // masked, x0..x3 the boot image's, as QEMU does for -kernel; the other vCPUs wait for
+    // PSCI CPU_ON.
     void reset();
 
     // Emulate an MMIO access by `vcpu`; false if no device is there. `note` receives what the
@@ -114,6 +129,7 @@ private:
     GuestMemory memory_;
     GlobalMonitor exclusive_monitor_;
     ElfImage image_;
+    std::array<std::uint64_t, 4> entry_registers_{};
     Pl011 uart_;
     GicDistributor gicd_;
     std::vector<std::unique_ptr<Vcpu>> vcpus_;

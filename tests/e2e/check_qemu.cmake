@@ -16,6 +16,8 @@
 # (one instruction = 2^n ns) moves every tick to another instruction: a guest whose output
 # must not depend on where ticks land is also run that way.
 #
+# QEMU_ARGS=a|b|... adds options (a kernel's -initrd and -append).
+#
 # SMP=n gives the machine n CPUs (-smp n). With -icount QEMU runs them one at a time, in turn,
 # in one host thread, switching at every timer deadline: on an instruction that -icount
 # fixes, so the interleaving too is the same on every run.
@@ -34,9 +36,10 @@ endif()
 if(NOT DEFINED STDIN)
   set(STDIN /dev/null)  # the guest's console input (-nographic: stdin goes to the PL011)
 endif()
+string(REPLACE "|" ";" qemu_args "${QEMU_ARGS}")
 execute_process(
   COMMAND timeout 60 ${QEMU} -M virt,gic-version=3 -cpu cortex-a57 -smp ${SMP} -nographic -nic none
-          -icount shift=${ICOUNT_SHIFT} -kernel ${GUEST}
+          -icount shift=${ICOUNT_SHIFT} -kernel ${GUEST} ${qemu_args}
   INPUT_FILE ${STDIN} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
 string(REPLACE "\r" "" out "${out}")
 
