@@ -8,8 +8,11 @@ BUILD := build/$(PRESET)
 
 all: build
 
+# The packages, then Debian's arm64 Linux kernel and a busybox initramfs for the Linux boot
+# tests (build/linux; fetched once).
 deps:
 	@tools/install-deps.sh
+	@tools/fetch-linux.sh build/linux
 
 build: deps
 	cmake --preset $(PRESET) >/dev/null

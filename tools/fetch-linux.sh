@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fetches an unmodified Debian arm64 Linux kernel Image and builds a small busybox initramfs
 # for it, from Debian's package archive only (apt-get download + dpkg-deb), into a cache folder.
-#   tools/fetch-linux.sh [OUT_DIR]     (default: build/linux)
+#   tools/fetch-linux.sh [OUT_DIR]     (default: build/linux; nothing to do if it has them, unless FORCE=1)
 # Writes OUT_DIR/Image (the kernel, decompressed from vmlinuz), OUT_DIR/initrd.cpio.gz and
 # OUT_DIR/kernel-version. Uses a private apt state for arm64 in OUT_DIR/apt, so the host's
 # dpkg architectures are left alone; the host's apt sources and keyring are reused.
@@ -14,6 +14,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/build/linux}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+if [ -f "$out/Image" ] && [ -f "$out/initrd.cpio.gz" ] && [ "${FORCE:-0}" != 1 ]; then
+  exit 0  # fetched already (FORCE=1 fetches again)
+fi
 apt_dir=$out/apt
 mkdir -p "$apt_dir"/{lists/partial,cache/archives/partial,debs} "$apt_dir/status"
 touch "$apt_dir/status/status"
