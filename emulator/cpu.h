@@ -175,11 +175,25 @@ public:
         exclusive_size_ = size;
         exclusive_valid_ = true;
     }
-    // The reservation the local monitor holds, if any (snapshots save it).
-    bool exclusive_reservation(std::uint64_t& va, unsigned& size) const {
-        va = exclusive_va_;
-        size = exclusive_size_;
+    // A reservation as snapshots save it: the local monitor's address and size, the
+    // guest-physical address marked in the VM's global monitor, what the load-exclusive read.
+    struct ExclusiveReservation {
+        std::uint64_t va = 0, pa = 0;
+        unsigned size = 0;
+        std::uint8_t loaded[16] = {};
+    };
+    bool exclusive_reservation(ExclusiveReservation& out) const {
+        out.va = exclusive_va_;
+        out.pa = exclusive_pa_;
+        out.size = exclusive_size_;
+        std::memcpy(out.loaded, exclusive_value_, sizeof out.loaded);
         return exclusive_valid_;
+    }
+    void restore_exclusive(const ExclusiveReservation& r) {
+        mark_exclusive(r.va, r.size);
+        exclusive_pa_ = r.pa;
+        std::memcpy(exclusive_value_, r.loaded, sizeof exclusive_value_);
+        monitor_->mark(vcpu_index_, r.pa);
     }
     bool check_and_clear_exclusive(std::uint64_t va, unsigned size) {
         const bool ok = exclusive_covers(va, size);

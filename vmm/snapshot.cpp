@@ -375,12 +375,13 @@ public:
             w.str(r.name);
             w.u64(v.sysreg(r.id));
         }
-        std::uint64_t exclusive_va = 0;
-        unsigned exclusive_size = 0;
-        const bool exclusive = v.loaded() && v.cpu().exclusive_reservation(exclusive_va, exclusive_size);
+        Cpu::ExclusiveReservation reservation;
+        const bool exclusive = v.loaded() && v.cpu().exclusive_reservation(reservation);
         w.u8(exclusive);
-        w.u64(exclusive_va);
-        w.u32(exclusive_size);
+        w.u64(reservation.va);
+        w.u32(reservation.size);
+        w.u64(reservation.pa);
+        w.raw(reservation.loaded, sizeof reservation.loaded);
         w.u8(static_cast<std::uint8_t>(v.state));
         w.u64(v.clock_ns);
         w.u32(v.home);
@@ -404,8 +405,7 @@ public:
     // Into an unloaded vCPU; returns the exclusive reservation to put into the interpreter.
     struct Exclusive {
         bool valid = false;
-        std::uint64_t va = 0;
-        unsigned size = 0;
+        Cpu::ExclusiveReservation reservation;
     };
     static Exclusive restore_vcpu(Reader& outer, Vcpu& v, unsigned pcpus) {
         Reader r = outer.section("VCPU");
@@ -434,8 +434,11 @@ public:
         }
         Exclusive exclusive;
         exclusive.valid = r.flag();
-        exclusive.va = r.u64();
-        exclusive.size = r.u32();
+        exclusive.reservation.va = r.u64();
+        exclusive.reservation.size = r.u32();
+        exclusive.reservation.pa = r.u64();
+        r.raw(exclusive.reservation.loaded, sizeof exclusive.reservation.loaded);
+        if (exclusive.reservation.size > sizeof exclusive.reservation.loaded) r.fail("an exclusive reservation is too large");
         const std::uint8_t state = r.u8();
         if (state > static_cast<std::uint8_t>(VcpuState::Stopped)) r.fail(fmt::format("vcpu{} is in state {}", v.id(), state));
         v.state = static_cast<VcpuState>(state);
@@ -523,7 +526,7 @@ public:
             v->requests = requests | kRequestTranslation;  // as saved, not as a fresh load makes them
             p.cpu.regs = v->saved_registers();
             const Exclusive& e = exclusives.at(index_of(m, *v));
-            if (e.valid) p.cpu.mark_exclusive(e.va, e.size);
+            if (e.valid) p.cpu.restore_exclusive(e.reservation);
             v->vm().add_vcpu_cpu(p.cpu);
         }
         const std::uint32_t queued = r.u32();
