@@ -279,7 +279,7 @@ TEST_CASE("reverse execution: stepping back N and forward N returns to the same 
     // N (the first state again), step forward N (the second again).
     for (unsigned round = 0; round < 12; ++round) {
         control.actions.push_back([&](Vcpu&) { control.step(1 + random() % 60'000); });
-        control.actions.push_back([&](Vcpu& v) {
+        control.actions.push_back([&, round](Vcpu& v) {  // the loop's `round` is gone when it runs
             before = state_of(v, control);
             n = 1 + random() % (round < 6 ? 50 : 30'000);
             control.step(n);
