@@ -7,20 +7,8 @@
 # usage: check_gdb.sh TARGET GUEST SESSION.gdb EXPECTED_CONSOLE WORKDIR
 set -euo pipefail
 target=$1 guest=$2 session=$3 console=$4 work=$5
-rm -rf "$work" && mkdir -p "$work"
-"$target" "$guest" --gdb 0 --gdb-wait --quiet > "$work/console.txt" 2> "$work/stderr.txt" &
-pid=$!
-trap 'kill $pid 2>/dev/null || true' EXIT
-port=""
-for _ in $(seq 1 100); do
-  port=$(sed -n 's/.*waiting for GDB on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/stderr.txt" | head -1)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || { echo "the stub never said its port:"; cat "$work/stderr.txt"; exit 1; }
-timeout 120 gdb-multiarch -batch -nx -ex "target remote :$port" -x "$session" "$guest" > "$work/gdb.txt" 2>&1 || true
-wait $pid && status=0 || status=$?
-trap - EXIT
+. "$(dirname "$0")/gdb_session.sh"
+run_gdb_session "$target" "$guest" "$session" "$work"
 
 expect() {
   grep -qF -- "$1" "$work/gdb.txt" || { echo "GDB's output lacks: $1"; echo "--- it was:"; cat "$work/gdb.txt"; exit 1; }
