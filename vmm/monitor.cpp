@@ -307,25 +307,33 @@ void Monitor::run_slice(PhysicalCpu& pcpu, Vcpu& vcpu) {
         return;
     }
     if (pcpu.quantum_left == 0) {
-        // The physical timer: the VMM gets the CPU back whatever the guest is doing.
-        pcpu.quantum_left = options_.quantum;
         pump_console(false);
-        ++vcpu.physical_timer_exits;
-        Action action = Action::resume_at(vcpu.pc(), "resumed the guest");
-        if (hooks_.physical_timer) {
-            try {
-                action = hooks_.physical_timer(vcpu);
-            } catch (const std::exception& e) {
-                action = Action::stop(fmt::format("{}: the physical-timer handler failed: {}", hooks_.version, e.what()));
-            }
-        }
-        if (tracer_.enabled())
-            trace(vcpu, TraceEvent::Kind::PhysicalTimer, "physical timer: the quantum expired", action.note);
-        apply_after_timer(vcpu, action);
+        physical_timer_expired(pcpu, vcpu);
     }
+    stop_if_over_budget(vcpu);
+    if (debug_agent_) debug_agent_->after_slice(vcpu, result);
+}
+
+// The physical timer: the VMM gets the CPU back whatever the guest is doing (both loops).
+void Monitor::physical_timer_expired(PhysicalCpu& pcpu, Vcpu& vcpu) {
+    pcpu.quantum_left = options_.quantum;
+    ++vcpu.physical_timer_exits;
+    Action action = Action::resume_at(vcpu.pc(), "resumed the guest");
+    if (hooks_.physical_timer) {
+        try {
+            action = hooks_.physical_timer(vcpu);
+        } catch (const std::exception& e) {
+            action = Action::stop(fmt::format("{}: the physical-timer handler failed: {}", hooks_.version, e.what()));
+        }
+    }
+    if (tracer_.enabled()) trace(vcpu, TraceEvent::Kind::PhysicalTimer, "physical timer: the quantum expired", action.note);
+    apply_after_timer(vcpu, action);
+}
+
+void Monitor::stop_if_over_budget(Vcpu& vcpu) {
+    Vm& vm = vcpu.vm();
     if (vm.budget_left == 0 && vm.running())
         vm.stop(VmStatus::Failed, fmt::format("instruction budget of {} exhausted {}", vm.budget, vm.location(vcpu.pc())));
-    if (debug_agent_) debug_agent_->after_slice(vcpu, result);
 }
 
 // The exit fast path: handle the exit while the interpreter is still running the slice, and

@@ -103,6 +103,9 @@ private:
     Action dispatch(Vcpu& vcpu, const Exit& exit);  // the version's handler for the exit's EC
     void apply(Vcpu& vcpu, const Exit& exit, Action& action);
     void apply_after_timer(Vcpu& vcpu, Action& action);
+    // The end of a slice, in both loops: the physical timer's exit, and a VM's budget.
+    void physical_timer_expired(PhysicalCpu& pcpu, Vcpu& vcpu);
+    void stop_if_over_budget(Vcpu& vcpu);
     static void count_forwarded(Vcpu& vcpu);
     void handle_exit_traced(Vcpu& vcpu, const Exit& exit);
     void trace(const Vcpu& vcpu, TraceEvent::Kind kind, std::string what, std::string_view action,

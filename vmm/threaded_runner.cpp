@@ -121,25 +121,8 @@ void ThreadedRunner::run_slice(PhysicalCpu& pcpu, Vcpu& vcpu, Guard& guard) {
 
     if (result.exit.reason == ExitReason::Exception && !result.exit_handled) monitor_.handle_exit(vcpu, result.exit);
     if (!vm.running()) return;
-    if (pcpu.quantum_left == 0) {
-        // The physical timer, as in the lock-step loop.
-        pcpu.quantum_left = monitor_.options_.quantum;
-        ++vcpu.physical_timer_exits;
-        const VersionHooks& hooks = monitor_.hooks_;
-        Action action = Action::resume_at(vcpu.pc(), "resumed the guest");
-        if (hooks.physical_timer) {
-            try {
-                action = hooks.physical_timer(vcpu);
-            } catch (const std::exception& e) {
-                action = Action::stop(fmt::format("{}: the physical-timer handler failed: {}", hooks.version, e.what()));
-            }
-        }
-        if (monitor_.tracer_.enabled())
-            monitor_.trace(vcpu, TraceEvent::Kind::PhysicalTimer, "physical timer: the quantum expired", action.note);
-        monitor_.apply_after_timer(vcpu, action);
-    }
-    if (vm.budget_left == 0 && vm.running())
-        vm.stop(VmStatus::Failed, fmt::format("instruction budget of {} exhausted {}", vm.budget, vm.location(vcpu.pc())));
+    if (pcpu.quantum_left == 0) monitor_.physical_timer_expired(pcpu, vcpu);
+    monitor_.stop_if_over_budget(vcpu);
 }
 
 // An exception exit, handled while the interpreter is still on the stack (Monitor::exit_fastpath
