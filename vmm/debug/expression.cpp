@@ -11,13 +11,14 @@
 #include "vmm/vm.h"
 
 namespace trapeze {
-namespace {
 
-std::string lower(std::string_view s) {
+std::string lowercase(std::string_view s) {
     std::string out(s);
     for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return out;
 }
+
+namespace {
 
 // xN / wN: the register number, or -1.
 int general_register(std::string_view name) {
@@ -121,7 +122,7 @@ private:
 }  // namespace
 
 std::optional<std::uint64_t> register_value(const Vcpu& vcpu, std::string_view name) {
-    const std::string n = lower(name);
+    const std::string n = lowercase(name);
     if (const int r = general_register(n); r >= 0)
         return n[0] == 'w' ? vcpu.x(static_cast<unsigned>(r)) & 0xffff'ffff : vcpu.x(static_cast<unsigned>(r));
     if (n == "sp") return vcpu.regs().sp();
@@ -133,7 +134,7 @@ std::optional<std::uint64_t> register_value(const Vcpu& vcpu, std::string_view n
     if (n == "sp_el0") return vcpu.sp_el0();
     if (n == "sp_el1") return vcpu.sp_el1();
     for (const SysregInfo& r : sysreg_table())
-        if (lower(r.name) == n) return peek_sysreg(vcpu, r.id);
+        if (lowercase(r.name) == n) return peek_sysreg(vcpu, r.id);
     return std::nullopt;
 }
 

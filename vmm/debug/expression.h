@@ -23,6 +23,9 @@ public:
 // is wrong ("unknown name 'mian'", "')' expected").
 std::uint64_t evaluate(const Vcpu& vcpu, std::string_view text);
 
+// Names (registers, trap kinds) are matched without regard to case.
+std::string lowercase(std::string_view s);
+
 // The value of one register by name as the stepper and GDB see it (general, SP/PC, PSTATE,
 // SP_EL0/SP_EL1, virtual system registers), or nullopt if there is no such register.
 std::optional<std::uint64_t> register_value(const Vcpu& vcpu, std::string_view name);

@@ -7,6 +7,7 @@
 
 #include "decoder/disassembler.h"
 #include "emulator/exception_class.h"
+#include "vmm/debug/expression.h"
 #include "vmm/physical_cpu.h"
 #include "vmm/run_summary.h"
 #include "vmm/sysreg_emulation.h"
@@ -14,12 +15,6 @@
 
 namespace trapeze {
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
 std::string pstate_text(std::uint32_t pstate) {
     const unsigned el = pstate::el_of(pstate);
@@ -336,7 +331,7 @@ std::string explain_trap(const TraceEvent* event) {
 }
 
 std::string set_register(Vcpu& vcpu, std::string_view name, std::uint64_t value) {
-    const std::string n = lower(name);
+    const std::string n = lowercase(name);
     if (n.size() >= 2 && n.size() <= 3 && n[0] == 'x' && std::isdigit(static_cast<unsigned char>(n[1]))) {
         const unsigned r = static_cast<unsigned>(std::stoul(n.substr(1)));
         if (r > 30 || n.find_first_not_of("0123456789", 1) != std::string::npos) return fmt::format("no register {}", name);
@@ -367,7 +362,7 @@ std::string set_register(Vcpu& vcpu, std::string_view name, std::uint64_t value)
         return "";
     }
     for (const SysregInfo& r : sysreg_table()) {
-        if (lower(r.name) != n) continue;
+        if (lowercase(r.name) != n) continue;
         if (r.access == SysregAccess::RO) return fmt::format("{} is read-only", r.name);
         poke_sysreg(vcpu, r.id, value);
         return "";

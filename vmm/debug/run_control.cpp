@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "vmm/debug/expression.h"
 #include "vmm/debug/inspect.h"
 #include "vmm/monitor.h"
 #include "vmm/sysreg.h"
@@ -18,12 +19,6 @@ namespace {
 // With nothing armed, a running slice still ends this often, so that Ctrl-C (or GDB's
 // interrupt) is noticed quickly whatever the quantum.
 constexpr std::uint64_t kRunningSlice = 100'000;
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
 
 bool is_abort(ExceptionClass ec) {
     return ec == ExceptionClass::DataAbortLower || ec == ExceptionClass::DataAbortSame ||
@@ -102,7 +97,7 @@ const Breakpoint& RunControl::add_address(std::uint64_t address, std::string tex
 }
 
 const Breakpoint& RunControl::add_trap(std::string_view kind, std::string_view reg) {
-    const std::string k = lower(kind);
+    const std::string k = lowercase(kind);
     const bool known = std::any_of(kTrapKinds.begin(), kTrapKinds.end(), [&](const TrapKind& t) { return t.name == k; });
     if (!known) {
         std::string names;
@@ -114,17 +109,17 @@ const Breakpoint& RunControl::add_trap(std::string_view kind, std::string_view r
     }
     std::string name;
     if (!reg.empty() && k == "forward") {
-        name = lower(reg);
+        name = lowercase(reg);
         if (!forwardable_kind(name))
             throw std::invalid_argument(fmt::format("break trap forward takes svc, hvc, wfi, msr, mrs, abort or undef, not {}", reg));
     } else if (!reg.empty()) {
         if (k != "msr" && k != "mrs")
             throw std::invalid_argument(fmt::format("only msr, mrs and forward take a second word, not {}", k));
-        const std::string r = lower(reg);
+        const std::string r = lowercase(reg);
         if (r == "daifset") name = "DAIFSet";
         else if (r == "daifclr") name = "DAIFClr";
         for (const SysregInfo& info : sysreg_table())
-            if (lower(info.name) == r) name = std::string(info.name);
+            if (lowercase(info.name) == r) name = std::string(info.name);
         if (name.empty()) throw std::invalid_argument(fmt::format("no system register {}", reg));
     }
     Breakpoint b;
@@ -214,7 +209,7 @@ bool RunControl::class_matches(std::string_view trap, std::string_view reg, cons
         if (ec != ExceptionClass::SysRegister) return false;
         const SysRegIss iss = SysRegIss::decode(esr_iss(e.esr));
         if (iss.read != (trap == "mrs")) return false;
-        return reg.empty() || lower(sysreg_of(e.esr)) == lower(reg);
+        return reg.empty() || lowercase(sysreg_of(e.esr)) == lowercase(reg);
     }
     return false;
 }
