@@ -345,6 +345,8 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
             vms.push_back(std::make_unique<Vm>(static_cast<unsigned>(vms.size()), config, load_boot_image(config),
                                                [](const std::string& text) {
                                                    std::fwrite(text.data(), 1, text.size(), stdout);
+                                                   // A partial line (a prompt) is shown now.
+                                                   if (text.empty() || text.back() != '\n') std::fflush(stdout);
                                                }));
     } catch (const std::exception& e) {
         std::fprintf(stderr, "%s: %s\n", name.c_str(), e.what());
