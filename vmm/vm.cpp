@@ -73,11 +73,25 @@ void Vm::invalidate_all_code(Cpu* own) {
     }
 }
 
+void Vm::start_dirty_log() {
+    memory_.dirty_log().start();
+    exclusive_monitor_.flush_all_write_caches();
+}
+
+std::vector<std::uint64_t> Vm::fetch_dirty_pages() {
+    std::vector<std::uint64_t> dirty = memory_.dirty_log().fetch_and_clear();
+    exclusive_monitor_.flush_all_write_caches();
+    return dirty;
+}
+
+void Vm::stop_dirty_log() { memory_.dirty_log().stop(); }
+
 void Vm::stop(VmStatus how, std::string reason) {
     if (status != VmStatus::Running) return;
     status = how;
     stop_reason = std::move(reason);
-    uart_.flush();
+    // A migrated VM's partial line is finished and printed by the destination.
+    if (how != VmStatus::Migrated) uart_.flush();
     for (auto& v : vcpus_) v->state = VcpuState::Stopped;
 }
 

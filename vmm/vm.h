@@ -44,7 +44,8 @@ struct BootImage {
 };
 
 // Where a VM's run ended.
-enum class VmStatus : std::uint8_t { Running, PoweredOff, Failed };
+// Migrated: it runs on in another Trapeze process (vmm/migration.h); here it is over.
+enum class VmStatus : std::uint8_t { Running, PoweredOff, Failed, Migrated };
 
 class Vm {
 public:
@@ -99,6 +100,13 @@ public:
     void forget_cpu(const Cpu& cpu);
     void invalidate_code(std::uint64_t pa, std::uint64_t len, Cpu* own = nullptr);
     void invalidate_all_code(Cpu* own = nullptr);
+
+    // ---- the dirty log (live migration): which RAM pages were written since the last fetch.
+    // Starting and fetching empty the write cache of every interpreter running the VM, so
+    // that each page's next write is recorded again (vmm/migration.h).
+    void start_dirty_log();
+    std::vector<std::uint64_t> fetch_dirty_pages();  // page indices from the RAM's base
+    void stop_dirty_log();
 
     // ---- requests from one vCPU to another (an SGI, PSCI CPU_ON): the monitor delivers them
     // after the handler that made them, waking the target if it waits.
