@@ -535,7 +535,7 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
             std::fprintf(stderr, "%s: incoming: waiting at %s\n", name.c_str(), options.incoming.c_str());
             const IncomingMigration in = receive_migration(monitor, parse_migration_address(options.incoming),
                                                            static_cast<int>(options.incoming_timeout) * 1000);
-            std::fprintf(stderr, "%s: incoming: %llu pages in %u messages, then the vCPUs and devices; the VM runs here "
+            std::fprintf(stderr, "%s: incoming: %llu pages in %u page messages, then the vCPUs and devices; the VM runs here "
                                  "from instruction %llu\n",
                          name.c_str(), static_cast<unsigned long long>(in.pages), in.rounds,
                          static_cast<unsigned long long>(in.at_instruction));

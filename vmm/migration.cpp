@@ -43,6 +43,8 @@ bool page_is_zero(const std::uint8_t* page) {
     return any == 0;
 }
 
+std::string pages(std::uint64_t n) { return fmt::format("{} page{}", n, n == 1 ? "" : "s"); }
+
 std::uint64_t retired_by(Vm& vm) {
     std::uint64_t n = 0;
     for (const auto& v : vm.vcpus()) n += v->retired;
@@ -146,9 +148,9 @@ void Migration::end_round() {
     if (events_.round) events_.round(round_);
     if (dirty.size() <= options_.threshold_pages) return stop_and_copy(dirty);
     if (result_.rounds.size() >= options_.max_rounds)
-        return give_up(fmt::format("{} pages were still dirty after {} rounds (the guest dirties {} pages while the "
-                                   "link sends {})",
-                                   dirty.size(), result_.rounds.size(), round_.pages_dirtied, round_.pages_sent));
+        return give_up(fmt::format("{} still dirty after {} rounds (the guest dirtied {} while the link sent {})",
+                                   pages(dirty.size()), result_.rounds.size(), pages(round_.pages_dirtied),
+                                   pages(round_.pages_sent)));
     // Not converging: the guest dirtied more than half of what the link sent. Cut its share.
     if (dirty.size() * 2 > round_.pages_sent && throttle_ < options_.max_throttle) {
         throttle_ = std::min(options_.max_throttle, throttle_ + options_.throttle_step);
@@ -227,8 +229,8 @@ void Migration::abandon(const std::string& why) {
 }
 
 std::string describe_migration_round(const MigrationRound& r) {
-    return fmt::format("round {}: {} pages sent, {} pages dirtied during the round ({} guest instructions{})", r.number,
-                       r.pages_sent, r.pages_dirtied, r.instructions,
+    return fmt::format("round {}: {} sent, {} dirtied during the round ({} guest instructions{})", r.number,
+                       pages(r.pages_sent), pages(r.pages_dirtied), r.instructions,
                        r.throttle ? fmt::format(", share cut by {}%", r.throttle) : "");
 }
 
@@ -236,10 +238,11 @@ std::string describe_migration_result(const MigrationResult& r) {
     switch (r.outcome) {
         case MigrationResult::Outcome::Completed:
             return fmt::format(
-                "stop-and-copy: {} pages, the vCPU contexts and the devices ({} bytes)\n"
-                "done: downtime {} guest instructions ({:.3f} host ms); total {} pages ({} bytes) in {} round{} and the "
+                "stop-and-copy: {}, the vCPU contexts and the devices ({} bytes)\n"
+                "done: downtime {} guest instructions ({:.3f} host ms); total {} ({} bytes) in {} round{} and the "
                 "stop-and-copy, {} guest instructions ({:.3f} host ms)",
-                r.final_pages, r.final_bytes, r.downtime_instructions, r.downtime_host_ms, r.total_pages, r.total_bytes,
+                pages(r.final_pages), r.final_bytes, r.downtime_instructions, r.downtime_host_ms, pages(r.total_pages),
+                r.total_bytes,
                 r.rounds.size(), r.rounds.size() == 1 ? "" : "s", r.total_instructions, r.total_host_ms);
         case MigrationResult::Outcome::GaveUp: return "stopped: " + r.message + "; the VM runs on here";
         case MigrationResult::Outcome::Failed: return "failed: " + r.message + "; the VM runs on here";
@@ -307,11 +310,6 @@ IncomingMigration take_migration(Monitor& monitor, MigrationChannel& channel) {
     } catch (const SnapshotError& e) {
         throw MigrationError(e.what());
     }
-    // The source sends every page that is not zero; the rest must be zero here too.
-    for (std::uint64_t i = 0; i < memory.ram_size() / kPageSize; ++i) {
-        std::uint8_t* page = memory.host(memory.ram_base() + i * kPageSize, kPageSize);
-        if (!page_is_zero(page)) std::memset(page, 0, kPageSize);
-    }
     IncomingMigration in;
     for (;;) {
         MigrationMessage m = channel.receive(std::max(max_pages_message, kMaxStateBytes));
@@ -342,6 +340,13 @@ IncomingMigration receive_migration(Monitor& monitor, const MigrationAddress& ad
     if (monitor.vms().size() != 1)
         throw MigrationError(fmt::format("live migration moves a machine of one VM; this one has {}", monitor.vms().size()));
     if (monitor.options().threads) throw MigrationError("live migration needs the deterministic mode (no --threads)");
+    // The source sends every page that is not zero; the rest must be zero here too. Done
+    // before waiting, so that it is not part of the downtime.
+    GuestMemory& memory = monitor.vms().front()->memory();
+    for (std::uint64_t i = 0; i < memory.ram_size() / kPageSize; ++i) {
+        std::uint8_t* page = memory.host(memory.ram_base() + i * kPageSize, kPageSize);
+        if (!page_is_zero(page)) std::memset(page, 0, kPageSize);
+    }
     MigrationChannel channel = MigrationChannel::accept(address, timeout_ms);
     try {
         return take_migration(monitor, channel);

@@ -337,7 +337,9 @@ public:
         const auto zero_up_to = [&](std::uint64_t end) {
             for (; next < end; ++next) {
                 std::uint8_t* page = memory.host(memory.ram_base() + next * kPageSize, kPageSize);
-                if (!page_is_zero(page)) std::memset(page, 0, kPageSize);
+                if (page_is_zero(page)) continue;
+                std::memset(page, 0, kPageSize);
+                memory.dirty_log().record(memory.ram_base() + next * kPageSize);  // a migration resends it
             }
         };
         for (std::uint64_t k = 0; k < count; ++k) {
@@ -347,6 +349,7 @@ public:
             if (index >= total || index < next) r.fail("a page is out of order or outside RAM");
             zero_up_to(index);
             std::memcpy(memory.host(memory.ram_base() + index * kPageSize, kPageSize), entry + 8, kPageSize);
+            memory.dirty_log().record(memory.ram_base() + index * kPageSize);
             next = index + 1;
         }
         zero_up_to(total);

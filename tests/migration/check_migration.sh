@@ -50,6 +50,17 @@ vanished)  # the destination dies in the middle of round 0: the source runs to i
   cmp src.txt ref.txt || fail "the source's console is not the whole run's"
   grep -q "^trapeze-v5: migrate: failed: .*; the VM runs on here$" src.err || fail "no failure report"
   grep -q "^vm0      powered off " src.err || fail "the source VM did not run to its end" ;;
+stepper)  # the stepper's `migrate` verb in a script, after two million steps
+  destination "$guest"
+  printf 'step 2000000\nmigrate unix:%s/dst.sock\n' "$work" > move.script
+  "$target" "$guest" --script move.script --no-pause > src.txt 2> src.err; src_status=$?
+  wait $dst_pid; dst_status=$?
+  [ $src_status = 0 ] || fail "source exit $src_status"
+  [ $dst_status = 0 ] || fail "destination exit $dst_status"
+  grep -q "^migrate: round 0: 17 pages sent, 16 pages dirtied during the round" src.err || fail "no round 0"
+  grep -q "^vm0      migrated " src.err || fail "the source VM did not stop migrated"
+  # The stepper's own lines (the script's echo of each command) come before the console.
+  grep '^dirty_pages' src.txt | cat - dst.txt | cmp - ref.txt || fail "the console across the move differs" ;;
 nobody)  # nothing listens: the source says so and runs to its end
   source_run nobody.sock
   [ $src_status = 0 ] || fail "source exit $src_status"
