@@ -230,7 +230,21 @@ void declare_options(CLI::App& app, CommandLine& o, const TargetProfile& profile
         ->excludes("--gdb")
         ->excludes("--threads")
         ->excludes("--snapshot-at");
-    app.add_option("--migrate-at", o.migrate_at, "start the migration once N instructions have retired")
+    app.add_option_function<std::string>(
+           "--migrate-at",
+           [&o](const std::string& n) {
+               std::size_t used = 0;
+               std::uint64_t value = 0;
+               try {
+                   value = std::stoull(n, &used, 0);
+               } catch (const std::exception&) {
+                   used = 0;
+               }
+               if (used != n.size() || n.empty() || n[0] == '-')
+                   throw CLI::ValidationError("--migrate-at", fmt::format("\"{}\" is not a number of instructions", n));
+               o.migrate_at = value;
+           },
+           "start the migration once N instructions have retired (at the next slice boundary)")
         ->type_name("N")
         ->group(migration)
         ->needs("--migrate-to");

@@ -61,6 +61,18 @@ stepper)  # the stepper's `migrate` verb in a script, after two million steps
   grep -q "^vm0      migrated " src.err || fail "the source VM did not stop migrated"
   # The stepper's own lines (the script's echo of each command) come before the console.
   grep '^dirty_pages' src.txt | cat - dst.txt | cmp - ref.txt || fail "the console across the move differs" ;;
+tcp)  # the same move over loopback TCP
+  port=$((20000 + $$ % 20000))
+  "$target" "$guest" --incoming "tcp:127.0.0.1:$port" --incoming-timeout 20 > dst.txt 2> dst.err & dst_pid=$!
+  for _ in $(seq 1 100); do grep -q "waiting at" dst.err 2>/dev/null && break; sleep 0.05; done
+  sleep 0.2  # it prints before it listens
+  "$target" "$guest" --migrate-to "tcp:127.0.0.1:$port" --migrate-at 3000000 > src.txt 2> src.err; src_status=$?
+  wait $dst_pid; dst_status=$?
+  [ $src_status = 0 ] || fail "source exit $src_status"
+  [ $dst_status = 0 ] || fail "destination exit $dst_status"
+  cat src.txt dst.txt | cmp - ref.txt || fail "the console across the move differs from the unmoved run's"
+  grep -q "^trapeze-v5: migrate: round 0: 17 pages sent, 16 pages dirtied during the round (520000 guest instructions)$" src.err \
+    || fail "no round 0" ;;
 nobody)  # nothing listens: the source says so and runs to its end
   source_run nobody.sock
   [ $src_status = 0 ] || fail "source exit $src_status"
