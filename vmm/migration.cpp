@@ -90,6 +90,13 @@ Migration::~Migration() {
 
 std::uint64_t Migration::guest_instructions() const { return retired_by(vm_); }
 
+std::uint64_t Migration::virtual_now() const {
+    // The time every pCPU has reached (in lock-step they are within a slice of each other).
+    std::uint64_t now = ~0ull;
+    for (unsigned i = 0; i < monitor_.pcpu_count(); ++i) now = std::min(now, monitor_.pcpu(i).clock_ns);
+    return now;
+}
+
 std::uint64_t Migration::link_ns(std::uint64_t bytes) const {
     return bytes * 1'000'000'000ull / (options_.bandwidth_mib << 20);
 }
@@ -117,13 +124,14 @@ void Migration::send_round(const std::vector<std::uint64_t>& pages) {
     round_.pages_sent = pages.size();
     round_.bytes_sent = channel_.bytes_sent() - before;
     // The pages take this long on the link; meanwhile the guest runs, on its cut share.
-    round_start_ = guest_instructions();
+    round_start_ = virtual_now();
+    round_start_instructions_ = guest_instructions();
     round_length_ = std::max<std::uint64_t>(1, link_ns(round_.bytes_sent) * (100 - throttle_) / 100);
 }
 
 void Migration::poll() {
     if (finished()) return;
-    if (guest_instructions() - round_start_ < round_length_) return;
+    if (virtual_now() - round_start_ < round_length_) return;
     try {
         end_round();
     } catch (const std::exception& e) {
@@ -142,7 +150,7 @@ void Migration::end_round() {
     check_destination();
     const std::vector<std::uint64_t> dirty = vm_.fetch_dirty_pages();
     round_.pages_dirtied = dirty.size();
-    round_.instructions = guest_instructions() - round_start_;
+    round_.instructions = guest_instructions() - round_start_instructions_;
     round_.host_ms = host_ms_now() - round_started_ms_;
     result_.rounds.push_back(round_);
     if (events_.round) events_.round(round_);
@@ -201,6 +209,7 @@ void Migration::give_up(const std::string& why) {
     vm_.stop_dirty_log();
     result_.outcome = MigrationResult::Outcome::GaveUp;
     result_.message = why;
+    result_.source_runs_on = vm_.running();
     result_.total_host_ms = host_ms_now() - started_ms_;
     if (events_.finished) events_.finished(result_);
 }
@@ -219,6 +228,7 @@ void Migration::fail(const std::string& why_here) {
     vm_.stop_dirty_log();
     result_.outcome = MigrationResult::Outcome::Failed;
     result_.message = why;
+    result_.source_runs_on = vm_.running();
     result_.total_host_ms = host_ms_now() - started_ms_;
     if (events_.finished) events_.finished(result_);
 }
@@ -244,8 +254,10 @@ std::string describe_migration_result(const MigrationResult& r) {
                 pages(r.final_pages), r.final_bytes, r.downtime_instructions, r.downtime_host_ms, pages(r.total_pages),
                 r.total_bytes,
                 r.rounds.size(), r.rounds.size() == 1 ? "" : "s", r.total_instructions, r.total_host_ms);
-        case MigrationResult::Outcome::GaveUp: return "stopped: " + r.message + "; the VM runs on here";
-        case MigrationResult::Outcome::Failed: return "failed: " + r.message + "; the VM runs on here";
+        case MigrationResult::Outcome::GaveUp:
+            return "stopped: " + r.message + (r.source_runs_on ? "; the VM runs on here" : "");
+        case MigrationResult::Outcome::Failed:
+            return "failed: " + r.message + (r.source_runs_on ? "; the VM runs on here" : "");
         case MigrationResult::Outcome::InProgress: break;
     }
     return "in progress";

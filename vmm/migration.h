@@ -48,6 +48,7 @@ struct MigrationResult {
     enum class Outcome : std::uint8_t { InProgress, Completed, GaveUp, Failed };
     Outcome outcome = Outcome::InProgress;
     std::string message;  // why it gave up or failed
+    bool source_runs_on = false;  // it gave up or failed while the VM ran: it runs on here
     std::vector<MigrationRound> rounds;
     std::uint64_t started_at = 0;             // the VM's instructions when it began
     std::uint64_t final_pages = 0;            // sent during the stop-and-copy
@@ -92,6 +93,7 @@ private:
     std::vector<std::uint8_t> page_message(const std::vector<std::uint64_t>& pages);
     std::uint64_t link_ns(std::uint64_t bytes) const;
     std::uint64_t guest_instructions() const;
+    std::uint64_t virtual_now() const;  // ns of virtual time
 
     Monitor& monitor_;
     Vm& vm_;
@@ -101,8 +103,9 @@ private:
     MigrationChannel channel_;
     MigrationResult result_;
     MigrationRound round_;              // the one running
-    std::uint64_t round_start_ = 0;     // guest instructions when it began
-    std::uint64_t round_length_ = 0;    // guest instructions it lasts (its time on the link, throttled)
+    std::uint64_t round_start_ = 0;     // virtual time (ns) when it began
+    std::uint64_t round_start_instructions_ = 0;
+    std::uint64_t round_length_ = 0;    // virtual ns it lasts: its time on the link, cut by the throttle
     unsigned throttle_ = 0;
     double started_ms_ = 0;
     double round_started_ms_ = 0;

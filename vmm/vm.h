@@ -131,6 +131,7 @@ private:
     DeviceHit device_hit(std::uint64_t pa) const;
     // The PL011's interrupt line into its SPI; the vCPUs hear of it only when it changes.
     void sync_uart_line();
+    void flush_write_caches();  // every interpreter that runs or ran one of its vCPUs
 
     unsigned id_;
     std::string name_;

@@ -7,6 +7,7 @@ set -u
 case_name=$1 target=$2 guests=$3 work=$4 expected=$5
 proxy="python3 $(dirname "$0")/stream_proxy.py"
 guest=$guests/dirty_pages.elf
+[ "$case_name" = smp ] && guest=$guests/v7-smp.json  # one VM of four vCPUs on two pCPUs
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
 fail() { echo "FAIL ($case_name): $*"; for f in *.err *.log; do [ -f "$f" ] && { echo "--- $f"; cat "$f"; }; done; exit 1; }
 # The source's and destination's messages, with what differs from run to run masked.
@@ -50,6 +51,15 @@ vanished)  # the destination dies in the middle of round 0: the source runs to i
   cmp src.txt ref.txt || fail "the source's console is not the whole run's"
   grep -q "^trapeze-v5: migrate: failed: .*; the VM runs on here$" src.err || fail "no failure report"
   grep -q "^vm0      powered off " src.err || fail "the source VM did not run to its end" ;;
+smp)  # four vCPUs on two pCPUs move together, each one's context, the GIC's and the run queues
+  destination "$guest"
+  "$target" "$guest" --migrate-to "unix:$work/dst.sock" --migrate-at 500000 > src.txt 2> src.err; src_status=$?
+  wait $dst_pid; dst_status=$?
+  [ $src_status = 0 ] || fail "source exit $src_status"
+  [ $dst_status = 0 ] || fail "destination exit $dst_status"
+  cat src.txt dst.txt | cmp - ref.txt || fail "the console across the move differs from the unmoved run's"
+  grep -q "^smp      migrated " src.err || fail "the source VM did not stop migrated"
+  golden src.err smp.src.txt ;;
 stepper)  # the stepper's `migrate` verb in a script, after two million steps
   destination "$guest"
   printf 'step 2000000\nmigrate unix:%s/dst.sock\n' "$work" > move.script
