@@ -33,16 +33,6 @@ std::span<const std::uint8_t> bytes_of(std::string_view text) {
 }
 std::string text_of(const std::vector<std::uint8_t>& bytes) { return std::string(bytes.begin(), bytes.end()); }
 
-bool page_is_zero(const std::uint8_t* page) {
-    std::uint64_t any = 0;
-    for (std::size_t i = 0; i < kPageSize; i += 8) {
-        std::uint64_t w;
-        std::memcpy(&w, page + i, 8);
-        any |= w;
-    }
-    return any == 0;
-}
-
 std::string pages(std::uint64_t n) { return fmt::format("{} page{}", n, n == 1 ? "" : "s"); }
 
 std::uint64_t retired_by(Vm& vm) {

@@ -4,6 +4,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -18,6 +19,19 @@ namespace trapeze {
 namespace {
 
 std::string os_error() { return std::strerror(errno); }
+
+// A peer that stops answering is a failure, not a hang. The source waits this long for the
+// destination's answer; the destination longer for the next round (a person may sit at the
+// stepper's prompt between two).
+constexpr int kSourceWaitSeconds = 60;
+constexpr int kDestinationWaitSeconds = 600;
+
+int with_receive_timeout(int fd, int seconds) {
+    timeval limit{};
+    limit.tv_sec = seconds;
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    return fd;
+}
 
 sockaddr_un unix_address(const MigrationAddress& address) {
     sockaddr_un sun{};
@@ -118,7 +132,7 @@ MigrationChannel MigrationChannel::connect(const MigrationAddress& address) {
         const sockaddr_un sun = unix_address(address);
         const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0) throw MigrationError(fmt::format("{}: socket: {}", address.text, os_error()));
-        MigrationChannel channel(fd);
+        MigrationChannel channel(with_receive_timeout(fd, kSourceWaitSeconds));
         if (::connect(fd, reinterpret_cast<const sockaddr*>(&sun), sizeof sun) != 0)
             throw MigrationError(fmt::format("cannot connect to {}: {}", address.text, os_error()));
         return channel;
@@ -130,7 +144,7 @@ MigrationChannel MigrationChannel::connect(const MigrationAddress& address) {
         if (fd < 0) continue;
         if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
             freeaddrinfo(found);
-            return MigrationChannel(fd);
+            return MigrationChannel(with_receive_timeout(fd, kSourceWaitSeconds));
         }
         why = os_error();
         ::close(fd);
@@ -178,7 +192,7 @@ MigrationChannel MigrationChannel::accept(const MigrationAddress& address, int t
     if (ready < 0) throw MigrationError(fmt::format("waiting at {}: {}", address.text, os_error()));
     const int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) throw MigrationError(fmt::format("accepting at {}: {}", address.text, os_error()));
-    return MigrationChannel(fd);
+    return MigrationChannel(with_receive_timeout(fd, kDestinationWaitSeconds));
 }
 
 bool MigrationChannel::readable() const {
@@ -207,6 +221,8 @@ void MigrationChannel::read_all(void* data, std::size_t n) {
         const ssize_t got = ::recv(fd_, p, n, 0);
         if (got < 0 && errno == EINTR) continue;
         if (got == 0) throw MigrationError("the connection closed: the other side is gone");
+        if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            throw MigrationError("the other side stopped sending (it sent nothing for too long)");
         if (got < 0) throw MigrationError(fmt::format("the connection broke while receiving: {}", os_error()));
         p += got;
         n -= static_cast<std::size_t>(got);

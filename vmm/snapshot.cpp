@@ -147,6 +147,8 @@ std::uint64_t image_digest(const ElfImage& image) {
     return h;
 }
 
+}  // namespace
+
 bool page_is_zero(const std::uint8_t* page) {
     std::uint64_t any = 0;
     for (std::size_t i = 0; i < kPageSize; i += 8) {
@@ -157,8 +159,6 @@ bool page_is_zero(const std::uint8_t* page) {
     }
     return any == 0;
 }
-
-}  // namespace
 
 // The one place that reads and writes the private parts of the vCPU, the UART and the monitor.
 class SnapshotAccess {

@@ -47,6 +47,9 @@ void check_snapshot_machine(const Monitor& monitor, std::span<const std::uint8_t
 void write_snapshot_file(const std::string& path, std::span<const std::uint8_t> snapshot);
 std::vector<std::uint8_t> read_snapshot_file(const std::string& path);  // throws SnapshotError
 
+// Whether a 4 KiB page of guest RAM holds only zeros (snapshots and migrations skip those).
+bool page_is_zero(const std::uint8_t* page);
+
 // Steps a VM has taken: instructions retired, traps handled and vIRQs taken, over its vCPUs.
 // Each one moves exactly one of them, so it names a point of a deterministic run.
 std::uint64_t vm_steps(const Vm& vm);
