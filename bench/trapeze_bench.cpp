@@ -3,7 +3,7 @@
 // the cost of a trap round trip on Trapeze's VMM and on QEMU, the VMM's overhead on the compute
 // guest (bench/vmm_bench.cpp), the guest's MMU off against on (bench/mmu_bench.cpp), the cost
 // of a VM switch and of a vCPU switch (bench/switch_bench.cpp), a whole-VM snapshot
-// (bench/snapshot_bench.cpp), and two VMs on two pCPUs with --threads against lock-step
+// (bench/snapshot_bench.cpp), its live migration (bench/migration_bench.cpp), and two VMs on two pCPUs with --threads against lock-step
 // (bench/threads_bench.cpp). It prints figures; it never asserts them.
 #include <unicorn/unicorn.h>
 
@@ -22,6 +22,7 @@
 #include "bench/bench_support.h"
 #include "bench/mmu_bench.h"
 #include "bench/switch_bench.h"
+#include "bench/migration_bench.h"
 #include "bench/snapshot_bench.h"
 #include "bench/threads_bench.h"
 #include "bench/vmm_bench.h"
@@ -190,6 +191,7 @@ struct Options {
     bool mmu = true;       // the guest's MMU off against on
     bool switches = true;  // the cost of a VM switch and of a vCPU switch
     bool snapshot = true;  // a whole-VM snapshot: size, save and restore times
+    bool migration = true;  // a live migration of the same VM: rounds, pages, downtime
     std::string traps_dir;
 };
 
@@ -197,13 +199,14 @@ void usage() {
     std::puts(
         "usage: trapeze-bench [--runs N] [--guest PATH] [--fp-guest PATH] [--qemu PATH] [--traps-dir DIR]\n"
         "                     [--no-qemu] [--no-unicorn] [--no-fp-guest] [--no-per-guest] [--no-traps] [--no-overhead]\n"
-        "                     [--no-mmu] [--no-switches] [--no-snapshot] [--no-threads]\n"
+        "                     [--no-mmu] [--no-switches] [--no-snapshot] [--no-migration] [--no-threads]\n"
         "  Runs a compute-bound guest (default: compute.elf beside this program's examples/) on\n"
         "  Trapeze's interpreter, Unicorn and qemu-system-aarch64 (TCG) and prints guest MIPS; then\n"
         "  the cost of one trap round trip (MSR/MRS, HVC) on Trapeze's v2 VMM and on QEMU, and the\n"
         "  compute guest on the v1 VMM against the bare interpreter, and with the guest's MMU on\n"
         "  (identity tables) against off; then the cost of a VM switch and of a vCPU switch, and a\n"
-        "  whole-VM snapshot of the compute guest in 128 MiB (size, save, restore).\n"
+        "  whole-VM snapshot of the compute guest in 128 MiB (size, save, restore), and its live\n"
+        "  migration to a second machine (rounds, pages, downtime).\n"
         "  --runs N         take the best of N runs of each engine (default 3)\n"
         "  --fp-guest PATH  the FP/SIMD guest, also on all three engines (default: fpbench.elf beside the guest)\n"
         "  --no-fp-guest    skip the FP/SIMD guest\n"
@@ -213,6 +216,7 @@ void usage() {
         "  --no-mmu         skip the compute guest with the MMU on\n"
         "  --no-switches    skip the VM and vCPU switches (spin.elf in the traps folder)\n"
         "  --no-snapshot    skip the snapshot's size and times\n"
+        "  --no-migration   skip the live migration's downtime\n"
         "  --no-threads     skip the speed-up of --threads over lock-step (two VMs on two pCPUs)");
 }
 
@@ -235,6 +239,7 @@ Options parse(int argc, char** argv) {
         else if (arg == "--no-traps") o.traps = false;
         else if (arg == "--no-overhead") o.overhead = false;
         else if (arg == "--no-snapshot") o.snapshot = false;
+        else if (arg == "--no-migration") o.migration = false;
         else if (arg == "--no-threads") o.threads = false;
         else if (arg == "--no-mmu") o.mmu = false;
         else if (arg == "--no-switches") o.switches = false;
@@ -375,6 +380,7 @@ int main(int argc, char** argv) try {
                                      options.traps_dir.empty() ? (guest_dir / "bench").string() : options.traps_dir) &&
                   vmm_ran;
     if (options.snapshot) vmm_ran = print_snapshot_cost(options.runs, options.guest) && vmm_ran;
+    if (options.migration) vmm_ran = print_migration_cost(options.runs, options.guest) && vmm_ran;
     if (options.threads) vmm_ran = print_threads_speedup(options.runs, options.guest) && vmm_ran;
     return identical && vmm_ran ? 0 : 1;
 } catch (const std::exception& e) {

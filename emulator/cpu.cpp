@@ -327,6 +327,8 @@ std::uint8_t* Cpu::host_page(const Inst* ip, std::uint64_t va, AccessType access
         stage2_abort(ip, va, t.pa, wnr);
         return nullptr;
     }
+    // The dirty log sees the first write to each page here, before the write cache may hold it.
+    if (access == AccessType::Write) memory_->dirty_log().record(t.pa);
     if (access == AccessType::Write) {
         if (auto it = pages_.find(t.pa >> kPageBits); it != pages_.end() && it->second->tracked) {
             // Code was decoded from this page: the store makes it stale. Every slot becomes

@@ -62,6 +62,9 @@ public:
     // vCPU of the VM executed IC IVAU / IC IALLUIS, or the VMM wrote code). Until then this CPU
     // may run the old instructions, as a PE may until the invalidation has completed for it.
     void request_code_invalidation() { attention_.fetch_or(kAttentionInvalidateCode, std::memory_order_relaxed); }
+    // Callable from any thread: empty the write cache at the next such point (the VM's dirty
+    // log starts or is fetched: every page's next write must take the slow path again).
+    void request_write_cache_flush() { attention_.fetch_or(GlobalMonitor::kFlushWriteCache, std::memory_order_relaxed); }
 
     // Run from regs.pc for at most `max_instructions`, or until an exception exit. The
     // result stays valid until the next run().

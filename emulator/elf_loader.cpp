@@ -244,6 +244,7 @@ void ElfImage::load(GuestMemory& memory) const {
         std::uint8_t* host = memory.host(s.address, s.memory_size);
         std::memcpy(host, bytes_.data() + s.offset, s.file_size);
         std::memset(host + s.file_size, 0, s.memory_size - s.file_size);
+        memory.dirty_log().record(s.address, s.memory_size);
     }
 }
 

@@ -56,6 +56,12 @@ bool GlobalMonitor::watched_by_others(unsigned vcpu, std::uint64_t page) const {
     return false;
 }
 
+void GlobalMonitor::flush_all_write_caches() {
+    for (Slot& slot : slots_)
+        if (auto* attention = slot.attention.load(std::memory_order_acquire))
+            attention->fetch_or(kFlushWriteCache, std::memory_order_relaxed);
+}
+
 void GlobalMonitor::attach(unsigned vcpu, std::atomic<std::uint32_t>* attention) {
     if (vcpu < kMaxVcpus) slots_[vcpu].attention.store(attention, std::memory_order_release);
 }

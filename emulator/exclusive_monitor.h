@@ -36,6 +36,10 @@ public:
     // page `page` (pa >> 12): such a page stays out of `vcpu`'s write cache.
     bool watched_by_others(unsigned vcpu, std::uint64_t page) const;
 
+    // Every interpreter running one of the VM's vCPUs empties its write cache at its next
+    // check (the dirty log starts or a round begins); one that attaches later starts empty.
+    void flush_all_write_caches();
+
     // The interpreter of vCPU `vcpu` gets its requests through `attention` (null: none runs it).
     void attach(unsigned vcpu, std::atomic<std::uint32_t>* attention);
     // That interpreter runs vCPU `vcpu` no more (unless another one took it over already).

@@ -12,7 +12,8 @@ namespace trapeze {
 // calloc, not new[](): a large zeroed block comes straight from the kernel's zero pages, so
 // a guest pays only for the RAM it touches.
 GuestMemory::GuestMemory(std::uint64_t ram_base, std::uint64_t ram_size)
-    : ram_base_(ram_base), ram_size_(ram_size), ram_(static_cast<std::uint8_t*>(std::calloc(ram_size, 1))) {
+    : ram_base_(ram_base), ram_size_(ram_size), ram_(static_cast<std::uint8_t*>(std::calloc(ram_size, 1))),
+      dirty_log_(ram_base, ram_size) {
     if (!ram_) throw std::bad_alloc();
 }
 
@@ -31,6 +32,7 @@ void GuestMemory::write(std::uint64_t pa, const void* data, std::uint64_t len) {
     if (!dst)
         throw std::out_of_range(fmt::format("guest-physical range {:#x}..{:#x} is outside RAM {:#x}..{:#x}", pa,
                                             pa + len, ram_base_, ram_base_ + ram_size_));
+    dirty_log_.record(pa, len);
     std::memcpy(dst, data, len);
 }
 

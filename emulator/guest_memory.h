@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "emulator/dirty_log.h"
+
 namespace trapeze {
 
 struct MmioWindow {
@@ -38,6 +40,10 @@ public:
     void write(std::uint64_t pa, const void* data, std::uint64_t len);
     void read(std::uint64_t pa, void* data, std::uint64_t len) const;
 
+    // Which pages have been written while logging is on (live migration). write() records
+    // its own writes; whoever writes through host() records them here.
+    DirtyLog& dirty_log() { return dirty_log_; }
+
 private:
     std::uint64_t ram_base_;
     std::uint64_t ram_size_;
@@ -46,6 +52,7 @@ private:
     };
     std::unique_ptr<std::uint8_t, FreeRam> ram_;
     std::vector<MmioWindow> mmio_;
+    DirtyLog dirty_log_;
 };
 
 }  // namespace trapeze

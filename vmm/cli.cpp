@@ -17,6 +17,7 @@
 #include "vmm/console_input.h"
 #include "vmm/debug/gdb_stub.h"
 #include "vmm/debug/stepper.h"
+#include "vmm/migration.h"
 #include "vmm/monitor.h"
 #include "vmm/progress.h"
 #include "vmm/report.h"
@@ -37,6 +38,17 @@ namespace {
 constexpr int kExitPoweredOff = 0;
 constexpr int kExitStopped = 1;
 constexpr int kExitBadInput = 2;
+
+std::vector<std::string_view> split_lines(std::string_view text) {
+    std::vector<std::string_view> lines;
+    while (!text.empty()) {
+        const std::size_t end = text.find('\n');
+        lines.push_back(text.substr(0, end));
+        if (end == std::string_view::npos) break;
+        text.remove_prefix(end + 1);
+    }
+    return lines;
+}
 
 std::string program_name(const char* argv0) {
     const std::string_view path = argv0 ? argv0 : "trapeze";
@@ -192,6 +204,89 @@ void declare_options(CLI::App& app, CommandLine& o, const TargetProfile& profile
              "continue the run saved in FILE (by --snapshot-at or the stepper's snapshot) instead of booting the guest; "
              "GUEST must be the same guest, with the same settings")
         ->group(snapshots);
+
+    const std::string migration = "Live migration";
+    const auto address_option = [&app, &migration](const std::string& flag, std::string& out, const std::string& help) {
+        return app
+            .add_option_function<std::string>(
+                flag,
+                [&out, flag](const std::string& text) {
+                    try {
+                        parse_migration_address(text);
+                    } catch (const MigrationError& e) {
+                        throw CLI::ValidationError(flag, e.what());
+                    }
+                    out = text;
+                },
+                help)
+            ->type_name("ADDRESS")
+            ->group(migration);
+    };
+    address_option("--migrate-to", o.migrate_to,
+                   "move the running VM to a Trapeze waiting with --incoming at ADDRESS (unix:PATH or tcp:HOST:PORT) "
+                   "by pre-copy; needs --migrate-at")
+        ->excludes("--step")
+        ->excludes("--script")
+        ->excludes("--gdb")
+        ->excludes("--threads")
+        ->excludes("--snapshot-at");
+    app.add_option_function<std::string>(
+           "--migrate-at",
+           [&o](const std::string& n) {
+               std::size_t used = 0;
+               std::uint64_t value = 0;
+               try {
+                   value = std::stoull(n, &used, 0);
+               } catch (const std::exception&) {
+                   used = 0;
+               }
+               if (used != n.size() || n.empty() || n[0] == '-')
+                   throw CLI::ValidationError("--migrate-at", fmt::format("\"{}\" is not a number of instructions", n));
+               o.migrate_at = value;
+           },
+           "start the migration once N instructions have retired (at the next slice boundary)")
+        ->type_name("N")
+        ->group(migration)
+        ->needs("--migrate-to");
+    app.get_option("--migrate-to")->needs("--migrate-at");
+    app.add_option("--migrate-bandwidth", o.migrate_bandwidth,
+                   "the link's bandwidth in MiB per second of virtual time (default 128)")
+        ->type_name("MIB")
+        ->check(CLI::Range(1, 1 << 20))
+        ->group(migration)
+        ->needs("--migrate-to");
+    app.add_option("--migrate-threshold", o.migrate_threshold,
+                   "stop and copy once a round leaves at most PAGES dirty pages (default 64)")
+        ->type_name("PAGES")
+        ->group(migration)
+        ->needs("--migrate-to");
+    app.add_option("--migrate-max-rounds", o.migrate_max_rounds,
+                   "give the migration up after N rounds that leave too many dirty pages; the VM runs on (default 30)")
+        ->type_name("N")
+        ->check(CLI::Range(1, 1000))
+        ->group(migration)
+        ->needs("--migrate-to");
+    app.add_option("--migrate-max-throttle", o.migrate_max_throttle,
+                   "auto-converge: cut the VM's share by up to PERCENT when it dirties faster than the link drains "
+                   "(default 90; 0: never)")
+        ->type_name("PERCENT")
+        ->check(CLI::Range(0, 99))
+        ->group(migration)
+        ->needs("--migrate-to");
+    address_option("--incoming", o.incoming,
+                   "wait at ADDRESS for a VM migrated by another Trapeze started with the same guest and settings, "
+                   "then run it")
+        ->excludes("--migrate-to")
+        ->excludes("--restore")
+        ->excludes("--step")
+        ->excludes("--script")
+        ->excludes("--gdb")
+        ->excludes("--threads");
+    app.add_option("--incoming-timeout", o.incoming_timeout, "how long --incoming waits for a source (default 60)")
+        ->type_name("SECONDS")
+        ->check(CLI::Range(1, 86400))
+        ->group(migration)
+        ->needs("--incoming");
 }
 
 void list_traps(const VersionHooks& hooks) {
@@ -399,6 +494,41 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
         progress.reset();
         monitor.set_debug_agent(snapshot_at.get());
     }
+    std::unique_ptr<MigrateAtAgent> migrate_at;
+    if (options.migrate_at) {
+        MigrationOptions migration;
+        migration.to = options.migrate_to;
+        migration.bandwidth_mib = options.migrate_bandwidth;
+        migration.threshold_pages = options.migrate_threshold;
+        migration.max_rounds = options.migrate_max_rounds;
+        migration.max_throttle = options.migrate_max_throttle;
+        MigrationEvents events;
+        events.round = [name](const MigrationRound& round) {
+            std::fprintf(stderr, "%s: migrate: %s\n", name.c_str(), describe_migration_round(round).c_str());
+        };
+        events.note = [name](std::string_view note) {
+            std::fprintf(stderr, "%s: migrate: %.*s\n", name.c_str(), static_cast<int>(note.size()), note.data());
+        };
+        events.finished = [name](const MigrationResult& result) {
+            const std::string text = describe_migration_result(result);
+            for (const std::string_view line : split_lines(text))
+                std::fprintf(stderr, "%s: migrate: %.*s\n", name.c_str(), static_cast<int>(line.size()), line.data());
+        };
+        if (scenario.vms.size() != 1) {
+            std::fprintf(stderr, "%s: --migrate-to moves a machine of one VM; the scenario has %zu\n", name.c_str(),
+                         scenario.vms.size());
+            return kExitBadInput;
+        }
+        std::fprintf(stderr,
+                     "%s: migrate: to %s once %llu instructions have retired; link %llu MiB/s of virtual time; stop and "
+                     "copy at %llu dirty pages\n",
+                     name.c_str(), options.migrate_to.c_str(), static_cast<unsigned long long>(*options.migrate_at),
+                     static_cast<unsigned long long>(options.migrate_bandwidth),
+                     static_cast<unsigned long long>(options.migrate_threshold));
+        migrate_at = std::make_unique<MigrateAtAgent>(monitor, *options.migrate_at, migration, events);
+        progress.reset();
+        monitor.set_debug_agent(migrate_at.get());
+    }
     std::unique_ptr<ConsoleInput> console_input;
     if (options.console_input && !stepper && !gdb) {
         console_input = std::make_unique<ConsoleInput>(STDIN_FILENO);
@@ -413,8 +543,26 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
             return kExitBadInput;
         }
     }
+    if (!options.incoming.empty()) {
+        try {
+            if (scenario.vms.size() != 1)
+                throw MigrationError(fmt::format("a migration brings a machine of one VM; the scenario has {}",
+                                                 scenario.vms.size()));
+            std::fprintf(stderr, "%s: incoming: waiting at %s\n", name.c_str(), options.incoming.c_str());
+            const IncomingMigration in = receive_migration(monitor, parse_migration_address(options.incoming),
+                                                           static_cast<int>(options.incoming_timeout) * 1000);
+            std::fprintf(stderr, "%s: incoming: %llu pages in %u page messages, then the vCPUs and devices; the VM runs here "
+                                 "from instruction %llu\n",
+                         name.c_str(), static_cast<unsigned long long>(in.pages), in.rounds,
+                         static_cast<unsigned long long>(in.at_instruction));
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "%s: --incoming %s: %s\n", name.c_str(), options.incoming.c_str(), e.what());
+            return kExitBadInput;
+        }
+    }
     const auto start = std::chrono::steady_clock::now();
     monitor.run();
+    if (migrate_at) migrate_at->finish();
     console_input.reset();  // the terminal back as it was
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::fflush(stdout);
@@ -422,6 +570,7 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
     if (stepper) stepper->finish(vm.vcpu(0));
     if (gdb) gdb->finish();
 
+    int status_if_unmigrated = kExitPoweredOff;
     RunSummary summary;
     summary.target = name;
     summary.version = std::string(hooks.version);
@@ -438,6 +587,14 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
         return kExitBadInput;
     }
     if (!options.quiet) std::fputs(format_summary_table(summary).c_str(), stderr);
+    if (migrate_at) {
+        if (!migrate_at->migration()) {
+            std::fprintf(stderr, "%s: --migrate-at: the run ended after %llu instructions, before %llu: no migration\n",
+                         name.c_str(), static_cast<unsigned long long>(machine_instructions(monitor)),
+                         static_cast<unsigned long long>(*options.migrate_at));
+            status_if_unmigrated = kExitStopped;
+        }
+    }
     if (snapshot_at && snapshot_at->written())
         std::fprintf(stderr, "%s: the snapshot taken after %llu instructions is in %s\n", name.c_str(),
                      static_cast<unsigned long long>(snapshot_at->taken_at()), options.snapshot_file.c_str());
@@ -450,9 +607,10 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
                          : snapshot_at->error.c_str());
         return kExitStopped;
     }
-    int status = kExitPoweredOff;
+    int status = status_if_unmigrated;
     for (const auto& v : vms) {
         if (v->status == VmStatus::PoweredOff) continue;
+        if (v->status == VmStatus::Migrated) continue;  // it runs on at the destination
         if (vms.size() == 1) std::fprintf(stderr, "%s: %s\n", name.c_str(), v->stop_reason.c_str());
         else std::fprintf(stderr, "%s: %s: %s\n", name.c_str(), v->name().c_str(), v->stop_reason.c_str());
         status = kExitStopped;

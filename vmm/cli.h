@@ -46,6 +46,15 @@ struct CommandLine {
     std::optional<std::uint64_t> snapshot_at;  // --snapshot-at N FILE: instructions, and the file
     std::string snapshot_file;
     std::string restore;                        // --restore FILE
+    // Live migration (vmm/migration.h): the source's destination and when, the destination's address.
+    std::string migrate_to;                     // --migrate-to unix:PATH | tcp:HOST:PORT
+    std::optional<std::uint64_t> migrate_at;    // --migrate-at N (instructions)
+    std::uint64_t migrate_bandwidth = 128;      // --migrate-bandwidth MIB (per second of virtual time)
+    std::uint64_t migrate_threshold = 64;       // --migrate-threshold PAGES
+    unsigned migrate_max_rounds = 30;           // --migrate-max-rounds N
+    unsigned migrate_max_throttle = 90;         // --migrate-max-throttle PERCENT
+    std::string incoming;                       // --incoming unix:PATH | tcp:HOST:PORT
+    unsigned incoming_timeout = 60;             // --incoming-timeout SECONDS
     bool console_input = false;  // stdin feeds the guest's PL011
 };
 

@@ -57,11 +57,13 @@ void Monitor::run() {
         if (p->current) switch_out(*p);  // every context saved: the final state is in the vCPUs
     }
     for (Vm* vm : vms_) {
-        vm->uart().flush();
+        if (vm->status != VmStatus::Migrated) vm->uart().flush();
         if (tracer_.enabled()) {
             const Vcpu& v = vm->vcpu(0);
             trace(v, TraceEvent::Kind::Stop, vm->stop_reason,
-                  vm->status == VmStatus::PoweredOff ? "the VM is powered off" : "the VM is stopped");
+                  vm->status == VmStatus::PoweredOff ? "the VM is powered off"
+                  : vm->status == VmStatus::Migrated ? "the VM runs on elsewhere"
+                                                      : "the VM is stopped");
         }
     }
 }

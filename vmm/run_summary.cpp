@@ -59,6 +59,7 @@ std::string_view vm_status_name(VmStatus status) {
         case VmStatus::Running: return "running";
         case VmStatus::PoweredOff: return "powered off";
         case VmStatus::Failed: return "stopped";
+        case VmStatus::Migrated: return "migrated";
     }
     return "?";
 }

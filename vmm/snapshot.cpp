@@ -20,6 +20,7 @@ namespace {
 constexpr char kMagic[8] = {'T', 'R', 'A', 'P', 'S', 'N', 'A', 'P'};
 constexpr std::size_t kHeaderSize = 32;  // magic, version, flags, payload length, CRC-32, reserved
 constexpr std::uint32_t kNone = 0xFFFF'FFFF;  // "no vCPU" where a vCPU is named
+constexpr std::uint32_t kFlagMemoryElsewhere = 1;  // no MEM sections: a migration sent the pages
 
 // ---- little-endian bytes ----
 
@@ -146,6 +147,8 @@ std::uint64_t image_digest(const ElfImage& image) {
     return h;
 }
 
+}  // namespace
+
 bool page_is_zero(const std::uint8_t* page) {
     std::uint64_t any = 0;
     for (std::size_t i = 0; i < kPageSize; i += 8) {
@@ -156,8 +159,6 @@ bool page_is_zero(const std::uint8_t* page) {
     }
     return any == 0;
 }
-
-}  // namespace
 
 // The one place that reads and writes the private parts of the vCPU, the UART and the monitor.
 class SnapshotAccess {
@@ -336,7 +337,9 @@ public:
         const auto zero_up_to = [&](std::uint64_t end) {
             for (; next < end; ++next) {
                 std::uint8_t* page = memory.host(memory.ram_base() + next * kPageSize, kPageSize);
-                if (!page_is_zero(page)) std::memset(page, 0, kPageSize);
+                if (page_is_zero(page)) continue;
+                std::memset(page, 0, kPageSize);
+                memory.dirty_log().record(memory.ram_base() + next * kPageSize);  // a migration resends it
             }
         };
         for (std::uint64_t k = 0; k < count; ++k) {
@@ -346,6 +349,7 @@ public:
             if (index >= total || index < next) r.fail("a page is out of order or outside RAM");
             zero_up_to(index);
             std::memcpy(memory.host(memory.ram_base() + index * kPageSize, kPageSize), entry + 8, kPageSize);
+            memory.dirty_log().record(memory.ram_base() + index * kPageSize);
             next = index + 1;
         }
         zero_up_to(total);
@@ -465,7 +469,7 @@ public:
         return exclusive;
     }
 
-    static void save(Writer& w, const Vm& vm) {
+    static void save(Writer& w, const Vm& vm, SnapshotMemory memory) {
         w.begin("VM  ");
         w.u64(vm.counter_offset);
         w.u64(vm.budget);
@@ -477,7 +481,7 @@ public:
         w.end();
         save(w, vm.uart_);
         save(w, vm.gicd_);
-        save(w, vm.memory_);
+        if (memory == SnapshotMemory::Included) save(w, vm.memory_);
         for (const auto& v : vm.vcpus_) save(w, *v);
     }
 
@@ -554,10 +558,10 @@ public:
         return i;
     }
 
-    static std::vector<std::uint8_t> save_all(const Monitor& m) {
+    static std::vector<std::uint8_t> save_all(const Monitor& m, SnapshotMemory memory) {
         Writer w;
         save_machine(w, m);
-        for (const Vm* vm : m.vms_) save(w, *vm);
+        for (const Vm* vm : m.vms_) save(w, *vm, memory);
         for (const auto& p : m.pcpus_) save(w, m, *p);
         // The gang policy's turn: whose it is and when it ends.
         w.begin("GANG");
@@ -568,7 +572,7 @@ public:
         return std::move(w.bytes());
     }
 
-    static void restore_all(Monitor& m, std::span<const std::uint8_t> payload) {
+    static void restore_all(Monitor& m, std::span<const std::uint8_t> payload, SnapshotMemory memory) {
         Reader r(payload);
         check_machine(r.section("MACH"), m);
         // Everything is put away first: no vCPU loaded, no run queue, nobody asleep.
@@ -590,13 +594,13 @@ public:
             vm->last_boosted_vcpu = vr.u32();
             if (vm->last_boosted_vcpu >= vm->vcpus_.size()) vr.fail(fmt::format("it boosted vcpu{} last", vm->last_boosted_vcpu));
             const std::uint8_t status = vr.u8();
-            if (status > static_cast<std::uint8_t>(VmStatus::Failed)) vr.fail(fmt::format("the VM's status is {}", status));
+            if (status > static_cast<std::uint8_t>(VmStatus::Migrated)) vr.fail(fmt::format("the VM's status is {}", status));
             vm->status = static_cast<VmStatus>(status);
             vm->stop_reason = vr.str();
             vr.finish();
             restore(r.section("UART"), vm->uart_);
             restore(r.section("GICD"), vm->gicd_);
-            restore(r.section("MEM "), vm->memory_);
+            if (memory == SnapshotMemory::Included) restore(r.section("MEM "), vm->memory_);
             vm->wakeups_.clear();
             for (auto& v : vm->vcpus_) exclusives.push_back(restore_vcpu(r, *v, m.pcpu_count()));
         }
@@ -620,12 +624,12 @@ public:
     }
 };
 
-std::vector<std::uint8_t> save_snapshot(const Monitor& monitor) {
-    const std::vector<std::uint8_t> payload = SnapshotAccess::save_all(monitor);
+std::vector<std::uint8_t> save_snapshot(const Monitor& monitor, SnapshotMemory memory) {
+    const std::vector<std::uint8_t> payload = SnapshotAccess::save_all(monitor, memory);
     Writer header;
     header.raw(kMagic, sizeof kMagic);
     header.u32(kSnapshotFormatVersion);
-    header.u32(0);  // flags
+    header.u32(memory == SnapshotMemory::Elsewhere ? kFlagMemoryElsewhere : 0);  // flags
     header.u64(payload.size());
     header.u32(crc32_of(payload));
     header.u32(0);  // reserved
@@ -634,7 +638,10 @@ std::vector<std::uint8_t> save_snapshot(const Monitor& monitor) {
     return out;
 }
 
-void restore_snapshot(Monitor& monitor, std::span<const std::uint8_t> snapshot) {
+namespace {
+
+// The payload of a well-formed snapshot (magic, version, flags, length and checksum right).
+std::span<const std::uint8_t> snapshot_payload(std::span<const std::uint8_t> snapshot, SnapshotMemory memory) {
     if (snapshot.size() < kHeaderSize || std::memcmp(snapshot.data(), kMagic, sizeof kMagic) != 0)
         throw SnapshotError("not a Trapeze snapshot (no TRAPSNAP magic at its start)");
     Reader header(snapshot.first(kHeaderSize), "header");
@@ -644,8 +651,14 @@ void restore_snapshot(Monitor& monitor, std::span<const std::uint8_t> snapshot) 
     if (version != kSnapshotFormatVersion)
         throw SnapshotError(fmt::format("snapshot format version {}; this Trapeze reads version {}", version,
                                         kSnapshotFormatVersion));
-    if (const std::uint32_t flags = header.u32(); flags != 0)
+    const std::uint32_t flags = header.u32();
+    if (flags & ~kFlagMemoryElsewhere)
         throw SnapshotError(fmt::format("the snapshot has flags {:#x}, which this Trapeze does not know", flags));
+    const bool has_memory = !(flags & kFlagMemoryElsewhere);
+    if (has_memory != (memory == SnapshotMemory::Included))
+        throw SnapshotError(has_memory ? "a snapshot with memory where a migration's final state (without) was expected"
+                                       : "the snapshot holds no memory: it is a live migration's final state, not a "
+                                         "snapshot to restore");
     const std::uint64_t length = header.u64();
     const std::uint32_t crc = header.u32();
     const auto payload = snapshot.subspan(kHeaderSize);
@@ -653,12 +666,24 @@ void restore_snapshot(Monitor& monitor, std::span<const std::uint8_t> snapshot) 
         throw SnapshotError(fmt::format("the snapshot is truncated or padded: its header says {} bytes follow, {} do",
                                         length, payload.size()));
     if (crc32_of(payload) != crc) throw SnapshotError("the snapshot is corrupt: its CRC-32 checksum does not match");
+    return payload;
+}
+
+}  // namespace
+
+void check_snapshot_machine(const Monitor& monitor, std::span<const std::uint8_t> snapshot, SnapshotMemory memory) {
+    Reader r(snapshot_payload(snapshot, memory));
+    SnapshotAccess::check_machine(r.section("MACH"), monitor);
+}
+
+void restore_snapshot(Monitor& monitor, std::span<const std::uint8_t> snapshot, SnapshotMemory memory) {
+    const auto payload = snapshot_payload(snapshot, memory);
     // Check the whole payload against the machine before changing anything.
     {
         Reader r(payload);
         SnapshotAccess::check_machine(r.section("MACH"), monitor);
     }
-    SnapshotAccess::restore_all(monitor, payload);
+    SnapshotAccess::restore_all(monitor, payload, memory);
 }
 
 void write_snapshot_file(const std::string& path, std::span<const std::uint8_t> snapshot) {

@@ -26,16 +26,29 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// Whether a snapshot holds the guests' memory. A live migration (vmm/migration.h) sends the
+// pages itself, and the rest of the machine as a snapshot without them (header flag 1).
+enum class SnapshotMemory : std::uint8_t { Included, Elsewhere };
+
 // The machine as it is now, between two slices (no interpreter on the stack, or the one that
 // is stopped before its slice: the stepper's prompt). Every VM must be on the monitor.
-std::vector<std::uint8_t> save_snapshot(const Monitor& monitor);
+std::vector<std::uint8_t> save_snapshot(const Monitor& monitor, SnapshotMemory memory = SnapshotMemory::Included);
 // Put the machine back as `snapshot` says. The monitor must hold the same VMs (by name, RAM,
 // vCPUs and guest image) under the same options as when it was taken; throws SnapshotError
-// before changing anything if not, or if the bytes are corrupt.
-void restore_snapshot(Monitor& monitor, std::span<const std::uint8_t> snapshot);
+// before changing anything if not, or if the bytes are corrupt. With Elsewhere, the snapshot
+// must be one without memory, and the memory is left as it is; with Included, one with.
+void restore_snapshot(Monitor& monitor, std::span<const std::uint8_t> snapshot,
+                      SnapshotMemory memory = SnapshotMemory::Included);
+
+// Whether `snapshot` is well formed and of this machine (as restore_snapshot checks first).
+void check_snapshot_machine(const Monitor& monitor, std::span<const std::uint8_t> snapshot,
+                            SnapshotMemory memory = SnapshotMemory::Included);
 
 void write_snapshot_file(const std::string& path, std::span<const std::uint8_t> snapshot);
 std::vector<std::uint8_t> read_snapshot_file(const std::string& path);  // throws SnapshotError
+
+// Whether a 4 KiB page of guest RAM holds only zeros (snapshots and migrations skip those).
+bool page_is_zero(const std::uint8_t* page);
 
 // Steps a VM has taken: instructions retired, traps handled and vIRQs taken, over its vCPUs.
 // Each one moves exactly one of them, so it names a point of a deterministic run.

@@ -73,11 +73,34 @@ void Vm::invalidate_all_code(Cpu* own) {
     }
 }
 
+void Vm::start_dirty_log() {
+    memory_.dirty_log().start();
+    flush_write_caches();
+}
+
+std::vector<std::uint64_t> Vm::fetch_dirty_pages() {
+    std::vector<std::uint64_t> dirty = memory_.dirty_log().fetch_and_clear();
+    flush_write_caches();
+    return dirty;
+}
+
+void Vm::flush_write_caches() {
+    // The interpreters running a vCPU now hear it through the global monitor (from any host
+    // thread); one that ran a vCPU before and idles may still hold its pages, and may load the
+    // same vCPU again without attaching anew.
+    exclusive_monitor_.flush_all_write_caches();
+    for (Cpu* cpu : cpus_with_code_)
+        if (&cpu->memory() == &memory_) cpu->request_write_cache_flush();
+}
+
+void Vm::stop_dirty_log() { memory_.dirty_log().stop(); }
+
 void Vm::stop(VmStatus how, std::string reason) {
     if (status != VmStatus::Running) return;
     status = how;
     stop_reason = std::move(reason);
-    uart_.flush();
+    // A migrated VM's partial line is finished and printed by the destination.
+    if (how != VmStatus::Migrated) uart_.flush();
     for (auto& v : vcpus_) v->state = VcpuState::Stopped;
 }
 

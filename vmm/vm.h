@@ -44,7 +44,8 @@ struct BootImage {
 };
 
 // Where a VM's run ended.
-enum class VmStatus : std::uint8_t { Running, PoweredOff, Failed };
+// Migrated: it runs on in another Trapeze process (vmm/migration.h); here it is over.
+enum class VmStatus : std::uint8_t { Running, PoweredOff, Failed, Migrated };
 
 class Vm {
 public:
@@ -100,6 +101,13 @@ public:
     void invalidate_code(std::uint64_t pa, std::uint64_t len, Cpu* own = nullptr);
     void invalidate_all_code(Cpu* own = nullptr);
 
+    // ---- the dirty log (live migration): which RAM pages were written since the last fetch.
+    // Starting and fetching empty the write cache of every interpreter running the VM, so
+    // that each page's next write is recorded again (vmm/migration.h).
+    void start_dirty_log();
+    std::vector<std::uint64_t> fetch_dirty_pages();  // page indices from the RAM's base
+    void stop_dirty_log();
+
     // ---- requests from one vCPU to another (an SGI, PSCI CPU_ON): the monitor delivers them
     // after the handler that made them, waking the target if it waits.
     void request_wake(Vcpu& target) { wakeups_.push_back(&target); }
@@ -123,6 +131,7 @@ private:
     DeviceHit device_hit(std::uint64_t pa) const;
     // The PL011's interrupt line into its SPI; the vCPUs hear of it only when it changes.
     void sync_uart_line();
+    void flush_write_caches();  // every interpreter that runs or ran one of its vCPUs
 
     unsigned id_;
     std::string name_;

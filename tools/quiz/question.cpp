@@ -39,6 +39,7 @@ std::string vm_outcome(const Vm& vm) {
     switch (vm.status) {
         case VmStatus::Running: return "goes on";
         case VmStatus::PoweredOff: return "powered off";
+        case VmStatus::Migrated: return "migrated";
         case VmStatus::Failed: {
             std::smatch m;
             if (std::regex_search(vm.stop_reason, m, std::regex("version (v[0-9]) adds it")))

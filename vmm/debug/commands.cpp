@@ -1,6 +1,7 @@
 // The command table and each command.
 #include "vmm/debug/commands.h"
 
+#include <cstdio>
 #include <sstream>
 #include <stdexcept>
 #include <vector>
@@ -200,6 +201,29 @@ void cmd_snapshot(CommandContext& c, std::string_view args) {
     const std::uint64_t size = c.control.save_snapshot_to(w[0]);
     c.out += fmt::format("wrote the whole VM to {} ({} bytes) at step {}\n", w[0], size, c.control.position());
 }
+// ---- live migration (vmm/migration.h): its rounds go on while the guest runs
+void cmd_migrate(CommandContext& c, std::string_view args) {
+    const auto w = words(args);
+    need(w.size() == 1 || w.size() == 2, "migrate ADDRESS [MIB_PER_S]");
+    MigrationOptions options;
+    options.to = w[0];
+    if (w.size() == 2) options.bandwidth_mib = count_of(c, w[1], 1u << 20, "the link's MiB per second");
+    MigrationEvents events;
+    events.round = [](const MigrationRound& r) { std::fprintf(stderr, "migrate: %s\n", describe_migration_round(r).c_str()); };
+    events.note = [](std::string_view note) {
+        std::fprintf(stderr, "migrate: %.*s\n", static_cast<int>(note.size()), note.data());
+    };
+    events.finished = [](const MigrationResult& r) {
+        std::string text = describe_migration_result(r);
+        for (std::size_t at = 0; (at = text.find('\n', at)) != std::string::npos; at += 10) text.replace(at, 1, "\nmigrate: ");
+        std::fprintf(stderr, "migrate: %s\n", text.c_str());
+    };
+    const Migration& m = c.control.start_migration(options, events);
+    if (m.finished()) return;  // it failed at once, and said why
+    c.out += fmt::format("migrating to {} at {} MiB/s: round 0 is on the link; the rounds go on while the guest runs "
+                         "(continue)\n",
+                         options.to, options.bandwidth_mib);
+}
 void cmd_reverse_step(CommandContext& c, std::string_view args) {
     const auto w = words(args);
     need(w.size() <= 1, "reverse-step [N]");
@@ -265,6 +289,8 @@ const DebugCommand kCommands[] = {
     {"pause", "", "", "wait for Enter (for scripts; --no-pause skips it)", false, false, false, cmd_pause},
     {"snapshot", "", "FILE", "write the whole VM to FILE (--restore FILE continues from there)", false, false, false,
      cmd_snapshot},
+    {"migrate", "", "ADDRESS [MIB]", "move the VM to a Trapeze waiting with --incoming ADDRESS (unix:PATH, tcp:HOST:PORT)",
+     false, false, false, cmd_migrate},
     {"reverse-step", "rs", "[N]", "go back N steps (default 1), replaying from a checkpoint", true, true, false,
      cmd_reverse_step},
     {"reverse-continue", "rc", "", "go back to the last point where a breakpoint stopped the run", true, false, false,

@@ -186,6 +186,7 @@ bool write_guest(Vcpu& vcpu, std::uint64_t va, const std::vector<std::uint8_t>& 
     for (std::size_t i = 0; i < bytes.size(); ++i) {
         const std::uint64_t pa = *guest_physical(vcpu, va + i).pa;
         *vcpu.vm().memory().host(pa) = bytes[i];
+        vcpu.vm().memory().dirty_log().record(pa);
         vcpu.invalidate_code(pa, 1);  // the debugger may patch code
     }
     return true;

@@ -259,7 +259,15 @@ bool RunControl::check_breakpoints(Vcpu& vcpu) {
     return false;
 }
 
+const Migration& RunControl::start_migration(MigrationOptions options, MigrationEvents events) {
+    if (migration_ && !migration_->finished()) throw std::invalid_argument("a migration is going already");
+    if (!monitor_) throw std::invalid_argument("live migration needs the monitor's deterministic mode");
+    migration_ = std::make_unique<Migration>(*monitor_, vm_, std::move(options), std::move(events));
+    return *migration_;
+}
+
 std::uint64_t RunControl::before_slice(Vcpu& vcpu) {
+    if (migration_) migration_->poll();  // a round may end here (and the VM stop, moved)
     if (mode_ == Mode::Detached) return quiet_until_furthest(~0ull);
     if (mode_ != Mode::Held) {
         if (!pending_stop_.empty()) {

@@ -6,12 +6,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "vmm/debug_agent.h"
+#include "vmm/migration.h"
 #include "vmm/trace.h"
 
 namespace trapeze {
@@ -71,6 +73,10 @@ public:
     bool at_history_start() const { return at_history_start_; }
     // `snapshot FILE`: the whole machine to a file; returns its size in bytes.
     std::uint64_t save_snapshot_to(const std::string& path);
+
+    // `migrate ADDRESS`: a live migration of the VM starts now, and the run's slices drive its
+    // rounds from then on (vmm/migration.h). Throws std::invalid_argument if one is going.
+    const Migration& start_migration(MigrationOptions options, MigrationEvents events);
 
     // Returns the new breakpoint's description, or throws std::invalid_argument.
     const Breakpoint& add_address(std::uint64_t address, std::string text);
@@ -162,6 +168,7 @@ private:
     bool at_history_start_ = false;
     std::uint64_t furthest_ = 0;  // the furthest step the run has reached
     bool quiet_ = false;          // short of it: the trace is quiet, and slices end exactly there
+    std::unique_ptr<Migration> migration_;  // `migrate`: polled before each slice
 };
 
 // The sink that hands every event to a RunControl.

@@ -149,6 +149,7 @@ void capture_vm(Snapshot& s, Vm& vm, std::uint64_t budget) {
                          ? fmt::format("ran past {} instructions ({})", with_commas(budget), vm.stop_reason)
                          : "stopped: " + vm.stop_reason;
             break;
+        case VmStatus::Migrated: status = "migrated: " + vm.stop_reason; break;
     }
     s.set("VM", status);
     capture_vcpu(s, vm.vcpu(0));
