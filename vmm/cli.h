@@ -47,6 +47,7 @@ struct CommandLine {
     std::string snapshot_file;
     std::string restore;                        // --restore FILE
     bool console_input = false;  // stdin feeds the guest's PL011
+    std::string control;         // --control PATH: the control socket (vmm/control/)
 };
 
 // Parse argv against the option table. Returns the command line, or the exit status to end
