@@ -3,6 +3,7 @@
 // resumed, runs on exactly as a VM never paused.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <limits>
 #include <string>
 
@@ -20,33 +21,40 @@ struct Run {
     VmStatus status = VmStatus::Running;
     std::uint64_t retired = 0, time_ns = 0;
     unsigned paused_blocked = 0, paused_ready = 0;
+    std::size_t most_places = 1;
 };
 
-// Pauses the VM after slices that leave its vCPU in a given state (up to `pauses` times), and
-// resumes it at the next slice boundary, as a control socket would.
+// Pauses the VM at slice boundaries where its vCPU is in a given state (up to `pauses` times),
+// and resumes it at the next boundary, as a control socket would.
 struct Pauser final : DebugAgent, MachineControl {
     Monitor& monitor;
     Vm& vm;
     VcpuState when;
     unsigned pauses;
     unsigned done = 0;
+    std::size_t most_places = 0;  // the most places the vCPU was in at once (queued, running)
     Pauser(Monitor& m, Vm& v, VcpuState state, unsigned n) : monitor(m), vm(v), when(state), pauses(n) {}
 
     std::uint64_t before_slice(Vcpu&) override { return std::numeric_limits<std::uint64_t>::max(); }
     void after_slice(Vcpu& vcpu, const RunResult&) override {
-        if (done < pauses && vm.running() && vcpu.state == when) {
+        const auto& queued = monitor.pcpu(0).runqueue.entries();
+        const auto places = static_cast<std::size_t>(std::count(queued.begin(), queued.end(), &vcpu)) + vcpu.loaded();
+        most_places = std::max(most_places, places);
+    }
+    bool exits_end_slices() const override { return false; }
+    // Between slices, as the control socket acts: a vCPU in WFI waits among the sleepers then,
+    // a ready one is still loaded on its pCPU.
+    void between_slices() override {
+        if (vm.paused) {
+            monitor.resume(vm);
+        } else if (done < pauses && vm.running() && vm.vcpu(0).state == when) {
             monitor.pause(vm);
             ++done;
         }
     }
-    bool exits_end_slices() const override { return false; }
-    void between_slices() override {
-        if (vm.paused) monitor.resume(vm);
-    }
     bool wait_while_idle() override {
-        if (!vm.paused) return false;  // the VM is over: so is the run
-        monitor.resume(vm);
-        return true;
+        if (vm.paused) monitor.resume(vm);
+        return vm.running();  // once the VM is over, so is the run
     }
     bool quit_requested() const override { return false; }
 };
@@ -71,7 +79,10 @@ Run run_ticks(std::optional<VcpuState> pause_when) {
     run.status = vm.status;
     run.retired = vm.vcpu(0).retired;
     run.time_ns = vm.vcpu(0).clock_ns;
-    if (pauser) (*pause_when == VcpuState::Blocked ? run.paused_blocked : run.paused_ready) = pauser->done;
+    if (pauser) {
+        (*pause_when == VcpuState::Blocked ? run.paused_blocked : run.paused_ready) = pauser->done;
+        run.most_places = pauser->most_places;
+    }
     return run;
 }
 
@@ -88,5 +99,6 @@ TEST_CASE("a VM paused in WFI, or while ready, and resumed runs on as if never p
         CHECK(paused.console == plain.console);
         CHECK(paused.retired == plain.retired);
         CHECK(paused.time_ns == plain.time_ns);  // alone on its pCPU: no time passes while it is paused
+        CHECK(paused.most_places == 1);          // never queued twice, never queued while it runs
     }
 }
