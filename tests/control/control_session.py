@@ -11,6 +11,7 @@ The VMM runs with --control; the session's lines are:
     wait EVENT NAME   read until EVENT about the VM NAME arrives
     sleep SECONDS     let the VMs run a while (what follows then depends on the host)
     until NAME STATE  ask query-vms (not in the transcript) until the VM NAME is in STATE
+    terminate         send the VMM SIGTERM (it ends as after quit)
 The transcript holds what was sent (->), what came back (<-), the VMM's exit status and its
 console output. @GUESTS@ in a request is the guests' folder. --normalise sets the values of
 these keys to 0 (for what depends on how the host scheduled things). Exit status 1 when the
@@ -151,6 +152,9 @@ def main():
                 if line.startswith("wait "):
                     _, event, name = line.split()
                     s.wait(event, name)
+                elif line == "terminate":
+                    s.out.append(line)
+                    process.terminate()
                 elif line.startswith("until "):
                     _, name, state = line.split()
                     s.until(name, state)
