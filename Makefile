@@ -1,10 +1,11 @@
-# Entry points over CMake: `make demo` sets up, builds and runs the demo; `make test` runs the suite;
+# Entry points over CMake: `make demo` sets up, builds and runs the demo; `make linux` boots Linux
+# to a shell; `make test` runs the suite;
 # `make grade VERSION=vN SUBMISSION=DIR [JSON=results.json]` grades a student's handlers;
 # `make gradescope VERSION=vN` packs the Gradescope autograder for that version.
 PRESET ?= release
 BUILD := build/$(PRESET)
 
-.PHONY: all deps build demo test test-sanitize test-tsan bench grade gradescope clean
+.PHONY: all deps build demo linux test test-sanitize test-tsan bench grade gradescope clean
 
 all: build
 
@@ -20,6 +21,10 @@ build: deps
 
 demo: build
 	$(BUILD)/trapeze-v2 $(BUILD)/examples/v2-ticks.json
+
+# Debian's Linux on trapeze-v3, to busybox's shell on the console (Ctrl-A x quits; exit powers off).
+linux: build
+	BUILD=$(BUILD) tools/boot-linux.sh trapeze-v3
 
 # A test gets a second run before it counts as failed: the terminal (tmux) and QEMU tests
 # wait on processes that a loaded machine can starve; one that fails twice is a failure.

@@ -11,6 +11,7 @@ packages=(
   libfdt-dev                # the device tree a kernel boots with
   device-tree-compiler      # dtc: the tests decompile that tree
   cpio                      # tools/fetch-linux.sh packs the initramfs
+  patch                     # the grader's tests apply each mutant to the reference handlers
   clang lld llvm            # guests: clang --target=aarch64-none-elf, ld.lld, llvm-objdump
   libunicorn-dev            # differential-test and benchmark oracle
   qemu-system-arm           # whole-guest cross-check and benchmark oracle

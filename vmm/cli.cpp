@@ -293,7 +293,11 @@ int dump_device_tree(const VmConfig& config, const std::string& path, const std:
     return kExitPoweredOff;
 }
 
-void write_console(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+void write_console(const std::string& text) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    // A partial line (a prompt) is shown now.
+    if (text.empty() || text.back() != '\n') std::fflush(stdout);
+}
 // With a control socket the run has no end to wait for: each console line goes out at once.
 void write_console_now(const std::string& text) {
     write_console(text);

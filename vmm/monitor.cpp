@@ -273,9 +273,12 @@ bool Monitor::pump_console(bool wait) {
         return false;
     };
     if (console_input_->quit_requested()) return quit();
-    // A pipe gives a line when the guest has taken the last one; a terminal what was typed.
-    const Pl011& uart = vm.uart();
-    if (uart.rx_room() == 0 || (!console_input_->terminal() && !uart.rx_empty())) return false;
+    Pl011& uart = vm.uart();
+    if (console_input_->terminal()) uart.show_partial_line();  // the prompt, the echo of what was typed
+    // A pipe gives a line when the guest listens (a receive interrupt unmasked) and has taken
+    // the last one; a terminal what was typed, as a real one would.
+    if (uart.rx_room() == 0 || (!console_input_->terminal() && (!uart.rx_empty() || !uart.rx_listening())))
+        return false;
     if (console_input_->at_end()) return false;
     const std::string bytes = console_input_->take(uart.rx_room(), wait);
     if (console_input_->quit_requested()) return quit();

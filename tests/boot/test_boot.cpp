@@ -4,6 +4,7 @@
 
 #include <libfdt.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <cstring>
 #include <filesystem>
@@ -11,7 +12,10 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "support/elf_builder.h"
+#include "emulator/guest_memory.h"
 #include "vmm/boot/boot_error.h"
 #include "vmm/boot/device_tree.h"
 #include "vmm/boot/kernel_boot.h"
@@ -41,6 +45,30 @@ std::vector<std::uint8_t> image(std::uint64_t text_offset, std::uint64_t image_s
     put<std::uint64_t>(bytes, 24, flags);
     put<std::uint32_t>(bytes, 0x38, Arm64ImageHeader::kMagic);
     return bytes;
+}
+
+// `bytes` as gzip -9n writes them (a gzip header and trailer around a deflate stream).
+std::vector<std::uint8_t> gzip(const std::vector<std::uint8_t>& bytes) {
+    z_stream z{};
+    REQUIRE(deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+    std::vector<std::uint8_t> out(deflateBound(&z, bytes.size()));
+    z.next_in = const_cast<Bytef*>(bytes.data());
+    z.avail_in = static_cast<uInt>(bytes.size());
+    z.next_out = out.data();
+    z.avail_out = static_cast<uInt>(out.size());
+    REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
+    out.resize(z.total_out);
+    deflateEnd(&z);
+    return out;
+}
+
+// The first `size` bytes a kernel puts in RAM from its start.
+std::vector<std::uint8_t> loaded(const KernelImage& k, std::size_t size) {
+    GuestMemory memory(kRam, 64 * kMiB);
+    k.image.load(memory);
+    std::vector<std::uint8_t> out(size);
+    memory.read(k.start, out.data(), size);
+    return out;
 }
 
 std::string parse_error(const std::vector<std::uint8_t>& bytes, std::uint64_t ram_size = 64 * kMiB) {
@@ -175,7 +203,15 @@ TEST_CASE("an ELF kernel loads at its addresses; an ET_DYN one linked at 0 goes 
 TEST_CASE("a malformed kernel image is refused with the problem named") {
     CHECK(parse_error({}) == "k: the kernel image is empty");
     CHECK(parse_error({0x1f, 0x8b, 8, 0}) ==
-          "k: a gzip-compressed kernel (a vmlinuz); unpack it first: gzip -dc vmlinuz > Image");
+          "k: a gzip-compressed kernel that cannot be unpacked: truncated: the stream ends after 4 bytes, unpacked "
+          "to 0 bytes so far");
+    CHECK(parse_error({0xfd, '7', 'z', 'X', 'Z', 0, 1}) == "k: an xz-compressed kernel; unpack it first: xz -dc FILE > Image");
+    CHECK(parse_error({0x28, 0xb5, 0x2f, 0xfd, 0}) ==
+          "k: a zstd-compressed kernel; unpack it first: zstd -dc FILE > Image");
+    std::vector<std::uint8_t> zboot(64, 0);
+    std::memcpy(zboot.data(), "MZ\0\0zimg", 8);
+    CHECK(parse_error(zboot) ==
+          "k: an EFI zboot kernel (a compressed image for EFI firmware); boot its raw Image instead");
     CHECK(parse_error(image(0, 0x2000, 0xb)) ==
           "k: bad Image header: a big-endian kernel (flags bit 0); Trapeze runs little-endian guests");
     CHECK(parse_error(image(0, 0x2000, 0x6 | 0x8)) ==
@@ -205,6 +241,62 @@ TEST_CASE("a malformed kernel image is refused with the problem named") {
     std::vector<std::uint8_t> truncated_elf = test::ElfBuilder().bytes();
     truncated_elf.resize(40);
     CHECK(parse_error(truncated_elf) == "k: truncated ELF header (40 bytes, an ELF64 header is 64)");
+}
+
+TEST_CASE("a gzip-compressed kernel (a vmlinuz) is unpacked and loaded as the Image inside") {
+    std::vector<std::uint8_t> inner = image(0, 0x3000, 0xa, 0x2000);
+    for (std::size_t i = 64; i < inner.size(); ++i) inner[i] = static_cast<std::uint8_t>(i * 7);
+    const KernelImage plain = parse_kernel(inner, "k", kRam, 64 * kMiB);
+    const KernelImage k = parse_kernel(gzip(inner), "k", kRam, 64 * kMiB);
+    CHECK(k.format == KernelFormat::Arm64Image);
+    CHECK(k.start == kRam);
+    CHECK(k.end == kRam + 0x3000);
+    CHECK(k.image.entry() == kRam);
+    CHECK(k.image.segments().size() == 1);
+    CHECK(k.image.segments()[0].file_size == inner.size());
+    CHECK(loaded(k, inner.size()) == inner);
+    CHECK(loaded(plain, inner.size()) == inner);
+    // Zero padding after the stream is allowed, as after a vmlinuz in a firmware partition.
+    std::vector<std::uint8_t> padded = gzip(inner);
+    padded.resize(padded.size() + 16, 0);
+    CHECK(loaded(parse_kernel(padded, "k", kRam, 64 * kMiB), inner.size()) == inner);
+    // What is inside gets the same checks as a file: a bad header, too big for RAM.
+    CHECK(parse_error(gzip(image(0, 0x2000, 0xb))) ==
+          "k: bad Image header: a big-endian kernel (flags bit 0); Trapeze runs little-endian guests");
+    CHECK(parse_error(gzip(gzip(inner))) == "k: gzip-compressed twice; unpack it first: gzip -dc FILE | gzip -dc > Image");
+}
+
+TEST_CASE("a corrupt, truncated or oversized gzip kernel is refused with the problem named") {
+    const std::vector<std::uint8_t> inner = image(0, 0x3000, 0xa, 0x2000);
+    const std::vector<std::uint8_t> packed = gzip(inner);
+    const std::string prefix = "k: a gzip-compressed kernel that cannot be unpacked: ";
+
+    std::vector<std::uint8_t> truncated(packed.begin(), packed.end() - 4);  // the trailer's length cut off
+    CHECK(parse_error(truncated) == prefix + fmt::format("truncated: the stream ends after {} bytes, unpacked to {} "
+                                                         "bytes so far", truncated.size(), inner.size()));
+    std::vector<std::uint8_t> half(packed.begin(), packed.begin() + 20);
+    CHECK(parse_error(half).starts_with(prefix + "truncated: the stream ends after 20 bytes"));
+
+    std::vector<std::uint8_t> bad_crc = packed;
+    bad_crc[bad_crc.size() - 8] ^= 1;  // the trailer's CRC-32
+    CHECK(parse_error(bad_crc) == prefix + fmt::format("corrupt data after {} of its {} bytes (incorrect data check)",
+                                                       packed.size() - 4, packed.size()));
+    std::vector<std::uint8_t> bad_length = packed;
+    bad_length[bad_length.size() - 1] ^= 1;  // the trailer's ISIZE
+    CHECK(parse_error(bad_length) == prefix + fmt::format("corrupt data after {} of its {} bytes (incorrect length "
+                                                          "check)", packed.size(), packed.size()));
+    std::vector<std::uint8_t> bad_method = packed;
+    bad_method[2] = 7;  // not deflate
+    CHECK(parse_error(bad_method) == prefix + "corrupt data after 4 of its " + std::to_string(packed.size()) +
+                                         " bytes (unknown compression method)");
+
+    std::vector<std::uint8_t> trailing = packed;
+    trailing.push_back(0x42);
+    CHECK(parse_error(trailing) == prefix + "1 bytes of something else follow the gzip stream");
+
+    // The limit is the guest's RAM: 2 MiB of zeros do not unpack into 1 MiB.
+    std::vector<std::uint8_t> big = image(0, 0, 0, 2 * kMiB);
+    CHECK(parse_error(gzip(big), 1 * kMiB) == prefix + "it unpacks to more than 1 MiB, the guest's RAM");
 }
 
 TEST_CASE("a truncated EFI-stub Image shows in its PE/COFF section table") {

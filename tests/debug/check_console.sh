@@ -6,22 +6,7 @@
 # usage: check_console.sh TARGET ECHO_GUEST
 set -euo pipefail
 target=$1 guest=$2
-session="trapeze-console-$$"
-export TMUX_TMPDIR=$(mktemp -d)
-trap 'tmux kill-server 2>/dev/null || true; rm -rf "$TMUX_TMPDIR"' EXIT
-
-screen() { tmux capture-pane -p -t "$session" -S -200; }
-wait_for() {
-  local text=$1 seconds=${2:-30}
-  for _ in $(seq 1 $((seconds * 10))); do
-    if screen | grep -qF -- "$text"; then return 0; fi
-    sleep 0.1
-  done
-  echo "the screen never showed '$text':"
-  screen
-  exit 1
-}
-keys() { tmux send-keys -t "$session" "$@"; }
+source "$(dirname "$0")/../support/tmux_session.sh"
 
 # A line typed at the terminal reaches the guest; "quit" ends it with status 0.
 tmux new-session -d -s "$session" -x 200 -y 40 "$target $guest --console-input --quiet; echo EXITED \$?; stty -a | grep -o ' icanon'; sleep 30"

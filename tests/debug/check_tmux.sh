@@ -6,24 +6,7 @@
 # usage: check_tmux.sh TARGET GUEST RUNAWAY_GUEST
 set -euo pipefail
 target=$1 guest=$2 runaway=$3
-session="trapeze-test-$$"
-export TMUX_TMPDIR=$(mktemp -d)
-trap 'tmux kill-server 2>/dev/null || true; rm -rf "$TMUX_TMPDIR"' EXIT
-
-screen() { tmux capture-pane -p -t "$session" -S -200; }
-# wait_for TEXT [COUNT] [SECONDS]: until the screen shows TEXT at least COUNT times (default
-# 1), for at most SECONDS (default 30).
-wait_for() {
-  local text=$1 count=${2:-1} seconds=${3:-30}
-  for _ in $(seq 1 $((seconds * 10))); do
-    if [ "$(screen | grep -cF -- "$text")" -ge "$count" ]; then return 0; fi
-    sleep 0.1
-  done
-  echo "the screen never showed '$text' ($count times):"
-  screen
-  exit 1
-}
-keys() { tmux send-keys -t "$session" "$@"; }
+source "$(dirname "$0")/../support/tmux_session.sh"
 
 tmux new-session -d -s "$session" -x 220 -y 60 "$target $guest --step --quiet; echo EXITED \$?; sleep 30"
 wait_for "(trapeze)"

@@ -1,8 +1,9 @@
 # Grades one submission with trapeze-grade and checks the verdict (a ctest script):
 #   -DGRADE=trapeze-grade -DCHECK_RESULTS=check_results -DVERSION=vN -DWORK=dir
-#   -DSUBMISSION=dir | mutant.cpp (copied into WORK as versions/vN/handlers.cpp)
+#   -DSUBMISSION=dir | mutant.patch (applied to the reference handlers in WORK: mutant.cmake)
+#   -DSOURCE_DIR=project     the project, whose versions/vN/handlers.cpp a mutant patches
 #   -DEXPECT=full|zero|less   the score: all points, none, or fewer than all
-#   -DEXPECT_FEEDBACK=a|b     text the report must contain (a mutant's "// expect:" lines too)
+#   -DEXPECT_FEEDBACK=a|b     text the report must contain (a mutant's "expect:" lines too)
 #   -DARGS=a|b                more arguments for trapeze-grade
 #   -DREPEAT=1                grade twice: the reports must be the same, byte for byte
 # Every results.json is also checked against Gradescope's shape.
@@ -13,14 +14,12 @@ set(expected_feedback)
 if(EXPECT_FEEDBACK)
   string(REPLACE "|" ";" expected_feedback "${EXPECT_FEEDBACK}")
 endif()
-if(SUBMISSION MATCHES "\\.cpp$")
+if(SUBMISSION MATCHES "\\.patch$")
+  include(${CMAKE_CURRENT_LIST_DIR}/mutant.cmake)
   set(submission ${WORK}/submission)
-  configure_file(${SUBMISSION} ${submission}/versions/${VERSION}/handlers.cpp COPYONLY)
-  file(STRINGS ${SUBMISSION} expect_lines REGEX "^// expect: ")
-  foreach(line ${expect_lines})
-    string(REGEX REPLACE "^// expect: " "" line "${line}")
-    list(APPEND expected_feedback "${line}")
-  endforeach()
+  make_mutant_submission(MUTANT ${SUBMISSION} VERSION ${VERSION} SOURCE_DIR ${SOURCE_DIR}
+                         DESTINATION ${submission} EXPECT mutant_expect)
+  list(APPEND expected_feedback ${mutant_expect})
 endif()
 string(REPLACE "|" ";" args "${ARGS}")
 

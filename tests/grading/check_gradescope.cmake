@@ -1,10 +1,11 @@
 # The Gradescope side (a ctest script): run_autograder grades a submission laid out as
 # Gradescope lays it out and always leaves a results.json of Gradescope's shape, even when
 # the grader cannot run; make_zip.sh packs setup.sh and run_autograder at the zip's root.
-#   -DSOURCE_DIR=... -DGRADE=trapeze-grade -DCHECK_RESULTS=check_results -DMUTANT=file.cpp -DWORK=dir
+#   -DSOURCE_DIR=... -DGRADE=trapeze-grade -DCHECK_RESULTS=check_results -DMUTANT=mutant.patch -DWORK=dir
 file(REMOVE_RECURSE ${WORK})
 set(root ${WORK}/autograder)
-configure_file(${MUTANT} ${root}/submission/versions/v2/handlers.cpp COPYONLY)
+include(${CMAKE_CURRENT_LIST_DIR}/mutant.cmake)
+make_mutant_submission(MUTANT ${MUTANT} VERSION v2 SOURCE_DIR ${SOURCE_DIR} DESTINATION ${root}/submission)
 
 function(run_autograder grade)
   execute_process(COMMAND ${CMAKE_COMMAND} -E env AUTOGRADER_ROOT=${root} TRAPEZE_GRADE=${grade} GRADED_VERSION=v2

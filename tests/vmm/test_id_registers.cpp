@@ -52,7 +52,9 @@ constexpr IdValue kIdValues[] = {
     {"ID_AA64ISAR2_EL1", 3, 0, 0, 6, 2, 0},
     // PARange 0 (32 bits), ASIDBits 2 (16), TGran16 0 and TGran64 0xF (absent), TGran4 0 (4 KiB).
     {"ID_AA64MMFR0_EL1", 3, 0, 0, 7, 0, 0x0F00'0020},
-    {"ID_AA64MMFR1_EL1", 3, 0, 0, 7, 1, 0},
+    // ECBHB [63:60] = 1: branch history cannot steer indirect branches across an exception
+    // (an interpreter predicts nothing); HAFDBS, VMIDBits, VH, HPDS, LO, PAN... 0.
+    {"ID_AA64MMFR1_EL1", 3, 0, 0, 7, 1, 0x1000'0000'0000'0000ull},
     {"ID_AA64MMFR2_EL1", 3, 0, 0, 7, 2, 0},
     {"CTR_EL0", 3, 3, 0, 0, 1, 0x8004'C004},
     {"DCZID_EL0", 3, 3, 0, 0, 7, 0x14},
@@ -74,6 +76,20 @@ TEST_CASE("each ID register reads its value through a trapped MRS at virtual EL1
         CHECK(f.vcpu().x(0) == id.value);
         CHECK(f.vcpu().pc() == kLoad + 4);
     }
+}
+
+TEST_CASE("MIDR_EL1's fields say a software CPU, r0p0, whose features the ID registers name (v3)") {
+    VmFixture f(v3::install, {mrs_x0(3, 0, 0, 0, 0)});
+    const RunResult r = f.pcpu.cpu.run(1);
+    REQUIRE(r.exit.reason == ExitReason::Exception);
+    f.monitor.handle_exit(f.vcpu(), r.exit);
+    const std::uint64_t midr = f.vcpu().x(0);
+    CHECK((midr >> 32) == 0);              // RES0
+    CHECK(((midr >> 24) & 0xff) == 0x00);  // Implementer: reserved for software use
+    CHECK(((midr >> 20) & 0xf) == 0);      // Variant: r0
+    CHECK(((midr >> 16) & 0xf) == 0xf);    // Architecture: individually identified by the ID registers
+    CHECK(((midr >> 4) & 0xfff) == 0x001); // PartNum
+    CHECK((midr & 0xf) == 0);              // Revision: p0
 }
 
 TEST_CASE("the features the ID registers claim decode; the ones they leave out are UNDEFINED") {

@@ -180,3 +180,43 @@ TEST_CASE("piped console input: a line at a time, taken when the VM waits; the v
     CHECK(input.at_end());
     close(fds[0]);
 }
+
+TEST_CASE("a pipe's line waits until the guest listens: no receive interrupt unmasked, nothing is taken") {
+    int fds[2];
+    REQUIRE(pipe(fds) == 0);
+    const std::string text = "one\n";
+    REQUIRE(write(fds[1], text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+    close(fds[1]);
+    ConsoleInput input(fds[0]);
+    constexpr std::uint32_t MSR_DAIFCLR_2 = 0xd50342ff, WFI = 0xd503207f, B_SELF = 0x14000000;
+    VmFixture f(v2::install, {MSR_DAIFCLR_2, WFI, B_SELF}, MonitorOptions{.quantum = 1000, .budget = 5000});
+    Vm& vm = f.vm;
+    Vcpu& v = f.vcpu();
+    vm.mmio_write(v, kGicDistributorBase + 0x0, 4, GicDistributor::kEnableGrp1);
+    vm.mmio_write(v, kGicDistributorBase + 0x104, 4, 1u << 1);
+    vm.mmio_write(v, kPl011Base + UARTIMSC, 4, kTx);  // only TX: Linux's driver before its startup drains RX
+    v.gic.igrpen1 = true;
+    v.gic.pmr = 0xff;
+    f.monitor.set_console_input(&input);
+    f.monitor.run(vm);
+    CHECK(vm.uart().rx_empty());
+    CHECK(input.take(32, false) == "one\n");  // still the pipe's
+    close(fds[0]);
+}
+
+TEST_CASE("an interactive console shows a partial line (a prompt) at once; the rest of the line follows") {
+    std::vector<std::string> lines;
+    Pl011 u("[vm1] ", [&lines](const std::string& text) { lines.push_back(text); });
+    for (char c : std::string("/ # ")) u.write(UARTDR, 1, static_cast<std::uint8_t>(c));
+    CHECK(lines.empty());  // a line at a time, by default
+    u.show_partial_line();
+    CHECK(lines == std::vector<std::string>{"[vm1] / # "});
+    u.show_partial_line();  // nothing new: nothing shown twice
+    CHECK(lines.size() == 1);
+    for (char c : std::string("ls\nok\n")) u.write(UARTDR, 1, static_cast<std::uint8_t>(c));
+    CHECK(lines == std::vector<std::string>{"[vm1] / # ", "ls\n", "[vm1] ok\n"});
+    u.write(UARTDR, 1, 'x');
+    u.flush();
+    CHECK(lines.back() == "[vm1] x");
+    CHECK(u.output() == "/ # ls\nok\nx");
+}

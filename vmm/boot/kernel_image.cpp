@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "vmm/boot/boot_error.h"
+#include "vmm/boot/gunzip.h"
 
 namespace trapeze {
 namespace {
@@ -31,10 +32,9 @@ template <typename... Args>
     throw BootError(name + ": " + fmt::format(format, std::forward<Args>(args)...));
 }
 
-// Compressed kernels: QEMU unpacks a gzip Image; Trapeze asks for the raw one instead.
+// Compressed kernels other than gzip (which is unpacked, as QEMU does): Trapeze asks for the raw one.
 void refuse_compressed(std::span<const std::uint8_t> bytes, const std::string& name) {
-    if (starts_with(bytes, {0x1f, 0x8b}))
-        fail(name, "a gzip-compressed kernel (a vmlinuz); unpack it first: gzip -dc vmlinuz > Image");
+    if (is_gzip(bytes)) fail(name, "gzip-compressed twice; unpack it first: gzip -dc FILE | gzip -dc > Image");
     if (starts_with(bytes, {0xfd, '7', 'z', 'X', 'Z', 0x00}))
         fail(name, "an xz-compressed kernel; unpack it first: xz -dc FILE > Image");
     if (starts_with(bytes, {0x28, 0xb5, 0x2f, 0xfd}))
@@ -128,6 +128,13 @@ const char* kernel_format_name(KernelFormat format) {
 KernelImage parse_kernel(std::span<const std::uint8_t> bytes, const std::string& name, std::uint64_t ram_base,
                          std::uint64_t ram_size) {
     if (bytes.empty()) fail(name, "the kernel image is empty");
+    if (is_gzip(bytes)) {
+        // A vmlinuz: the Image inside, no larger than RAM, then checked like any other.
+        const std::vector<std::uint8_t> unpacked = gunzip(bytes, name, ram_size);
+        if (unpacked.empty()) fail(name, "a gzip-compressed kernel that unpacks to nothing");
+        refuse_compressed(unpacked, name);
+        return parse_kernel(unpacked, name, ram_base, ram_size);
+    }
     refuse_compressed(bytes, name);
     KernelImage k;
     if (starts_with(bytes, {kElfMagic[0], kElfMagic[1], kElfMagic[2], kElfMagic[3]})) {

@@ -41,8 +41,9 @@ struct KernelImage {
 };
 
 // Parse a kernel file held in memory, to be loaded in RAM at [ram_base, ram_base + ram_size).
-// Throws BootError naming the file and the problem (empty, compressed, truncated, a bad header,
-// a foreign ELF, too big for RAM).
+// A gzip-compressed file is unpacked first (at most ram_size bytes). Throws BootError naming
+// the file and the problem (empty, a corrupt or truncated gzip stream, xz/zstd/EFI zboot
+// compression, truncated, a bad header, a foreign ELF, too big for RAM).
 KernelImage parse_kernel(std::span<const std::uint8_t> bytes, const std::string& name, std::uint64_t ram_base,
                          std::uint64_t ram_size);
 

@@ -123,18 +123,25 @@ void Pl011::put(char c) {
     line_ += c;
     ++written_;
     if (c == '\n') {
-        if (written_ > emitted_) sink_(prefix_ + line_);
-        emitted_ = std::max(emitted_, written_);
+        emit_unshown();
         line_.clear();
     }
 }
 
+// What of the current line the sink has not shown: all of it with the prefix in front, or the
+// rest after show_partial_line() showed its start.
+void Pl011::emit_unshown() {
+    if (written_ <= emitted_ || line_.empty()) return;
+    const std::uint64_t unshown = written_ - emitted_;
+    sink_(unshown >= line_.size() ? prefix_ + line_ : line_.substr(line_.size() - unshown));
+    emitted_ = written_;
+}
+
+void Pl011::show_partial_line() { emit_unshown(); }
+
 void Pl011::flush() {
-    if (!line_.empty()) {
-        if (written_ > emitted_) sink_(prefix_ + line_);
-        emitted_ = std::max(emitted_, written_);
-        line_.clear();
-    }
+    emit_unshown();
+    line_.clear();
 }
 
 }  // namespace trapeze

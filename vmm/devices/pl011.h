@@ -36,6 +36,9 @@ public:
     std::uint64_t read(std::uint64_t offset, unsigned size);
     void write(std::uint64_t offset, unsigned size, std::uint64_t value);
     void flush();  // a partial last line, at the end of the run
+    // Show the current line so far (a shell's prompt, the echo of a key typed): an interactive
+    // console cannot wait for the '\n'. The rest of the line follows without the prefix.
+    void show_partial_line();
 
     // Bytes from the host: as many as the RX FIFO has room for go in (the rest are the
     // caller's to offer again); returns how many. The end of a delivery is an idle line:
@@ -43,6 +46,9 @@ public:
     std::size_t receive(std::string_view bytes);
     std::size_t rx_room() const;
     bool rx_empty() const { return rx_.empty(); }
+    // The guest listens for input: a receive interrupt (RXIM or RTIM) is unmasked. Linux's
+    // driver drains the FIFO just before it unmasks them, so what came before is lost.
+    bool rx_listening() const { return (imsc_ & (kRxInterrupt | kTimeoutInterrupt)) != 0; }
 
     // The interrupt line to the GIC: any unmasked interrupt raised (UARTMIS != 0).
     bool irq_line() const { return (ris_ & imsc_) != 0; }
@@ -56,6 +62,7 @@ private:
     void write_register(std::uint64_t offset, std::uint32_t value);
     void transmit(std::uint8_t byte);
     void put(char c);
+    void emit_unshown();
     unsigned rx_level() const;  // the RX interrupt's trigger level, from UARTIFLS and LCR_H.FEN
     bool fifo_enabled() const;
 
