@@ -15,6 +15,7 @@
 #include "emulator/trap_policy.h"
 #include "vmm/boot/kernel_boot.h"
 #include "vmm/console_input.h"
+#include "vmm/control/control_server.h"
 #include "vmm/debug/gdb_stub.h"
 #include "vmm/debug/stepper.h"
 #include "vmm/migration.h"
@@ -200,6 +201,20 @@ void declare_options(CLI::App& app, CommandLine& o, const TargetProfile& profile
         ->excludes("--step")
         ->excludes("--script")
         ->excludes("--gdb");
+    const std::string control = "Control";
+    add_file(app, "--control", o.control,
+             "serve a control socket at PATH (JSON lines, as QEMU's QMP; trapeze-ctl is its client): create, boot, "
+             "pause, resume, shut down, reset and destroy VMs while the machine runs, until `quit`; GUEST is optional "
+             "(its VMs boot at once). v1..v4 hold one VM at a time, v5 several, v6 on several pCPUs, v7 several "
+             "vCPUs each")
+        ->type_name("PATH")
+        ->group(control)
+        ->excludes("--step")
+        ->excludes("--script")
+        ->excludes("--gdb")
+        ->excludes("--threads")
+        ->excludes("--snapshot-at")
+        ->excludes("--console-input");
     add_file(app, "--restore", o.restore,
              "continue the run saved in FILE (by --snapshot-at or the stepper's snapshot) instead of booting the guest; "
              "GUEST must be the same guest, with the same settings")
@@ -287,6 +302,9 @@ void declare_options(CLI::App& app, CommandLine& o, const TargetProfile& profile
         ->check(CLI::Range(1, 86400))
         ->group(migration)
         ->needs("--incoming");
+    app.get_option("--restore")->excludes("--control");
+    app.get_option("--migrate-to")->excludes("--control");
+    app.get_option("--incoming")->excludes("--control");
 }
 
 void list_traps(const VersionHooks& hooks) {
@@ -311,7 +329,9 @@ Scenario make_scenario(const CommandLine& o, const TargetProfile& profile, const
     Scenario scenario;
     if (profile.quantum) scenario.monitor.quantum = *profile.quantum;
     const bool is_json = o.input.size() > 5 && o.input.ends_with(".json");
-    if (is_json) {
+    if (o.input.empty() && o.kernel.empty()) {
+        // --control alone: a machine with no VMs yet (vm-create makes them).
+    } else if (is_json) {
         scenario = load_scenario(o.input);
         if (profile.quantum && !scenario.quantum_given) scenario.monitor.quantum = *profile.quantum;
     } else {
@@ -370,6 +390,66 @@ int dump_device_tree(const VmConfig& config, const std::string& path, const std:
     return kExitPoweredOff;
 }
 
+void write_console(const std::string& text) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    // A partial line (a prompt) is shown now.
+    if (text.empty() || text.back() != '\n') std::fflush(stdout);
+}
+// With a control socket the run has no end to wait for: each console line goes out at once.
+void write_console_now(const std::string& text) {
+    write_console(text);
+    std::fflush(stdout);
+}
+
+// --control: the machine runs the command line's VMs (if any) and the ones the control socket
+// creates, until `quit` or a signal; then the summary of the VMs that are left.
+int run_with_control(const std::string& name, const VersionHooks& hooks, const Scenario& scenario,
+                     const CommandLine& options, Tracer& tracer, std::vector<std::unique_ptr<Vm>> vms) {
+    Monitor monitor(hooks, tracer, scenario.monitor);
+    // vm-create: the VM's entry, checked against the machine with every VM that exists.
+    const auto make_vm = [&](unsigned id, const VmConfig& config, const std::vector<const ManagedVm*>& others) {
+        Scenario machine = scenario;
+        machine.name = "the machine";
+        machine.vms.clear();
+        for (const ManagedVm* m : others) machine.vms.push_back(m->config);
+        machine.vms.push_back(config);
+        check_placement(machine);
+        check_supported(machine, hooks);
+        return std::make_unique<Vm>(id, config, load_boot_image(config), write_console_now);
+    };
+    std::unique_ptr<ControlServer> server;
+    try {
+        server = std::make_unique<ControlServer>(options.control, monitor, make_vm, name);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s: %s\n", name.c_str(), e.what());
+        return kExitBadInput;
+    }
+    ControlServer::handle_signals();
+    for (std::size_t i = 0; i < vms.size(); ++i) {
+        Vm& vm = *vms[i];
+        monitor.add(vm);
+        server->lifecycle().adopt(vm, scenario.vms[i], std::move(vms[i]), true);
+    }
+    if (!options.quiet) std::fprintf(stderr, "%s: the control socket is %s\n", name.c_str(), options.control.c_str());
+    monitor.run();
+    std::fflush(stdout);
+
+    RunSummary summary;
+    summary.target = name;
+    summary.version = std::string(hooks.version);
+    for (const auto& m : server->lifecycle().vms())
+        if (m->booted) summary.vms.push_back(summarize_vm(*m->vm, boot_file(m->config)));
+    summarize_machine(summary, monitor);
+    try {
+        tracer.finish(summary);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s: %s\n", name.c_str(), e.what());
+        return kExitBadInput;
+    }
+    if (!options.quiet && !summary.vms.empty()) std::fputs(format_summary_table(summary).c_str(), stderr);
+    return kExitPoweredOff;
+}
+
 }  // namespace
 
 ParsedCommandLine parse_command_line(const TargetProfile& profile, std::string_view version, int argc, char** argv) {
@@ -387,7 +467,7 @@ ParsedCommandLine parse_command_line(const TargetProfile& profile, std::string_v
     declare_options(app, o, profile);
     try {
         app.parse(argc, argv);
-        if (o.input.empty() && o.kernel.empty() && !o.list_traps)
+        if (o.input.empty() && o.kernel.empty() && !o.list_traps && o.control.empty())
             throw CLI::RequiredError("GUEST (a guest ELF or a scenario JSON)");
         if (!o.input.empty() && !o.kernel.empty())
             throw CLI::ValidationError("--kernel", "boots instead of a guest or scenario; give one or the other, not both (" +
@@ -436,17 +516,16 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
         if (!options.timeline.empty()) tracer.add(std::make_unique<ChromeTraceSink>(options.timeline));
         if (!options.report.empty()) tracer.add(std::make_unique<HtmlReportSink>(options.report));
         if (!options.dump_dtb.empty()) return dump_device_tree(scenario.vms.front(), options.dump_dtb, name);
+        if (!options.control.empty())
+            for (VmConfig& config : scenario.vms) config.console_prefix = "[" + config.name + "] ";
         for (const VmConfig& config : scenario.vms)
             vms.push_back(std::make_unique<Vm>(static_cast<unsigned>(vms.size()), config, load_boot_image(config),
-                                               [](const std::string& text) {
-                                                   std::fwrite(text.data(), 1, text.size(), stdout);
-                                                   // A partial line (a prompt) is shown now.
-                                                   if (text.empty() || text.back() != '\n') std::fflush(stdout);
-                                               }));
+                                               options.control.empty() ? write_console : write_console_now));
     } catch (const std::exception& e) {
         std::fprintf(stderr, "%s: %s\n", name.c_str(), e.what());
         return kExitBadInput;
     }
+    if (!options.control.empty()) return run_with_control(name, hooks, scenario, options, tracer, std::move(vms));
     Vm& vm = *vms.front();
 
     Monitor monitor(hooks, tracer, scenario.monitor);
@@ -535,6 +614,10 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
         monitor.set_console_input(console_input.get());
     }
     for (auto& v : vms) monitor.add(*v);
+    // The stepper's `vm` verbs go through the same lifecycle as the control socket's.
+    VmLifecycle lifecycle(monitor, nullptr, nullptr);
+    for (std::size_t i = 0; i < vms.size(); ++i) lifecycle.adopt(*vms[i], scenario.vms[i], nullptr, true);
+    if (stepper) stepper->attach_lifecycle(lifecycle);
     if (!options.restore.empty()) {
         try {
             restore_snapshot(monitor, read_snapshot_file(options.restore));

@@ -56,6 +56,7 @@ struct CommandLine {
     std::string incoming;                       // --incoming unix:PATH | tcp:HOST:PORT
     unsigned incoming_timeout = 60;             // --incoming-timeout SECONDS
     bool console_input = false;  // stdin feeds the guest's PL011
+    std::string control;         // --control PATH: the control socket (vmm/control/)
 };
 
 // Parse argv against the option table. Returns the command line, or the exit status to end

@@ -40,7 +40,10 @@ void Monitor::add(Vm& vm) {
         v->home = vm.affinity().empty() ? (first + i) % pcpu_count() : vm.affinity()[i % vm.affinity().size()];
     }
     Vcpu& boot = vm.vcpu(0);
-    if (!boot.loaded()) pcpus_[boot.home]->runqueue.join(boot);
+    PhysicalCpu& home = *pcpus_[boot.home];
+    // A VM added while the machine runs starts now, not at the idle pCPU's last moment.
+    if (!home.current && home.runqueue.empty()) home.clock_ns = std::max(home.clock_ns, now_ns());
+    if (!boot.loaded()) home.runqueue.join(boot);
 }
 
 void Monitor::run() {
@@ -48,10 +51,23 @@ void Monitor::run() {
         ThreadedRunner(*this).run();
     } else {
         for (;;) {
-            if (PhysicalCpu* pcpu = next_pcpu()) step(*pcpu);
-            else if (!pump_console(true)) break;  // only input could wake the machine: wait for it
+            if (control_) {
+                control_->between_slices();  // commands apply at slice boundaries
+                if (control_->quit_requested()) break;
+            }
+            if (PhysicalCpu* pcpu = next_pcpu()) {
+                step(*pcpu);
+            } else if (pump_console(true)) {
+                continue;  // only input could wake the machine: it came
+            } else if (!control_) {
+                break;
+            } else {
+                stop_if_stuck();  // what no interrupt can ever wake stops; a command may start more
+                control_->between_slices();  // (the control sees them stop before it waits)
+                if (!control_->wait_while_idle()) break;
+            }
         }
-        stop_if_stuck();
+        if (!control_) stop_if_stuck();
     }
     for (auto& p : pcpus_) {
         if (p->current) switch_out(*p);  // every context saved: the final state is in the vCPUs
@@ -66,6 +82,57 @@ void Monitor::run() {
                                                       : "the VM is stopped");
         }
     }
+}
+
+// ---- VMs that come, pause and go ----
+
+void Monitor::take_out(Vm& vm) {
+    for (auto& p : pcpus_) {
+        if (p->current && &p->current->vm() == &vm) switch_out(*p);  // not running: not queued again
+        for (auto& v : vm.vcpus()) p->runqueue.remove(*v);
+        if (p->yield_target && &p->yield_target->vm() == &vm) p->yield_target = nullptr;
+    }
+    for (auto& sleepers : sleeping_)
+        std::erase_if(sleepers, [&vm](const Vcpu* v) { return &v->vm() == &vm; });
+}
+
+void Monitor::pause(Vm& vm) {
+    vm.paused = true;
+    take_out(vm);
+}
+
+void Monitor::resume(Vm& vm) {
+    vm.paused = false;
+    if (!vm.running()) return;
+    for (auto& v : vm.vcpus()) {
+        PhysicalCpu& home = *pcpus_.at(v->home);
+        v->clock_ns = std::max(v->clock_ns, home.clock_ns);  // it sees the time it was paused pass
+        if (v->state == VcpuState::Runnable) home.runqueue.join(*v);
+        else if (v->state == VcpuState::Blocked) sleeping_[home.id].push_back(v.get());
+    }
+}
+
+void Monitor::remove(Vm& vm) {
+    const bool was_paused = std::exchange(vm.paused, true);  // switch_out must not queue its vCPUs again
+    take_out(vm);
+    vm.paused = was_paused;
+    for (auto& p : pcpus_) {
+        if (p->last && &p->last->vm() == &vm) p->last = nullptr;
+        // An idle interpreter may still point at the VM's memory and hold its decoded code.
+        if (!p->current) p->cpu.attach(no_memory_);
+        vm.forget_cpu(p->cpu);
+    }
+    std::erase(vms_, &vm);
+    if (gang_ == &vm) gang_ = nullptr;
+}
+
+std::uint64_t Monitor::now_ns() const {
+    std::uint64_t busy = kNever, latest = 0;
+    for (const auto& p : pcpus_) {
+        latest = std::max(latest, p->clock_ns);
+        if (p->current || !p->runqueue.empty()) busy = std::min(busy, p->clock_ns);
+    }
+    return busy == kNever ? latest : busy;
 }
 
 // ---- choosing what runs next ----
@@ -125,7 +192,7 @@ void Monitor::step(PhysicalCpu& pcpu) {
     }
     Vcpu& vcpu = *pcpu.current;
     run_slice(pcpu, vcpu);
-    if (!vcpu.vm().running()) return;  // drop_stopped puts it away at the next step
+    if (!vcpu.vm().running() || pcpu.current != &vcpu) return;  // drop_stopped puts it away at the next step
     if (vcpu.state != VcpuState::Runnable || pcpu.reschedule) {
         pcpu.reschedule = false;
         switch_out(pcpu);
@@ -187,6 +254,7 @@ void Monitor::wake(Vcpu& vcpu, std::uint64_t now_ns) {
 
 void Monitor::stop_if_stuck() {
     for (Vm* vm : vms_) {
+        if (vm->paused && !control_) vm->stop(VmStatus::Failed, "paused, with no control socket that could resume it");
         if (!vm->running()) continue;
         const Vcpu* blocked = nullptr;
         for (auto& v : vm->vcpus())
@@ -274,7 +342,7 @@ void Monitor::run_slice(PhysicalCpu& pcpu, Vcpu& vcpu) {
     std::uint64_t limit = kNever;
     if (debug_agent_) {
         limit = debug_agent_->before_slice(vcpu);  // may hold the run at a prompt, or stop the VM
-        if (!vm.running()) return;
+        if (!vm.running() || pcpu.current != &vcpu) return;  // (or pause, reset or destroy it: the stepper's `vm`)
     }
     const std::uint64_t injected = vcpu.virqs_injected;
     deliver_interrupts(vcpu);

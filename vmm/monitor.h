@@ -25,6 +25,18 @@ namespace trapeze {
 
 class ConsoleInput;
 
+// What may change the machine's VMs while it runs (the control socket, vmm/control/): the
+// monitor's loop lets it act between two slices, and waits on it when nothing can run.
+class MachineControl {
+public:
+    virtual ~MachineControl() = default;
+    // Between two slices (no interpreter on the stack): apply what was asked, without waiting.
+    virtual void between_slices() = 0;
+    // Nothing can run now: wait until something is asked. False: the run is over (quit).
+    virtual bool wait_while_idle() = 0;
+    virtual bool quit_requested() const = 0;
+};
+
 struct MonitorOptions {
     std::uint64_t quantum = 20'000;            // the physical timer: instructions per time slice
     std::uint64_t budget = 5'000'000'000ull;   // instructions before a runaway VM is stopped (per VM)
@@ -46,7 +58,7 @@ public:
     // Put a VM on the machine: its boot vCPU joins a pCPU's run queue (by the VM's
     // placement), its other vCPUs wait for PSCI CPU_ON.
     void add(Vm& vm);
-    // Run until every VM has stopped.
+    // Run until every VM has stopped (with a MachineControl: until it says quit).
     void run();
     // Run one VM alone (v1..v4).
     void run(Vm& vm) {
@@ -66,6 +78,20 @@ public:
     PhysicalCpu& pcpu(unsigned i) { return *pcpus_.at(i); }
     unsigned pcpu_count() const { return static_cast<unsigned>(pcpus_.size()); }
     const std::vector<Vm*>& vms() const { return vms_; }
+
+    // ---- VMs that come, pause and go while the machine runs (between slices only)
+    void set_control(MachineControl* control) { control_ = control; }
+    // Its vCPUs leave the run queues, the sleepers and the pCPU running them (context saved).
+    void pause(Vm& vm);
+    // Each of its vCPUs comes back as it was: ready (to its home pCPU's run queue), or
+    // waiting in WFI; a vCPU that is off stays off.
+    void resume(Vm& vm);
+    // The VM leaves the machine (to be destroyed, or reset and added again): no pCPU, run
+    // queue or interpreter keeps a pointer into it.
+    void remove(Vm& vm);
+    // The machine's virtual time now: where the lock-step loop is (the earliest pCPU with
+    // something to run; when nothing runs, the latest clock).
+    std::uint64_t now_ns() const;
 
     // Dispatch one exit to the version's handler and apply its Action (public for tests).
     void handle_exit(Vcpu& vcpu, const Exit& exit);
@@ -98,6 +124,7 @@ private:
     void switch_in(PhysicalCpu& pcpu);
     Vcpu* take_yield_target(PhysicalCpu& pcpu);  // a directed yield's target, if it may run here
     void drop_stopped(PhysicalCpu& pcpu);
+    void take_out(Vm& vm);  // pause and remove: no pCPU, run queue or sleeper holds its vCPUs
 
     // ---- handlers and their Actions
     Action dispatch(Vcpu& vcpu, const Exit& exit);  // the version's handler for the exit's EC
@@ -125,6 +152,9 @@ private:
     std::vector<Vm*> vms_;
     DebugAgent* debug_agent_ = nullptr;
     ConsoleInput* console_input_ = nullptr;
+    MachineControl* control_ = nullptr;
+    // What an interpreter is attached to once the VM it ran has left the machine.
+    GuestMemory no_memory_{kRamBase, 4096};
 
     // Blocked vCPUs, each waiting on the pCPU it last ran on.
     std::vector<std::vector<Vcpu*>> sleeping_;

@@ -123,6 +123,33 @@ void check_placement(const Scenario& s) {
     }
 }
 
+VmConfig parse_vm_entry(const json& vm, const std::string& base_dir, const std::string& where,
+                        const std::string& default_name) {
+    if (!vm.is_object()) throw ScenarioError(where + " must be an object");
+    check_keys(vm, {"name", "guest", "vcpus", "memory_mib", "affinity", "weight", "budget", "kernel", "initrd",
+                    "append", "dtb"},
+               where);
+    VmConfig config;
+    if (vm.contains("name") && (!vm["name"].is_string() || vm["name"].get<std::string>().empty()))
+        throw ScenarioError(where + ": \"name\" must be a non-empty string");
+    config.name = vm.value("name", default_name);
+    if (vm.contains("kernel")) {
+        read_kernel_keys(vm, base_dir, where, config);
+    } else {
+        if (!vm.contains("guest") || !vm["guest"].is_string() || vm["guest"].get<std::string>().empty())
+            throw ScenarioError(where + ": \"guest\" (the path of a guest ELF) is required");
+        for (const char* key : {"initrd", "append", "dtb"})
+            if (vm.contains(key)) throw ScenarioError(fmt::format("{}: \"{}\" needs \"kernel\"", where, key));
+        config.guest = file_key(vm, "guest", base_dir, where);
+    }
+    config.ram_size = number(vm, setting::kMemoryMib, kDefaultRamSize >> 20, where) << 20;
+    config.vcpus = static_cast<unsigned>(number(vm, setting::kVcpus, 1, where));
+    config.affinity = affinity(vm, where);
+    config.weight = static_cast<unsigned>(number(vm, setting::kWeight, 1, where));
+    config.budget = number(vm, setting::kBudget, 0, where);
+    return config;
+}
+
 Scenario parse_scenario(const std::string& text, const std::string& base_dir, const std::string& name) {
     json root;
     try {
@@ -147,31 +174,10 @@ Scenario parse_scenario(const std::string& text, const std::string& base_dir, co
     unsigned index = 0;
     for (const json& vm : root["vms"]) {
         const std::string where = fmt::format("{}: vms[{}]", name, index);
-        if (!vm.is_object()) throw ScenarioError(where + " must be an object");
-        check_keys(vm, {"name", "guest", "vcpus", "memory_mib", "affinity", "weight", "budget", "kernel", "initrd",
-                        "append", "dtb"},
-                   where);
-        VmConfig config;
-        if (vm.contains("name") && (!vm["name"].is_string() || vm["name"].get<std::string>().empty()))
-            throw ScenarioError(where + ": \"name\" must be a non-empty string");
-        config.name = vm.value("name", fmt::format("vm{}", index));
+        VmConfig config = parse_vm_entry(vm, base_dir, where, fmt::format("vm{}", index));
         for (std::size_t other = 0; other < s.vms.size(); ++other)
             if (s.vms[other].name == config.name)
                 throw ScenarioError(fmt::format("{}: the name \"{}\" is taken by vms[{}]", where, config.name, other));
-        if (vm.contains("kernel")) {
-            read_kernel_keys(vm, base_dir, where, config);
-        } else {
-            if (!vm.contains("guest") || !vm["guest"].is_string() || vm["guest"].get<std::string>().empty())
-                throw ScenarioError(where + ": \"guest\" (the path of a guest ELF) is required");
-            for (const char* key : {"initrd", "append", "dtb"})
-                if (vm.contains(key)) throw ScenarioError(fmt::format("{}: \"{}\" needs \"kernel\"", where, key));
-            config.guest = file_key(vm, "guest", base_dir, where);
-        }
-        config.ram_size = number(vm, setting::kMemoryMib, kDefaultRamSize >> 20, where) << 20;
-        config.vcpus = static_cast<unsigned>(number(vm, setting::kVcpus, 1, where));
-        config.affinity = affinity(vm, where);
-        config.weight = static_cast<unsigned>(number(vm, setting::kWeight, 1, where));
-        config.budget = number(vm, setting::kBudget, 0, where);
         s.vms.push_back(std::move(config));
         ++index;
     }

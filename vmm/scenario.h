@@ -7,6 +7,8 @@
 #pragma once
 
 #include <stdexcept>
+
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,11 @@ struct Scenario {
 Scenario load_scenario(const std::string& path);
 // Parse scenario text (for tests); `base_dir` resolves relative guest paths.
 Scenario parse_scenario(const std::string& text, const std::string& base_dir, const std::string& name = "scenario");
+// One VM entry of a scenario's "vms" (also the arguments of the control socket's vm-create).
+// `where` starts every message ("scenario.json: vms[1]"); `default_name` is its name if it
+// gives none.
+VmConfig parse_vm_entry(const nlohmann::json& vm, const std::string& base_dir, const std::string& where,
+                        const std::string& default_name);
 // Throws ScenarioError if a VM's affinity names a pCPU the machine does not have, or, under
 // the gang policy, if a VM has more vCPUs than pCPUs to run them at once on (checked again
 // after the command line changed the pCPU count or the policy).

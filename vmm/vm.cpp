@@ -110,6 +110,11 @@ std::size_t Vm::receive_console(std::string_view bytes) {
     return taken;
 }
 
+void Vm::press_power_button(unsigned intid) {
+    gicd_.set_spi_line(intid, true);
+    for (auto& v : vcpus_) v->make_request(kRequestInterrupts);
+}
+
 void Vm::sync_uart_line() {
     const bool high = uart_.irq_line();
     if (high == uart_line_) return;

@@ -76,6 +76,9 @@ public:
     // trace should say beside it (a RAZ/WI register touched for the first time), if anything.
     bool mmio_read(Vcpu& vcpu, std::uint64_t pa, unsigned size, std::uint64_t& value, std::string_view* note = nullptr);
     bool mmio_write(Vcpu& vcpu, std::uint64_t pa, unsigned size, std::uint64_t value, std::string_view* note = nullptr);
+    // The shutdown request (vmm/control/lifecycle.h): the power button's SPI goes high, and
+    // stays high until the VM is reset; a guest that enabled it takes the interrupt.
+    void press_power_button(unsigned intid);
     // Host input for the PL011's RX FIFO (as much as fits; returns how much went in).
     std::size_t receive_console(std::string_view bytes);
     // "at pc=0x40080010 main+0x10": where in the guest something happened, for messages.
@@ -118,7 +121,9 @@ public:
     VmStatus status = VmStatus::Running;
     std::string stop_reason;  // why it stopped, for the summary and the exit status
     void stop(VmStatus how, std::string reason);
-    bool running() const { return status == VmStatus::Running; }
+    // Paused (by the control socket): not stopped, but none of its vCPUs may run.
+    bool paused = false;
+    bool running() const { return status == VmStatus::Running && !paused; }
 
 private:
     friend class SnapshotAccess;  // vmm/snapshot.cpp saves and restores memory and devices

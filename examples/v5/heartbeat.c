@@ -4,7 +4,9 @@
 // prints never depends on how it is scheduled (run it alone and in company: the same lines).
 #include "guest.h"
 
+#ifndef BEATS
 #define BEATS 10
+#endif
 #define STEPS_PER_BEAT 200000  // about a million instructions at -O2
 
 int main(void) {

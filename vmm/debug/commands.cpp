@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "vmm/control/lifecycle.h"
 #include "vmm/debug/expression.h"
 #include "vmm/debug/inspect.h"
 #include "vmm/debug/run_control.h"
@@ -254,6 +255,27 @@ void cmd_when(CommandContext& c, std::string_view args) {
                              c.control.checkpoint_count() == 1 ? "" : "s");
 }
 
+// `vm`: the control socket's verbs, through the same lifecycle (vmm/control/lifecycle.h).
+void cmd_vm(CommandContext& c, std::string_view args) {
+    const auto w = words(args);
+    VmLifecycle* lifecycle = c.control.lifecycle();
+    if (!lifecycle) throw std::invalid_argument("this run has no VM lifecycle to drive");
+    if (w.empty()) {
+        for (const auto& m : lifecycle->vms())
+            c.out += fmt::format("{:<12} {}\n", m->vm->name(), vm_state_name(lifecycle->state(*m)));
+        return;
+    }
+    const VmVerbRule* rule = vm_verb_by_name(w[0]);
+    need(rule && w.size() == 2, "vm [boot|pause|resume|shutdown|reset|destroy NAME]");
+    try {
+        lifecycle->apply(w[1], rule->verb);
+    } catch (const LifecycleError& e) {
+        throw std::invalid_argument(e.what());
+    }
+    if (rule->verb == VmVerb::Destroy) c.out += fmt::format("{}: destroyed\n", w[1]);
+    else c.out += fmt::format("{}: {}\n", w[1], vm_state_name(lifecycle->state(lifecycle->find(w[1]))));
+}
+
 void cmd_quit(CommandContext& c, std::string_view args) {
     need(words(args).empty(), "quit");
     c.vcpu.vm().stop(VmStatus::Failed, "quit from the debugger");
@@ -300,6 +322,8 @@ const DebugCommand kCommands[] = {
     {"goto", "", "STEP", "go to step STEP (as `when` counts them), back or forward", true, false, false, cmd_goto},
     {"when", "", "", "the step the run is at (instructions + traps + vIRQs), and how far back it can go", false, false,
      true, cmd_when},
+    {"vm", "", "[VERB NAME]", "the VMs' states; or pause, resume, shutdown, reset, destroy (or boot) VM NAME, as the control "
+     "socket does", false, false, false, cmd_vm},
     {"quit", "q", "", "stop the VM and end the run", false, false, false, cmd_quit},
 };
 

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "vmm/control/lifecycle.h"
 #include "vmm/debug/expression.h"
 #include "vmm/debug/inspect.h"
 #include "vmm/monitor.h"
@@ -325,6 +326,7 @@ std::uint64_t RunControl::quiet_until_furthest(std::uint64_t limit) {
 
 void RunControl::after_slice(Vcpu& vcpu, const RunResult& result) {
     pc_after_slice_ = vcpu.pc();
+    if (lifecycle_) lifecycle_->between_slices();  // a `vm shutdown` whose grace period is over
     if (mode_ == Mode::Held || mode_ == Mode::Detached) return;
     const std::uint64_t steps = result.retired + (result.exit.reason == ExitReason::Exception ? 1 : 0);
     if (!pending_stop_.empty()) {

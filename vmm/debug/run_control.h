@@ -41,6 +41,8 @@ struct TrapKind {
 };
 extern const std::vector<TrapKind> kTrapKinds;
 
+class VmLifecycle;
+
 class RunControl : public DebugAgent {
 public:
     RunControl(Vm& vm, std::string_view version);
@@ -58,6 +60,9 @@ public:
     // nearest checkpoint before the target and replays to it, which the deterministic mode
     // makes exact. Each throws std::invalid_argument when there is no history to use.
     void attach_monitor(Monitor& monitor) { monitor_ = &monitor; }
+    // The VMs' lifecycle (vmm/control/lifecycle.h), for the `vm` command's verbs.
+    void attach_lifecycle(VmLifecycle& lifecycle) { lifecycle_ = &lifecycle; }
+    VmLifecycle* lifecycle() const { return lifecycle_; }
     // Steps so far: instructions retired, traps handled and vIRQs taken (what `step` counts).
     std::uint64_t position() const;
     void reverse_step(std::uint64_t count);
@@ -154,6 +159,7 @@ private:
     };
     enum class Scan : std::uint8_t { None, Breakpoints, Traps };
     Monitor* monitor_ = nullptr;
+    VmLifecycle* lifecycle_ = nullptr;
     std::vector<Checkpoint> checkpoints_;
     std::uint64_t checkpoint_interval_ = 0;  // 0: by the VM's RAM (see record_checkpoint)
     std::uint64_t replay_target_ = 0;
