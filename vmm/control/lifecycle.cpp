@@ -61,6 +61,7 @@ VmState VmLifecycle::state(const ManagedVm& m) const {
         case VmStatus::Running: return m.vm->paused ? VmState::Paused : VmState::Running;
         case VmStatus::PoweredOff: return VmState::PoweredOff;
         case VmStatus::Failed: return VmState::Stopped;
+        case VmStatus::Migrated: return VmState::Stopped;  // it runs on elsewhere; here it is over
     }
     return VmState::Stopped;
 }
