@@ -1,6 +1,8 @@
 // The interpreter loop, the decoded-page cache, and the slow paths of memory access.
 #include "emulator/cpu.h"
 
+#include <utility>
+
 #include "emulator/page_walk.h"
 #include "emulator/semantics.h"
 #include "emulator/syndrome.h"
@@ -49,14 +51,18 @@ const RunResult& Cpu::run(std::uint64_t max_instructions) {
     result_.exit_handled = false;
     left_ = run_length_ = max_instructions;
     const Inst* ip = left_ ? enter(regs.pc) : nullptr;
-    if (ip) {
+    while (ip) {
+        // What other threads asked, looked at before the first instruction and then once
+        // per kAttentionInterval instructions, never inside the hot loop.
+        if (attention_.load(std::memory_order_relaxed)) [[unlikely]] {
+            if (attend()) break;
+        }
+        held_back_ = left_ > kAttentionInterval ? left_ - kAttentionInterval : 0;
+        left_ -= held_back_;
         // The hot loop: each call runs a straight-line stretch of instructions, one chained
         // to the next (Cpu::next), and comes back at a branch, a page's end, an exit or when
-        // the count is used up. Between two stretches it looks at what other threads asked.
+        // the count is used up.
         while (left_ != 0) {
-            if (attention_.load(std::memory_order_relaxed)) [[unlikely]] {
-                if (attend()) break;
-            }
             --left_;
             ip = ip->exec(*this, ip);
             if (!ip) [[unlikely]] {
@@ -65,8 +71,10 @@ const RunResult& Cpu::run(std::uint64_t max_instructions) {
                 if (!ip) break;
             }
         }
-        if (ip) regs.pc = pc_of(ip);
+        left_ += std::exchange(held_back_, 0);
+        if (left_ == 0) break;
     }
+    if (ip) regs.pc = pc_of(ip);
     result_.retired = max_instructions - left_;
     if (!exit_pending_) {
         result_.exit.reason = kicked_ ? ExitReason::Kick : ExitReason::InstructionLimit;
