@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "emulator/decoded_code.h"
+
 namespace trapeze {
 
 struct MmioWindow {
@@ -38,6 +40,12 @@ public:
     void write(std::uint64_t pa, const void* data, std::uint64_t len);
     void read(std::uint64_t pa, void* data, std::uint64_t len) const;
 
+    // The code decoded from this memory, by the interpreters that run it (emulator/decoded_code.h).
+    // The VMM writing code itself tells it: decoded_code().invalidate(pa, len, nullptr).
+    DecodedCode& decoded_code() { return *decoded_code_; }
+    // Shared: an interpreter keeps it alive as long as it may touch its cache there.
+    std::shared_ptr<DecodedCode> share_decoded_code() { return decoded_code_; }
+
 private:
     std::uint64_t ram_base_;
     std::uint64_t ram_size_;
@@ -46,6 +54,7 @@ private:
     };
     std::unique_ptr<std::uint8_t, FreeRam> ram_;
     std::vector<MmioWindow> mmio_;
+    std::shared_ptr<DecodedCode> decoded_code_;
 };
 
 }  // namespace trapeze

@@ -408,7 +408,6 @@ void Monitor::switch_in(PhysicalCpu& pcpu) {
         next->vm().stop(VmStatus::Failed, fmt::format("{}: restoring the context of vcpu{} failed: {}", hooks_.version,
                                                       next->id(), e.what()));
     }
-    next->vm().add_vcpu_cpu(pcpu.cpu);
     if (previous != next && previous && tracer_.enabled()) trace_switch(pcpu, previous, next);
 }
 

@@ -50,27 +50,14 @@ bool Vm::may_run_on(unsigned pcpu) const {
     return affinity_.empty() || std::find(affinity_.begin(), affinity_.end(), pcpu) != affinity_.end();
 }
 
-void Vm::add_vcpu_cpu(Cpu& cpu) {
-    if (std::find(cpus_with_code_.begin(), cpus_with_code_.end(), &cpu) == cpus_with_code_.end())
-        cpus_with_code_.push_back(&cpu);
-}
-
-void Vm::forget_cpu(const Cpu& cpu) { std::erase(cpus_with_code_, &cpu); }
-
 void Vm::invalidate_code(std::uint64_t pa, std::uint64_t len, Cpu* own) {
-    for (Cpu* cpu : cpus_with_code_) {
-        if (&cpu->memory() != &memory_) continue;
-        if (cpu == own) cpu->invalidate_code(pa, len);
-        else cpu->request_code_invalidation();
-    }
+    if (own) own->invalidate_code(pa, len);
+    else memory_.decoded_code().invalidate(pa, len, nullptr);
 }
 
 void Vm::invalidate_all_code(Cpu* own) {
-    for (Cpu* cpu : cpus_with_code_) {
-        if (&cpu->memory() != &memory_) continue;
-        if (cpu == own) cpu->invalidate_all_code();
-        else cpu->request_code_invalidation();
-    }
+    if (own) own->invalidate_all_code();
+    else memory_.decoded_code().invalidate_all(nullptr);
 }
 
 void Vm::stop(VmStatus how, std::string reason) {
