@@ -1,5 +1,7 @@
-// The interpreter loop, the decoded-page cache, and the slow paths of memory access.
+// The interpreter loop, decoding on first execution, and the slow paths of memory access.
 #include "emulator/cpu.h"
+
+#include <utility>
 
 #include "emulator/page_walk.h"
 #include "emulator/semantics.h"
@@ -8,7 +10,10 @@
 namespace trapeze {
 
 Cpu::Cpu() { apply_regime(); }
-Cpu::Cpu(GuestMemory& memory) : memory_(&memory) { apply_regime(); }
+Cpu::Cpu(GuestMemory& memory) : memory_(&memory) {
+    apply_regime();
+    use_code_of(memory);
+}
 
 void Cpu::attach(GuestMemory& memory) { attach(memory, own_monitor_, 0); }
 
@@ -23,16 +28,28 @@ void Cpu::attach(GuestMemory& memory, GlobalMonitor& monitor, unsigned vcpu_inde
     }
     if (memory_ == &memory) return;
     memory_ = &memory;
-    pages_.clear();
+    use_code_of(memory);
     invalidate_tlb({TlbInvalidation::Scope::All});
     flush_tlb();
 }
-Cpu::~Cpu() { monitor_->detach(vcpu_index_, &attention_); }
+
+Cpu::~Cpu() {
+    monitor_->detach(vcpu_index_, &attention_);
+    if (cache_) code_->detach(*cache_);
+}
+
+void Cpu::use_code_of(GuestMemory& memory) {
+    if (cache_) code_->detach(*cache_);
+    code_ = memory.share_decoded_code();
+    cache_ = &code_->attach(this, &attention_);
+    // What the other vCPUs invalidated while this CPU ran other VMs.
+    if (cache_->has_posted()) code_->take_posted(*cache_);
+}
 
 bool Cpu::attend() {
     const std::uint32_t asked = attention_.exchange(0, std::memory_order_acquire);
     if (asked & GlobalMonitor::kFlushWriteCache) flush_write_cache();
-    if (asked & kAttentionInvalidateCode) invalidate_all_code();
+    if (asked & kAttentionInvalidateCode) code_->take_posted(*cache_);
     if (!(asked & kAttentionKick)) return false;
     kicked_ = true;
     return true;
@@ -49,14 +66,18 @@ const RunResult& Cpu::run(std::uint64_t max_instructions) {
     result_.exit_handled = false;
     left_ = run_length_ = max_instructions;
     const Inst* ip = left_ ? enter(regs.pc) : nullptr;
-    if (ip) {
+    while (ip) {
+        // What other threads asked, looked at before the first instruction and then once
+        // per kAttentionInterval instructions, never inside the hot loop.
+        if (attention_.load(std::memory_order_relaxed)) [[unlikely]] {
+            if (attend()) break;
+        }
+        held_back_ = left_ > kAttentionInterval ? left_ - kAttentionInterval : 0;
+        left_ -= held_back_;
         // The hot loop: each call runs a straight-line stretch of instructions, one chained
         // to the next (Cpu::next), and comes back at a branch, a page's end, an exit or when
-        // the count is used up. Between two stretches it looks at what other threads asked.
+        // the count is used up.
         while (left_ != 0) {
-            if (attention_.load(std::memory_order_relaxed)) [[unlikely]] {
-                if (attend()) break;
-            }
             --left_;
             ip = ip->exec(*this, ip);
             if (!ip) [[unlikely]] {
@@ -65,8 +86,10 @@ const RunResult& Cpu::run(std::uint64_t max_instructions) {
                 if (!ip) break;
             }
         }
-        if (ip) regs.pc = pc_of(ip);
+        left_ += std::exchange(held_back_, 0);
+        if (left_ == 0) break;
     }
+    if (ip) regs.pc = pc_of(ip);
     result_.retired = max_instructions - left_;
     if (!exit_pending_) {
         result_.exit.reason = kicked_ ? ExitReason::Kick : ExitReason::InstructionLimit;
@@ -330,41 +353,34 @@ std::uint8_t* Cpu::host_page(const Inst* ip, std::uint64_t va, AccessType access
     // The dirty log sees the first write to each page here, before the write cache may hold it.
     if (access == AccessType::Write) memory_->dirty_log().record(t.pa);
     if (access == AccessType::Write) {
-        if (auto it = pages_.find(t.pa >> kPageBits); it != pages_.end() && it->second->tracked) {
-            // Code was decoded from this page: the store makes it stale. Every slot becomes
-            // the decode stub again, so even the rest of the running page sees the new words.
-            reset_page(*it->second);
-        }
+        // Drop first what other vCPUs' stores made stale here, so that this store's own
+        // effect on the code after it is exact even if one of theirs cleared the mark.
+        if (cache_->has_posted()) code_->take_posted(*cache_);
+        // Code was decoded from this page (by any vCPU): the store makes it stale. Every slot
+        // of this CPU's copy becomes the decode stub again, so even the rest of the running
+        // page sees the new words; the other CPUs drop theirs at their next check.
+        code_->stored(t.pa >> kPageBits, *cache_);
     }
     // Device pages (MMU on) stay out of the fast caches: their alignment rule is not the fast path's.
     cacheable = !(t.device && regime_.mmu_on());
     return host;
 }
 
-void Cpu::reset_page(DecodedPage& page) {
+void reset_decoded_page(DecodedPage& page) {
     // Only the exec pointers change: an instruction that is executing now (the store that
     // made this page stale) still reads its own operands after this returns.
-    for (std::size_t i = 0; i < kInstsPerPage; ++i) page.insts[i].exec = exec_decode_stub;
-    page.insts[kInstsPerPage].exec = exec_next_page;
+    for (std::size_t i = 0; i < kInstsPerPage; ++i) page.insts[i].exec = Cpu::exec_decode_stub;
+    page.insts[kInstsPerPage].exec = Cpu::exec_next_page;
     page.tracked = false;
 }
 
 void Cpu::track(DecodedPage& page) {
-    // From now on stores to this page, through any virtual address, must take the slow path,
-    // which invalidates it.
+    // From now on stores to this page, through any virtual address and by any vCPU, must take
+    // the slow path, which invalidates it: the VM marks it as code (the other CPUs drop their
+    // write caches), and this CPU drops its own.
     page.tracked = true;
+    code_->mark_code(page.pa >> kPageBits, *cache_);
     flush_write_cache();
-}
-
-DecodedPage& Cpu::decoded_page(std::uint64_t pa_page, std::uint8_t* host) {
-    auto& slot = pages_[pa_page];
-    if (!slot) {
-        slot = std::make_unique<DecodedPage>();
-        slot->pa = pa_page << kPageBits;
-        slot->host = host;
-        reset_page(*slot);
-    }
-    return *slot;
 }
 
 const Inst* Cpu::enter(std::uint64_t va) {
@@ -381,7 +397,7 @@ const Inst* Cpu::enter(std::uint64_t va) {
             result_.exit.ipa = t.pa;
             return nullptr;
         }
-        cached = {vpage, &decoded_page(t.pa >> kPageBits, host)};
+        cached = {vpage, &cache_->page(t.pa >> kPageBits, host)};
     }
     if (illegal_state_) return raise_at(va, make_esr(ExceptionClass::IllegalState, 0), 0, 0);
     current_page_ = cached.decoded;
@@ -407,13 +423,11 @@ const Inst* Cpu::exec_next_page(Cpu& cpu, const Inst*) {
 }
 
 void Cpu::invalidate_code(std::uint64_t pa, std::uint64_t len) {
-    if (len == 0) return;
-    for (std::uint64_t page = pa >> kPageBits; page <= (pa + len - 1) >> kPageBits; ++page)
-        if (auto it = pages_.find(page); it != pages_.end()) reset_page(*it->second);
+    if (code_) code_->invalidate(pa, len, cache_);
 }
 
 void Cpu::invalidate_all_code() {
-    for (auto& [page, decoded] : pages_) reset_page(*decoded);
+    if (code_) code_->invalidate_all(cache_);
 }
 
 }  // namespace trapeze

@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
-#include <unordered_map>
 
+#include "emulator/decoded_code.h"
 #include "emulator/exclusive_monitor.h"
 #include "emulator/exit.h"
 #include "emulator/guest_memory.h"
@@ -18,20 +18,6 @@
 #include "emulator/tlb.h"
 
 namespace trapeze {
-
-inline constexpr std::uint64_t kPageBits = 12;
-inline constexpr std::uint64_t kPageSize = 1ull << kPageBits;
-inline constexpr std::uint64_t kPageMask = kPageSize - 1;
-inline constexpr std::size_t kInstsPerPage = kPageSize / 4;
-
-// One guest page of code, decoded lazily: every slot starts as a stub that decodes the
-// word in place on first execution. One extra slot past the end continues on the next page.
-struct DecodedPage {
-    std::uint64_t pa = 0;
-    const std::uint8_t* host = nullptr;
-    bool tracked = false;  // stores to this page must invalidate it (see Cpu::track)
-    Inst insts[kInstsPerPage + 1];
-};
 
 class Cpu {
 public:
@@ -45,8 +31,9 @@ public:
     RegisterFile regs;
 
     GuestMemory& memory() { return *memory_; }
-    // Run another VM's code from now on: its memory; every cached translation and decoded
-    // instruction of the old one is dropped, and the local exclusive monitor is cleared.
+    // Run another VM's code from now on: its memory; every cached translation of the old one
+    // is dropped, and the local exclusive monitor is cleared. The old VM's decoded code stays
+    // in its memory (this CPU's cache there, for the next time it runs that VM).
     // This CPU is alone on the memory (its own global monitor, as vCPU 0).
     void attach(GuestMemory& memory);
     // Run vCPU `vcpu_index` of a VM whose vCPUs share `memory` and its global exclusive monitor.
@@ -54,23 +41,24 @@ public:
     GlobalMonitor& global_monitor() { return *monitor_; }
     unsigned vcpu_index() const { return vcpu_index_; }
 
-    // Callable from any thread: run() returns at the next point it checks (between two
-    // straight-line stretches of instructions, at most one page apart) with ExitReason::Kick,
-    // the count of retired instructions exact. A kick before run() makes it return at once.
+    // Callable from any thread: run() returns at the next point it checks (before its first
+    // instruction, then every kAttentionInterval instructions) with ExitReason::Kick, the
+    // count of retired instructions exact. A kick before run() makes it return at once.
     void kick() { attention_.fetch_or(kAttentionKick, std::memory_order_relaxed); }
-    // Callable from any thread: drop every decoded instruction at the next such point (another
-    // vCPU of the VM executed IC IVAU / IC IALLUIS, or the VMM wrote code). Until then this CPU
-    // may run the old instructions, as a PE may until the invalidation has completed for it.
-    void request_code_invalidation() { attention_.fetch_or(kAttentionInvalidateCode, std::memory_order_relaxed); }
     // Callable from any thread: empty the write cache at the next such point (the VM's dirty
     // log starts or is fetched: every page's next write must take the slow path again).
     void request_write_cache_flush() { attention_.fetch_or(GlobalMonitor::kFlushWriteCache, std::memory_order_relaxed); }
+    // Invalidations of decoded code reach this CPU at the same points, through its VM's
+    // memory (GuestMemory::decoded_code()): until then it may run the old instructions, as a PE
+    // may until an invalidation has completed for it.
 
     // Run from regs.pc for at most `max_instructions`, or until an exception exit. The
     // result stays valid until the next run().
     const RunResult& run(std::uint64_t max_instructions);
 
-    // The layer above wrote guest memory itself (an image, DC ZVA...): forget decoded code there.
+    // The layer above wrote guest memory itself (an image, DC ZVA...), or the guest invalidated
+    // its instruction cache: forget decoded code there, at once on this CPU and at their next
+    // check on the others that run (or ran) the same memory.
     void invalidate_code(std::uint64_t pa, std::uint64_t len);
     void invalidate_all_code();
     // The guest's translation regime (virtual EL, SCTLR, TCR, TTBRs, MAIR): the VMM pushes it
@@ -107,7 +95,7 @@ public:
         exit_hook_context_ = context;
     }
     // Instructions retired so far in the current run() (for an exit hook that needs the time).
-    std::uint64_t retired_in_run() const { return run_length_ - left_; }
+    std::uint64_t retired_in_run() const { return run_length_ - left_ - held_back_; }
     // An exception entry or return clears the local exclusive monitor (and this vCPU's mark
     // in the global one).
     void clear_exclusive_monitor() {
@@ -291,24 +279,26 @@ private:
     const Inst* offer_exit_to_hook();
     // A stage-1 fault (translation, permission, alignment...): the ISS EL1 sees (no ISV).
     const Inst* data_abort(const Inst* ip, std::uint64_t va, bool write, std::uint32_t fsc);
-    DecodedPage& decoded_page(std::uint64_t pa_page, std::uint8_t* host);
     void track(DecodedPage& page);
-    void reset_page(DecodedPage& page);
+    // This CPU's decoded code is the cache it keeps in `memory`'s DecodedCode.
+    void use_code_of(GuestMemory& memory);
 
-    // What another thread asks of this CPU (kick(), request_code_invalidation(), the global
-    // monitor's kFlushWriteCache): run() looks at it once per straight-line stretch.
+    // What another thread asks of this CPU (kick(), the global monitor's and the decoded
+    // code's kFlushWriteCache, an invalidation of decoded code): run() looks at it before its
+    // first instruction and then once per kAttentionInterval instructions. Not once per
+    // straight-line stretch: that load, test and branch in the hot loop cost the interpreter
+    // 3.5% of its speed.
+    static constexpr std::uint64_t kAttentionInterval = 1024;
     static constexpr std::uint32_t kAttentionKick = 1u << 0;
-    static_assert(GlobalMonitor::kFlushWriteCache == 1u << 1);
-    static constexpr std::uint32_t kAttentionInvalidateCode = 1u << 2;
+    static_assert(GlobalMonitor::kFlushWriteCache == 1u << 1 && DecodedCode::kFlushWriteCache == 1u << 1);
+    static constexpr std::uint32_t kAttentionInvalidateCode = DecodedCode::kInvalidateCode;
     // Honour what the attention word asks; true if that is a kick (run() returns).
     bool attend();
     void flush_write_cache();
 
     GuestMemory* memory_ = nullptr;
-    GlobalMonitor own_monitor_;          // the global monitor while this CPU is alone on its memory
     GlobalMonitor* monitor_ = &own_monitor_;
     unsigned vcpu_index_ = 0;
-    std::atomic<std::uint32_t> attention_{0};
     bool kicked_ = false;
     std::uint64_t last_pa_ = 0;        // the guest-physical address of the last slow-path access
     TranslationRegime regime_{};
@@ -321,7 +311,9 @@ private:
     bool align_always_ = false;      // SCTLR_EL1.A: every data access must be aligned
     std::uint64_t align_mask_ = ~0ull;   // the fast path's: ~0 when what it caches needs alignment
     std::uint64_t sp_align_mask_ = 0;    // 15 when SCTLR_EL1.SA/SA0 applies at this EL
-    std::uint64_t left_ = 0;  // instructions this run may still retire
+    std::uint64_t left_ = 0;  // instructions this run may still retire (before the attention check)
+    std::uint64_t held_back_ = 0;  // ...and after it: the rest of the run
+    std::atomic<std::uint32_t> attention_{0};
     std::uint64_t run_length_ = 0;  // the max_instructions of the current run
     ExitHook exit_hook_ = nullptr;
     void* exit_hook_context_ = nullptr;
@@ -334,13 +326,15 @@ private:
     FastBank banks_[2];           // by EL
     FastBank* bank_ = &banks_[1];  // the current EL's
     Tlb tlb_;
-    std::unordered_map<std::uint64_t, std::unique_ptr<DecodedPage>> pages_;  // by physical page
+    std::shared_ptr<DecodedCode> code_;  // the decoded code of memory_'s VM
+    CodeCache* cache_ = nullptr;         // this CPU's decoded pages there
 
     std::uint64_t exclusive_va_ = 0;
     unsigned exclusive_size_ = 0;
     bool exclusive_valid_ = false;
     std::uint64_t exclusive_pa_ = 0;
     alignas(16) std::uint8_t exclusive_value_[16] = {};  // what the load-exclusive read
+    GlobalMonitor own_monitor_;  // the global monitor while this CPU is alone on its memory
 };
 
 }  // namespace trapeze

@@ -12,8 +12,11 @@ namespace trapeze {
 // calloc, not new[](): a large zeroed block comes straight from the kernel's zero pages, so
 // a guest pays only for the RAM it touches.
 GuestMemory::GuestMemory(std::uint64_t ram_base, std::uint64_t ram_size)
-    : ram_base_(ram_base), ram_size_(ram_size), ram_(static_cast<std::uint8_t*>(std::calloc(ram_size, 1))),
-      dirty_log_(ram_base, ram_size) {
+    : ram_base_(ram_base),
+      ram_size_(ram_size),
+      ram_(static_cast<std::uint8_t*>(std::calloc(ram_size, 1))),
+      dirty_log_(ram_base, ram_size),
+      decoded_code_(std::make_shared<DecodedCode>(ram_base, ram_size)) {
     if (!ram_) throw std::bad_alloc();
 }
 

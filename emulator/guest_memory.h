@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "emulator/dirty_log.h"
+#include "emulator/decoded_code.h"
 
 namespace trapeze {
 
@@ -43,6 +44,11 @@ public:
     // Which pages have been written while logging is on (live migration). write() records
     // its own writes; whoever writes through host() records them here.
     DirtyLog& dirty_log() { return dirty_log_; }
+    // The code decoded from this memory, by the interpreters that run it (emulator/decoded_code.h).
+    // The VMM writing code itself tells it: decoded_code().invalidate(pa, len, nullptr).
+    DecodedCode& decoded_code() { return *decoded_code_; }
+    // Shared: an interpreter keeps it alive as long as it may touch its cache there.
+    std::shared_ptr<DecodedCode> share_decoded_code() { return decoded_code_; }
 
 private:
     std::uint64_t ram_base_;
@@ -53,6 +59,7 @@ private:
     std::unique_ptr<std::uint8_t, FreeRam> ram_;
     std::vector<MmioWindow> mmio_;
     DirtyLog dirty_log_;
+    std::shared_ptr<DecodedCode> decoded_code_;
 };
 
 }  // namespace trapeze

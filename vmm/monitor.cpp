@@ -118,9 +118,8 @@ void Monitor::remove(Vm& vm) {
     vm.paused = was_paused;
     for (auto& p : pcpus_) {
         if (p->last && &p->last->vm() == &vm) p->last = nullptr;
-        // An idle interpreter may still point at the VM's memory and hold its decoded code.
+        // An idle interpreter may still point at the VM's memory (and share its decoded code).
         if (!p->current) p->cpu.attach(no_memory_);
-        vm.forget_cpu(p->cpu);
     }
     std::erase(vms_, &vm);
     if (gang_ == &vm) gang_ = nullptr;
@@ -481,7 +480,6 @@ void Monitor::switch_in(PhysicalCpu& pcpu) {
         next->vm().stop(VmStatus::Failed, fmt::format("{}: restoring the context of vcpu{} failed: {}", hooks_.version,
                                                       next->id(), e.what()));
     }
-    next->vm().add_vcpu_cpu(pcpu.cpu);
     if (previous != next && previous && tracer_.enabled()) trace_switch(pcpu, previous, next);
 }
 

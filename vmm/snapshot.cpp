@@ -531,7 +531,6 @@ public:
             p.cpu.regs = v->saved_registers();
             const Exclusive& e = exclusives.at(index_of(m, *v));
             if (e.valid) p.cpu.restore_exclusive(e.reservation);
-            v->vm().add_vcpu_cpu(p.cpu);
         }
         const std::uint32_t queued = r.u32();
         for (std::uint32_t i = 0; i < queued; ++i)

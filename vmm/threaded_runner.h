@@ -8,8 +8,8 @@
 // crosses threads while guest code runs is atomic: guest RAM through the interpreter's
 // atomics and its VM's global exclusive monitor, and kicks. A request for another vCPU (an
 // SGI, PSCI CPU_ON, its VM stopping) is made under the lock, then the target's interpreter
-// is kicked: it leaves its slice at the next instruction boundary it checks and its pCPU's
-// thread looks at the request.
+// is kicked: it leaves its slice at the next instruction boundary it checks (within 1024
+// instructions, Cpu::kAttentionInterval) and its pCPU's thread looks at the request.
 //
 // Virtual time: each pCPU's clock counts its own retired instructions; an idle pCPU catches
 // up with the busy ones (never past its sleepers' next timer), and when every pCPU is idle

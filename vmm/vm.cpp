@@ -50,27 +50,14 @@ bool Vm::may_run_on(unsigned pcpu) const {
     return affinity_.empty() || std::find(affinity_.begin(), affinity_.end(), pcpu) != affinity_.end();
 }
 
-void Vm::add_vcpu_cpu(Cpu& cpu) {
-    if (std::find(cpus_with_code_.begin(), cpus_with_code_.end(), &cpu) == cpus_with_code_.end())
-        cpus_with_code_.push_back(&cpu);
-}
-
-void Vm::forget_cpu(const Cpu& cpu) { std::erase(cpus_with_code_, &cpu); }
-
 void Vm::invalidate_code(std::uint64_t pa, std::uint64_t len, Cpu* own) {
-    for (Cpu* cpu : cpus_with_code_) {
-        if (&cpu->memory() != &memory_) continue;
-        if (cpu == own) cpu->invalidate_code(pa, len);
-        else cpu->request_code_invalidation();
-    }
+    if (own) own->invalidate_code(pa, len);
+    else memory_.decoded_code().invalidate(pa, len, nullptr);
 }
 
 void Vm::invalidate_all_code(Cpu* own) {
-    for (Cpu* cpu : cpus_with_code_) {
-        if (&cpu->memory() != &memory_) continue;
-        if (cpu == own) cpu->invalidate_all_code();
-        else cpu->request_code_invalidation();
-    }
+    if (own) own->invalidate_all_code();
+    else memory_.decoded_code().invalidate_all(nullptr);
 }
 
 void Vm::start_dirty_log() {
@@ -86,11 +73,9 @@ std::vector<std::uint64_t> Vm::fetch_dirty_pages() {
 
 void Vm::flush_write_caches() {
     // The interpreters running a vCPU now hear it through the global monitor (from any host
-    // thread); one that ran a vCPU before and idles may still hold its pages, and may load the
-    // same vCPU again without attaching anew.
+    // thread). One that ran a vCPU before and idles empties its write cache when it loads a
+    // vCPU again (PhysicalCpu::load attaches it to the VM's monitor anew).
     exclusive_monitor_.flush_all_write_caches();
-    for (Cpu* cpu : cpus_with_code_)
-        if (&cpu->memory() == &memory_) cpu->request_write_cache_flush();
 }
 
 void Vm::stop_dirty_log() { memory_.dirty_log().stop(); }

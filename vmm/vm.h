@@ -96,11 +96,10 @@ public:
     // the VM's preempted vCPUs take turns (KVM's last_boosted_vcpu).
     unsigned last_boosted_vcpu = 0;
 
-    // ---- decoded code: the interpreters that hold some of this VM's, and dropping it. The
-    // interpreter of the vCPU that asks (`own`) drops it at once; the others, which may be
-    // running on other host threads, are asked to drop all of theirs at their next check.
-    void add_vcpu_cpu(Cpu& cpu);
-    void forget_cpu(const Cpu& cpu);
+    // ---- decoded code: it belongs to the VM (its memory's DecodedCode, a cache per pCPU that
+    // runs it, kept across switches). Dropping some: the interpreter of the vCPU that asks
+    // (`own`) drops it at once; the others, which may be running on other host threads or
+    // other VMs, drop it at their next check.
     void invalidate_code(std::uint64_t pa, std::uint64_t len, Cpu* own = nullptr);
     void invalidate_all_code(Cpu* own = nullptr);
 
@@ -148,7 +147,6 @@ private:
     GicDistributor gicd_;
     std::vector<std::unique_ptr<Vcpu>> vcpus_;
     std::vector<unsigned> affinity_;
-    std::vector<Cpu*> cpus_with_code_;
     std::vector<Vcpu*> wakeups_;
     bool uart_line_ = false;
 };

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <thread>
 
+#include "emulator/exception_class.h"
 #include "support/cpu_fixture.h"
 
 using namespace trapeze;
@@ -174,9 +175,32 @@ TEST_CASE("decoded code is dropped at another thread's request, at the next boun
     const std::uint32_t mov42 = 0xd2800540;  // mov x0, #42
     std::thread writer([&] {
         f.memory.write(kCodeBase, &mov42, 4);  // as the VMM writes code for another vCPU
-        f.cpu.request_code_invalidation();
+        f.memory.decoded_code().invalidate(kCodeBase, 4, nullptr);
     });
     writer.join();
     f.cpu.run(2);
     CHECK(f.x(0) == 42);
+}
+
+TEST_CASE("decoded code: a store by a vCPU on another thread stops the loop a vCPU runs there, without IC") {
+    TwoVcpus m;
+    constexpr std::uint64_t kLoop = kCodeBase + 0x1000;
+    constexpr std::uint32_t B_SELF = 0x14000000;  // 1: b 1b
+    m.code(kLoop, {B_SELF});
+    m.code(kCodeBase, {0xb9000041, HVC});  // str w1, [x2]; hvc #0
+    RunResult looped;
+    std::thread looper([&] {
+        m.b.regs.pc = kLoop;
+        looped = m.b.run(4'000'000'000ull);  // many seconds, unless the store reaches it
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // it runs the decoded loop by now
+    m.a.regs.x[1] = HVC;
+    m.a.regs.x[2] = kLoop;
+    m.a.regs.pc = kCodeBase;
+    CHECK(m.a.run(2).exit.reason == ExitReason::Exception);  // the store, then its own HVC
+    looper.join();
+    CHECK(looped.exit.reason == ExitReason::Exception);
+    CHECK(looped.exit.ec() == ExceptionClass::Hvc64);
+    CHECK(looped.exit.pc == kLoop);
+    CHECK(looped.retired < 4'000'000'000ull);
 }

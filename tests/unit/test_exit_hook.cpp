@@ -1,6 +1,8 @@
 // The exit fast path: a hook that handles an exit inside run() lets the CPU go on.
 #include <doctest/doctest.h>
 
+#include <vector>
+
 #include "support/cpu_fixture.h"
 
 using namespace trapeze;
@@ -65,4 +67,31 @@ TEST_CASE("without a hook the exit is the caller's") {
     const RunResult& r = f.run({MSR_VBAR_X0});
     CHECK(r.exit.reason == ExitReason::Exception);
     CHECK_FALSE(r.exit_handled);
+}
+
+TEST_CASE("retired_in_run() is exact inside a hook, however far the run got past the attention checks") {
+    // A loop of ADD and a trapped MSR, 2500 times (a run of 5000 instructions and more): the
+    // hook sees, at each MSR, how many instructions retired before it.
+    CpuFixture f;
+    struct Context {
+        Cpu* cpu = nullptr;
+        std::vector<std::uint64_t> retired;
+    } context{&f.cpu, {}};
+    f.cpu.set_exit_hook(
+        [](void* c, const Exit& exit) {
+            auto& ctx = *static_cast<Context*>(c);
+            ctx.retired.push_back(ctx.cpu->retired_in_run());
+            ctx.cpu->regs.pc = exit.pc + 4;
+            return true;
+        },
+        &context);
+    constexpr std::uint32_t B_BACK_2 = 0x17fffffe;  // b .-8
+    const RunResult& r = f.run({ADD_X0_X0_1, MSR_VBAR_X0, B_BACK_2}, 2 * 2500);
+    CHECK(r.retired == 5000);
+    CHECK(f.x(0) == 2500);
+    REQUIRE(context.retired.size() == 2500);
+    for (std::size_t i = 0; i < context.retired.size(); ++i) {
+        CAPTURE(i);
+        CHECK(context.retired[i] == 2 * i + 1);  // i ADDs and i branches, then this ADD
+    }
 }
