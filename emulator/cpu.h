@@ -296,6 +296,7 @@ private:
     // monitor's kFlushWriteCache): run() looks at it once per straight-line stretch.
     static constexpr std::uint32_t kAttentionKick = 1u << 0;
     static_assert(GlobalMonitor::kFlushWriteCache == 1u << 1);
+    static_assert(GlobalMonitor::kWakeWaiters == kAttentionKick);
     static constexpr std::uint32_t kAttentionInvalidateCode = 1u << 2;
     // Honour what the attention word asks; true if that is a kick (run() returns).
     bool attend();

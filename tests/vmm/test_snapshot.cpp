@@ -178,7 +178,7 @@ TEST_CASE("snapshot: every field of the vCPU context and the devices is saved (s
     static_assert(sizeof(Pl011) == 32 + 32 + 32 + 32 + 8 + 8 + 80 + 9 * 4 + 4 /*pad*/, "save Pl011's new field");
     // The vCPU: its registers and context (RegisterFile, the banked SP, EL, SPSel, IL, DAIF,
     // every system register), its run state, clocks and statistics, its two timers and GIC.
-    static_assert(sizeof(Vcpu) == 2264 + kSysregCount * 8, "save the vCPU's new field");
+    static_assert(sizeof(Vcpu) == 2280 + kSysregCount * 8, "save the vCPU's new field");
     // The pCPU: its id (padded to the interpreter's alignment), the interpreter, clock, what it
     // runs, its VM_runqueue, quantum, reschedule flag, a directed yield's target and statistics,
     // rounded up to that alignment.
@@ -222,8 +222,8 @@ TEST_CASE("snapshot: corrupt, truncated, foreign and other-version snapshots are
     magic[0] = 'X';
     CHECK(message(magic) == "not a Trapeze snapshot (no TRAPSNAP magic at its start)");
     auto version = good;
-    version[8] = 2;
-    CHECK(message(version) == "snapshot format version 2; this Trapeze reads version 1");
+    version[8] = 1;
+    CHECK(message(version) == "snapshot format version 1; this Trapeze reads version 2");
     auto truncated = good;
     truncated.resize(good.size() - 1);
     CHECK(message(truncated) == fmt::format("the snapshot is truncated or padded: its header says {} bytes follow, {} do",
