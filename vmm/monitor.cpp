@@ -562,6 +562,21 @@ void Monitor::handle_exit_traced(Vcpu& vcpu, const Exit& exit) {
 // The WFE's wait: unless an event is registered already (then the WFE has completed), the
 // vCPU blocks until one is, or until an interrupt it would take.
 void Monitor::wait_for_event(Vcpu& vcpu) {
+    // In lock-step, a vCPU whose pCPU has nothing else to run, while another vCPU of its VM
+    // runs elsewhere (and may send the event), polls instead (KVM's halt polling): it keeps
+    // its pCPU and its slice ends, so that the others catch up; its WFE completes and the
+    // guest looks again. Giving the pCPU up would cost the host two vCPU switches per wait
+    // and gain no guest anything. A host thread per pCPU would burn its host CPU so: with
+    // --threads the vCPU always waits.
+    const PhysicalCpu* pcpu = vcpu.pcpu;
+    const auto others_run = [&vcpu] {
+        return std::any_of(vcpu.vm().vcpus().begin(), vcpu.vm().vcpus().end(),
+                           [&vcpu](const auto& v) { return v.get() != &vcpu && v->loaded(); });
+    };
+    if (!options_.threads && pcpu && pcpu->runqueue.empty() && !gang_policy() && others_run()) {
+        vcpu.make_request(kRequestEndSlice);
+        return;
+    }
     if (!vcpu.vm().exclusive_monitor().begin_wait(vcpu.id())) return;
     vcpu.state = VcpuState::Blocked;
     vcpu.waits_for_event = true;

@@ -106,7 +106,7 @@ private:
     Action dispatch(Vcpu& vcpu, const Exit& exit);  // the version's handler for the exit's EC
     void apply(Vcpu& vcpu, const Exit& exit, Action& action);
     void apply_after_timer(Vcpu& vcpu, Action& action);
-    static void wait_for_event(Vcpu& vcpu);
+    void wait_for_event(Vcpu& vcpu);
     // The end of a slice, in both loops: the physical timer's exit, and a VM's budget.
     void physical_timer_expired(PhysicalCpu& pcpu, Vcpu& vcpu);
     void stop_if_over_budget(Vcpu& vcpu);

@@ -24,9 +24,10 @@ enum VcpuRequest : std::uint32_t {
     kRequestTranslation = 1u << 0,  // the virtual EL or a stage-1 register changed: push it to the CPU
     kRequestTimer = 1u << 1,        // a timer was reprogrammed: the slice's deadline moves
     kRequestInterrupts = 1u << 2,   // an interrupt may have become deliverable (GIC, DAIF, timer)
+    kRequestEndSlice = 1u << 3,     // the vCPU polls in WFE: let the other pCPUs catch up
 };
 // The requests that make the exit fast path hand control back to the run loop.
-inline constexpr std::uint32_t kRequestsForRunLoop = kRequestTimer | kRequestInterrupts;
+inline constexpr std::uint32_t kRequestsForRunLoop = kRequestTimer | kRequestInterrupts | kRequestEndSlice;
 
 // The requests a write to a system register raises (translation for the stage-1 registers,
 // timer and interrupts for the timer, the GIC and DAIF).
