@@ -18,7 +18,9 @@ Cpu::Cpu(GuestMemory& memory) : memory_(&memory) {
 void Cpu::attach(GuestMemory& memory) { attach(memory, own_monitor_, 0); }
 
 void Cpu::attach(GuestMemory& memory, GlobalMonitor& monitor, unsigned vcpu_index) {
-    clear_exclusive_monitor();
+    // The local monitor only: the vCPU this interpreter ran keeps its mark in its VM's global
+    // monitor while it is off the pCPU -- it may wait in WFE for a store there to clear it.
+    exclusive_valid_ = false;
     if (monitor_ != &monitor || vcpu_index_ != vcpu_index) {
         monitor_->detach(vcpu_index_, &attention_);
         monitor_ = &monitor;

@@ -291,6 +291,7 @@ private:
     static constexpr std::uint64_t kAttentionInterval = 1024;
     static constexpr std::uint32_t kAttentionKick = 1u << 0;
     static_assert(GlobalMonitor::kFlushWriteCache == 1u << 1 && DecodedCode::kFlushWriteCache == 1u << 1);
+    static_assert(GlobalMonitor::kWakeWaiters == kAttentionKick);
     static constexpr std::uint32_t kAttentionInvalidateCode = DecodedCode::kInvalidateCode;
     // Honour what the attention word asks; true if that is a kick (run() returns).
     bool attend();

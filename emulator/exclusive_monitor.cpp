@@ -1,5 +1,5 @@
-// The global exclusive monitor: marks, their clearing by other vCPUs' stores, and the pages
-// the other interpreters must keep out of their write caches.
+// The global exclusive monitor: marks, their clearing by other vCPUs' stores, the pages the
+// other interpreters must keep out of their write caches, and the event registers.
 #include "emulator/exclusive_monitor.h"
 
 namespace trapeze {
@@ -45,8 +45,36 @@ void GlobalMonitor::clear_others(unsigned vcpu, std::uint64_t pa, unsigned size)
         if (other == vcpu) continue;
         std::uint64_t granule = slots_[other].granule.load(std::memory_order_seq_cst);
         if (granule < first || granule > last) continue;
-        slots_[other].granule.compare_exchange_strong(granule, kNone, std::memory_order_seq_cst);
+        // The clear of a vCPU's mark by another's store is an event for it (it may wait in WFE
+        // for the store: a spinlock's release).
+        if (slots_[other].granule.compare_exchange_strong(granule, kNone, std::memory_order_seq_cst))
+            send_event(other, vcpu);
     }
+}
+
+void GlobalMonitor::send_event_all(unsigned from) {
+    for (unsigned vcpu = 0; vcpu < kMaxVcpus; ++vcpu) send_event(vcpu, from);
+}
+
+void GlobalMonitor::send_event(unsigned vcpu, unsigned from) {
+    slots_[vcpu].event.store(true, std::memory_order_seq_cst);
+    // Set, then look: begin_wait() marks the waiter, then looks at the register; with both in
+    // one total order (seq_cst) at least one of the two sees the other, so no event is lost.
+    if (slots_[vcpu].waiting.load(std::memory_order_seq_cst)) event_sent(vcpu, from);
+}
+
+void GlobalMonitor::event_sent(unsigned vcpu, unsigned from) {
+    woken_.fetch_or(1u << vcpu, std::memory_order_seq_cst);
+    if (from >= kMaxVcpus) return;  // the VMM sent it: it looks at take_woken() itself
+    if (auto* attention = slots_[from].attention.load(std::memory_order_acquire))
+        attention->fetch_or(kWakeWaiters, std::memory_order_relaxed);
+}
+
+bool GlobalMonitor::begin_wait(unsigned vcpu) {
+    slots_[vcpu].waiting.store(true, std::memory_order_seq_cst);
+    if (!slots_[vcpu].event.load(std::memory_order_seq_cst)) return true;
+    slots_[vcpu].waiting.store(false, std::memory_order_seq_cst);
+    return false;
 }
 
 bool GlobalMonitor::watched_by_others(unsigned vcpu, std::uint64_t page) const {

@@ -1,6 +1,7 @@
 // The global exclusive monitor of one VM: which granule each vCPU's load-exclusive marked,
-// cleared by another vCPU's store there; shared by the interpreters that run the VM's vCPUs,
-// which may be on different host threads (every member is safe to call from any of them).
+// cleared by another vCPU's store there; and each vCPU's event register (WFE, SEV, SEVL),
+// which that clear sets. Shared by the interpreters that run the VM's vCPUs, which may be on
+// different host threads (every member is safe to call from any of them).
 #pragma once
 
 #include <atomic>
@@ -16,6 +17,9 @@ public:
     static constexpr unsigned kGranuleBits = 6;
     // The interpreter of vCPU `index` must look at its attention word (Cpu::kAttention*).
     static constexpr std::uint32_t kFlushWriteCache = 1u << 1;
+    // ... or leave its slice (a kick): it set the event register of a vCPU that waits in WFE,
+    // and the VMM must wake that one (take_woken()).
+    static constexpr std::uint32_t kWakeWaiters = 1u << 0;
 
     // vCPU `vcpu` marked the granule of guest-physical `pa` (LDXR, LDAXR, LDXP). When its
     // marks move to a new page, every other interpreter is told to drop that page from its
@@ -40,6 +44,30 @@ public:
     // check (the dirty log starts or a round begins); one that attaches later starts empty.
     void flush_all_write_caches();
 
+    // ---- The event register (the Arm ARM's EventRegistered / SendEvent / WaitForEvent)
+    // SEV: every vCPU's event register is set. SEVL and an exception return: `vcpu`'s own.
+    // `from` is the vCPU that sends (kMaxVcpus: the VMM): if a waiter is woken, its
+    // interpreter is kicked so that the VMM looks at take_woken() soon.
+    void send_event_all(unsigned from);
+    void send_event(unsigned vcpu, unsigned from);
+    // WFE: true (and the register cleared) if `vcpu`'s event register was set.
+    bool take_event(unsigned vcpu) {
+        return slots_[vcpu].event.load(std::memory_order_relaxed) && slots_[vcpu].event.exchange(false, std::memory_order_seq_cst);
+    }
+    bool event_pending(unsigned vcpu) const { return slots_[vcpu].event.load(std::memory_order_seq_cst); }
+    // The VMM makes `vcpu` wait in WFE: false if its event register is set already (then it
+    // must not wait). From then on an event sent to it is noted for take_woken().
+    bool begin_wait(unsigned vcpu);
+    // `vcpu` waits no more (woken, or its VM reset): its event register stays as it is.
+    void end_wait(unsigned vcpu) { slots_[vcpu].waiting.store(false, std::memory_order_seq_cst); }
+    bool waiting(unsigned vcpu) const { return slots_[vcpu].waiting.load(std::memory_order_seq_cst); }
+    // The waiting vCPUs an event reached since the last call, one bit each.
+    std::uint32_t take_woken() {
+        return woken_.load(std::memory_order_relaxed) ? woken_.exchange(0, std::memory_order_seq_cst) : 0;
+    }
+    // A snapshot's restore, or a reset: set or clear the register as it was saved.
+    void set_event(unsigned vcpu, bool set) { slots_[vcpu].event.store(set, std::memory_order_seq_cst); }
+
     // The interpreter of vCPU `vcpu` gets its requests through `attention` (null: none runs it).
     void attach(unsigned vcpu, std::atomic<std::uint32_t>* attention);
     // That interpreter runs vCPU `vcpu` no more (unless another one took it over already).
@@ -48,13 +76,18 @@ public:
 private:
     static constexpr std::uint64_t kNone = ~0ull;
     void clear_others(unsigned vcpu, std::uint64_t pa, unsigned size);
+    // `vcpu`'s event register was set: if it waits, note it and kick the sender's interpreter.
+    void event_sent(unsigned vcpu, unsigned from);
 
     struct alignas(64) Slot {
         std::atomic<std::uint64_t> granule{kNone};  // pa >> kGranuleBits of the live mark
         std::atomic<std::uint64_t> page{kNone};     // the page of its latest mark, live or not
         std::atomic<std::atomic<std::uint32_t>*> attention{nullptr};
+        std::atomic<bool> event{false};    // the event register
+        std::atomic<bool> waiting{false};  // the VMM holds the vCPU in WFE until an event
     };
     Slot slots_[kMaxVcpus];
+    std::atomic<std::uint32_t> woken_{0};
     std::atomic<bool> armed_{false};
 };
 

@@ -13,6 +13,23 @@ namespace {
 // imm holds the Op, so the layer above need not decode the word again.
 const Inst* trap(Cpu& cpu, const Inst* ip) { return cpu.raise(ip, ip->w, 0, static_cast<Op>(ip->imm)); }
 
+// ---- The event register (WFE, SEV, SEVL): kept per vCPU in the VM's global monitor, where
+// the other vCPUs' SEVs and their stores that clear this vCPU's mark set it.
+// WFE with the register set clears it and completes; otherwise it exits (EC 0x01, TI = WFE),
+// so the VMM can let the vCPU wait -- before any trap check, as the pseudocode orders it.
+const Inst* wfe(Cpu& cpu, const Inst* ip) {
+    if (cpu.global_monitor().take_event(cpu.vcpu_index())) return cpu.next(ip + 1);
+    return trap(cpu, ip);
+}
+const Inst* sev(Cpu& cpu, const Inst* ip) {
+    cpu.global_monitor().send_event_all(cpu.vcpu_index());
+    return cpu.next(ip + 1);
+}
+const Inst* sevl(Cpu& cpu, const Inst* ip) {
+    cpu.global_monitor().send_event(cpu.vcpu_index(), cpu.vcpu_index());
+    return cpu.next(ip + 1);
+}
+
 // ---- Hints and barriers: one interpreted CPU sees its own accesses in order.
 const Inst* nop(Cpu& cpu, const Inst* ip) { return cpu.next(ip + 1); }
 const Inst* clrex(Cpu& cpu, const Inst* ip) {
@@ -66,7 +83,7 @@ void prepare_system(const Decoded& d, Inst& i) {
     const TrapDecision policy = trap_policy(d);
     if (!policy.rule) return;  // not in the policy: stays UNDEFINED (prepare_inst's default)
     if (policy.action == TrapAction::Exit) {
-        i.exec = trap;
+        i.exec = d.op == Op::WFE ? wfe : trap;
         i.w = policy.esr;
         i.imm = static_cast<std::uint64_t>(d.op);
         return;
@@ -80,7 +97,9 @@ void prepare_system(const Decoded& d, Inst& i) {
         case NativeRegister::TpidrEl0: i.exec = read ? mrs_tpidr_el0 : msr_tpidr_el0; break;
         case NativeRegister::Fpcr: i.exec = read ? mrs_fpcr : msr_fpcr; break;
         case NativeRegister::Fpsr: i.exec = read ? mrs_fpsr : msr_fpsr; break;
-        case NativeRegister::None: i.exec = d.op == Op::CLREX ? clrex : nop; break;
+        case NativeRegister::None:
+            i.exec = d.op == Op::CLREX ? clrex : d.op == Op::SEV ? sev : d.op == Op::SEVL ? sevl : nop;
+            break;
     }
 }
 

@@ -77,7 +77,8 @@ constexpr TrapRule kRules[] = {
     instruction("HLT", Op::HLT, kExit, EC::Unknown, IssForm::Zero, "UNDEFINED without halting debug"),
     // Waiting: the VMM decides whether the vCPU blocks.
     instruction("WFI", Op::WFI, kExit, EC::WfiWfe, IssForm::Wfi, "wait for interrupt: the vCPU may block"),
-    instruction("WFE", Op::WFE, kExit, EC::WfiWfe, IssForm::Wfe, "wait for event: the vCPU may yield"),
+    instruction("WFE", Op::WFE, kExit, EC::WfiWfe, IssForm::Wfe,
+                "wait for event: completes at once if the event register is set, else the vCPU may yield or wait"),
     // Exception return and debug state: UNDEFINED at EL0.
     instruction("ERET", Op::ERET, kExit, EC::Unknown, IssForm::Zero, "UNDEFINED at EL0: the VMM emulates it"),
     instruction("ERETAA, ERETAB", Op::ERETA, kExit, EC::Unknown, IssForm::Zero, "UNDEFINED at EL0"),
@@ -85,8 +86,8 @@ constexpr TrapRule kRules[] = {
     // Hints and barriers: nothing to virtualize on one interpreted CPU.
     native("NOP", Op::NOP, "no operation"),
     native("YIELD", Op::YIELD, "a hint only"),
-    native("SEV", Op::SEV, "WFE always exits: there is no waiting to end"),
-    native("SEVL", Op::SEVL, "as SEV"),
+    native("SEV", Op::SEV, "sets the event register of every vCPU of the VM (waking those that wait)"),
+    native("SEVL", Op::SEVL, "sets this vCPU's event register"),
     native("HINT", Op::HINT, "unallocated and unimplemented hints execute as NOP"),
     native("CLREX", Op::CLREX, "clears the local exclusive monitor"),
     native("DSB", Op::DSB, "accesses complete in program order already"),

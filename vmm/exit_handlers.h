@@ -33,7 +33,9 @@ class Vcpu;
 struct PhysicalCpu;
 
 struct Action {
-    enum class Kind : std::uint8_t { ResumeNext, ResumeAt, Forwarded, Yield, Block, Stop, PowerOff, NotVirtualized };
+    enum class Kind : std::uint8_t {
+        ResumeNext, ResumeAt, Forwarded, Yield, Block, WaitForEvent, Stop, PowerOff, NotVirtualized
+    };
     Kind kind = Kind::ResumeNext;
     std::uint64_t pc = 0;
     std::string_view note;  // what the VMM did, for the trace (static text)
@@ -48,6 +50,9 @@ struct Action {
     static Action yield(std::string_view note) { return {Kind::Yield, 0, note, {}}; }
     static Action yield_to(Vcpu& target, std::string_view note) { return {Kind::Yield, 0, note, {}, &target}; }
     static Action block(std::string_view note = "vCPU blocks until an interrupt") { return {Kind::Block, 0, note, {}}; }
+    // After a trapped WFE: the vCPU waits until its event register is set (another vCPU's SEV,
+    // or its store clearing this vCPU's exclusive mark) or an interrupt it would take comes.
+    static Action wait_for_event(std::string_view note) { return {Kind::WaitForEvent, 0, note, {}}; }
     static Action stop(std::string why) {
         return {Kind::Stop, 0, "stopped the VM", std::make_unique<std::string>(std::move(why))};
     }

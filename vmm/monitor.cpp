@@ -213,9 +213,33 @@ void Monitor::wake_sleepers(PhysicalCpu& pcpu) {
             continue;
         }
         it = sleepers.erase(it);
-        v.state = VcpuState::Runnable;
+        const std::string_view why = end_wait(v);
         pcpu.runqueue.join(v);
-        if (tracer_.enabled()) trace(v, TraceEvent::Kind::Wakeup, "an interrupt is pending", "vCPU runs again");
+        if (tracer_.enabled()) trace(v, TraceEvent::Kind::Wakeup, std::string(why), "vCPU runs again");
+    }
+}
+
+// A blocked vCPU runs again: what woke it, for the trace.
+std::string_view Monitor::end_wait(Vcpu& vcpu) {
+    vcpu.state = VcpuState::Runnable;
+    if (!vcpu.waits_for_event) return "an interrupt is pending";
+    vcpu.waits_for_event = false;
+    GlobalMonitor& monitor = vcpu.vm().exclusive_monitor();
+    monitor.end_wait(vcpu.id());
+    const bool stream = vcpu.clock_ns >= vcpu.event_stream_ns;
+    vcpu.event_stream_ns = kNever;
+    if (monitor.event_pending(vcpu.id())) return "an event is registered";
+    if (!stream) return "an interrupt it takes is pending";
+    monitor.set_event(vcpu.id(), true);  // the stream's event, as any, sets the register
+    return "the event stream (CNTKCTL_EL1.EVNTEN) sent an event";
+}
+
+// The vCPUs waiting in WFE that an event reached while `vm`'s vCPUs ran (their interpreters
+// were kicked to come here): they run again from the moment `now_ns`.
+void Monitor::wake_event_waiters(Vm& vm, std::uint64_t now_ns) {
+    for (std::uint32_t woken = vm.exclusive_monitor().take_woken(); woken; woken &= woken - 1) {
+        const auto id = static_cast<unsigned>(__builtin_ctz(woken));
+        if (id < vm.vcpus().size()) wake(vm.vcpu(id), now_ns);
     }
 }
 
@@ -231,19 +255,23 @@ bool Monitor::could_steal(const PhysicalCpu& pcpu) const {
 }
 
 bool Monitor::wakes(const Vcpu& vcpu) const {
-    return vcpu.gic.irq_signalled(vcpu.vm().gicd().group1_enabled());  // WFI wakes even with PSTATE.I set
+    const bool irq = vcpu.gic.irq_signalled(vcpu.vm().gicd().group1_enabled());
+    if (!vcpu.waits_for_event) return irq;  // WFI wakes even with PSTATE.I set
+    // WFE: an event (the event stream's too), or an interrupt the vCPU would take.
+    return vcpu.vm().exclusive_monitor().event_pending(vcpu.id()) || vcpu.clock_ns >= vcpu.event_stream_ns ||
+           (irq && !vcpu.irqs_masked());
 }
 
 void Monitor::wake(Vcpu& vcpu, std::uint64_t now_ns) {
     PhysicalCpu& home = *pcpus_.at(vcpu.home);
     if (vcpu.loaded() || home.runqueue.contains(vcpu) || !vcpu.vm().running()) return;
-    if (vcpu.state == VcpuState::Blocked) {  // WFI ends only for an interrupt it would take
+    if (vcpu.state == VcpuState::Blocked) {  // WFI ends only for an interrupt, WFE for an event too
         vcpu.clock_ns = std::max(vcpu.clock_ns, now_ns);
         update_interrupt_lines(vcpu);
         if (!wakes(vcpu)) return;
         std::erase(sleeping_[home.id], &vcpu);
-        vcpu.state = VcpuState::Runnable;
-        if (tracer_.enabled()) trace(vcpu, TraceEvent::Kind::Wakeup, "an interrupt is pending", "vCPU runs again");
+        const std::string_view why = end_wait(vcpu);
+        if (tracer_.enabled()) trace(vcpu, TraceEvent::Kind::Wakeup, std::string(why), "vCPU runs again");
     }
     if (vcpu.state != VcpuState::Runnable) return;  // still off: nothing asked it to start
     if (!home.current && home.runqueue.empty()) home.clock_ns = std::max(home.clock_ns, now_ns);
@@ -258,7 +286,10 @@ void Monitor::stop_if_stuck() {
         const Vcpu* blocked = nullptr;
         for (auto& v : vm->vcpus())
             if (v->state == VcpuState::Blocked) blocked = v.get();
-        if (blocked)
+        if (blocked && blocked->waits_for_event)
+            vm->stop(VmStatus::Failed, fmt::format("vcpu{} waits in WFE {} but no event or interrupt can ever wake it",
+                                                   blocked->id(), vm->location(blocked->pc() - 4)));
+        else if (blocked)
             vm->stop(VmStatus::Failed, fmt::format("vcpu{} waits in WFI {} but no interrupt can ever wake it",
                                                    blocked->id(), vm->location(blocked->pc())));
         else
@@ -331,7 +362,10 @@ std::uint64_t Monitor::timer_deadline_ns(const Vcpu& vcpu) const {
         const std::uint64_t deadline_ns = (*deadline + offset) * kNanosecondsPerTick;
         return deadline_ns <= now ? kNever : deadline_ns;
     };
-    return std::min(rises_at(vcpu.timer.deadline(), vcpu.vm().counter_offset), rises_at(vcpu.ptimer.deadline(), 0));
+    const std::uint64_t timers =
+        std::min(rises_at(vcpu.timer.deadline(), vcpu.vm().counter_offset), rises_at(vcpu.ptimer.deadline(), 0));
+    // A vCPU waiting in WFE also wakes at the event stream's next trigger.
+    return vcpu.waits_for_event && vcpu.event_stream_ns > now ? std::min(timers, vcpu.event_stream_ns) : timers;
 }
 
 void Monitor::run_slice(PhysicalCpu& pcpu, Vcpu& vcpu) {
@@ -361,11 +395,9 @@ void Monitor::run_slice(PhysicalCpu& pcpu, Vcpu& vcpu) {
     pcpu.cpu.set_exit_hook(exit_fastpath, &running_);
     const RunResult& result = pcpu.cpu.run(slice);
     pcpu.cpu.set_exit_hook(nullptr, nullptr);
-    // The global exclusive monitor, in lock-step: while this slice ran nothing else did, so
-    // an LDXR and STXR in one slice are atomic; one that spans a slice may have seen another
-    // vCPU's store in between, so the reservation ends with the slice (the manual lets any
-    // event clear a monitor: the STXR fails and the guest retries).
-    if (pcpus_.size() > 1) pcpu.cpu.clear_exclusive_monitor();
+    // A reservation lives on across slices: another vCPU's store in between clears its mark in
+    // the VM's global monitor (which sets its event register), as on hardware. A vCPU that
+    // waits in WFE keeps its mark off the pCPU, for the store that ends its wait.
     pcpu.clock_ns = running_.slice_start_ns + result.retired;
     pcpu.busy_ns += result.retired;
     vcpu.retired += result.retired;
@@ -374,6 +406,7 @@ void Monitor::run_slice(PhysicalCpu& pcpu, Vcpu& vcpu) {
     vm.budget_left -= result.retired;
 
     if (result.exit.reason == ExitReason::Exception && !result.exit_handled) handle_exit(vcpu, result.exit);
+    wake_event_waiters(vm, pcpu.clock_ns);
     if (!vm.running()) {
         if (debug_agent_) debug_agent_->after_slice(vcpu, result);
         return;
@@ -444,12 +477,19 @@ void Monitor::switch_out(PhysicalCpu& pcpu) {
 // A directed yield (Action::yield_to): the vCPU it names runs next where it waits, as with
 // KVM's yield_to. Waiting here, it is taken out now; waiting on another pCPU, it moves to the
 // front of that pCPU's run queue, which switches at its next step. It never changes pCPU.
+// With --threads the handler chose the target under the VMM lock, which was let go before
+// this pCPU came here: meanwhile another pCPU may have loaded it, or it may wait or have
+// stopped. So it is looked at again, under the lock that guards every run queue; one that is
+// no longer preempted is no target. The pCPU whose queue it heads is kicked to switch now.
 Vcpu* Monitor::take_yield_target(PhysicalCpu& pcpu) {
     Vcpu* target = std::exchange(pcpu.yield_target, nullptr);
-    if (!target || !target->vm().running()) return nullptr;
+    if (!target || !target->vm().running() || target->loaded() || target->state != VcpuState::Runnable) return nullptr;
     if (pcpu.runqueue.remove(*target)) return target;
-    for (auto& p : pcpus_)
-        if (p->runqueue.boost(*target) && p->current) p->reschedule = true;
+    for (auto& p : pcpus_) {
+        if (!p->runqueue.boost(*target) || !p->current) continue;
+        p->reschedule = true;
+        if (options_.threads && p.get() != &pcpu) p->cpu.kick();
+    }
     return nullptr;
 }
 
@@ -554,7 +594,11 @@ void Monitor::handle_exit_traced(Vcpu& vcpu, const Exit& exit) {
 [[gnu::always_inline]] inline void Monitor::apply(Vcpu& vcpu, const Exit& exit, Action& action) {
     switch (action.kind) {
         case Action::Kind::ResumeNext: vcpu.set_pc(exit.pc + 4); break;
-        case Action::Kind::ResumeAt: vcpu.set_pc(action.pc); break;
+        case Action::Kind::ResumeAt:
+            vcpu.set_pc(action.pc);
+            // An exception return sets the event register (a WFE after it completes at once).
+            if (exit.op == Op::ERET) vcpu.vm().exclusive_monitor().send_event(vcpu.id(), GlobalMonitor::kMaxVcpus);
+            break;
         case Action::Kind::Forwarded:
             count_forwarded(vcpu);
             // An exception raised by the very vector it enters would enter it again, forever,
@@ -576,10 +620,44 @@ void Monitor::handle_exit_traced(Vcpu& vcpu, const Exit& exit) {
             vcpu.set_pc(exit.pc + 4);
             vcpu.state = VcpuState::Blocked;
             break;
+        case Action::Kind::WaitForEvent:
+            vcpu.set_pc(exit.pc + 4);
+            wait_for_event(vcpu);
+            break;
         case Action::Kind::Stop:
         case Action::Kind::NotVirtualized: vcpu.vm().stop(VmStatus::Failed, action.stop_reason()); break;
         case Action::Kind::PowerOff: vcpu.vm().stop(VmStatus::PoweredOff, "the guest powered off (PSCI SYSTEM_OFF)"); break;
     }
+}
+
+// The WFE's wait: unless an event is registered already (then the WFE has completed), the
+// vCPU blocks until one is, or until an interrupt it would take.
+void Monitor::wait_for_event(Vcpu& vcpu) {
+    // In lock-step, a vCPU whose pCPU has nothing else to run, while another vCPU of its VM
+    // runs elsewhere (and may send the event), polls instead (KVM's halt polling): it keeps
+    // its pCPU and its slice ends, so that the others catch up; its WFE completes and the
+    // guest looks again. Giving the pCPU up would cost the host two vCPU switches per wait
+    // and gain no guest anything. A host thread per pCPU would burn its host CPU so: with
+    // --threads the vCPU always waits.
+    const PhysicalCpu* pcpu = vcpu.pcpu;
+    const auto others_run = [&vcpu] {
+        return std::any_of(vcpu.vm().vcpus().begin(), vcpu.vm().vcpus().end(),
+                           [&vcpu](const auto& v) { return v.get() != &vcpu && v->loaded(); });
+    };
+    if (!options_.threads && pcpu && pcpu->runqueue.empty() && !gang_policy() && others_run()) {
+        vcpu.make_request(kRequestEndSlice);
+        return;
+    }
+    if (!vcpu.vm().exclusive_monitor().begin_wait(vcpu.id())) return;
+    vcpu.state = VcpuState::Blocked;
+    vcpu.waits_for_event = true;
+    // The event stream ends the wait too, at its next trigger. (One that came before this WFE
+    // would have set the register; this loop does not keep it, so such a WFE waits up to a
+    // period more, as if it had come just before the trigger.)
+    const auto tick = next_event_stream_tick(vcpu.sysreg(SysregId::CNTKCTL_EL1), vcpu.counter());
+    vcpu.event_stream_ns = tick && *tick < kNever / kNanosecondsPerTick - vcpu.vm().counter_offset
+                               ? (*tick + vcpu.vm().counter_offset) * kNanosecondsPerTick
+                               : kNever;
 }
 
 // The physical timer interrupted the guest between two instructions: "next" is where it was.
@@ -592,6 +670,7 @@ void Monitor::apply_after_timer(Vcpu& vcpu, Action& action) {
             if (vcpu.loaded()) vcpu.pcpu->reschedule = true;
             break;
         case Action::Kind::Block: vcpu.state = VcpuState::Blocked; break;
+        case Action::Kind::WaitForEvent: wait_for_event(vcpu); break;
         case Action::Kind::PowerOff: vcpu.vm().stop(VmStatus::PoweredOff, "the physical-timer handler powered off"); break;
         case Action::Kind::Stop:
         case Action::Kind::NotVirtualized:

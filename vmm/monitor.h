@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "vmm/debug_agent.h"
@@ -113,6 +114,8 @@ private:
     static bool exit_fastpath(void* context, const Exit& exit);
     void wake_sleepers(PhysicalCpu& pcpu);     // blocked vCPUs whose interrupt or timer came
     bool wakes(const Vcpu& vcpu) const;
+    std::string_view end_wait(Vcpu& vcpu);      // a blocked vCPU is runnable again; why, for the trace
+    void wake_event_waiters(Vm& vm, std::uint64_t now_ns);  // those waiting in WFE an event reached
     bool could_steal(const PhysicalCpu& pcpu) const;
     void update_interrupt_lines(Vcpu& vcpu);
     std::uint64_t timer_deadline_ns(const Vcpu& vcpu) const;  // max(): never
@@ -130,6 +133,7 @@ private:
     Action dispatch(Vcpu& vcpu, const Exit& exit);  // the version's handler for the exit's EC
     void apply(Vcpu& vcpu, const Exit& exit, Action& action);
     void apply_after_timer(Vcpu& vcpu, Action& action);
+    void wait_for_event(Vcpu& vcpu);
     // The end of a slice, in both loops: the physical timer's exit, and a VM's budget.
     void physical_timer_expired(PhysicalCpu& pcpu, Vcpu& vcpu);
     void stop_if_over_budget(Vcpu& vcpu);

@@ -78,7 +78,7 @@ VmSummary summarize_vm(Vm& vm, const std::string& guest) {
         s.virqs += v->virqs_injected;
         s.irq_handler_exits += v->irq_handler_exits;
         s.directed_yields += v->directed_yields;
-        s.spins_resumed += v->spins_resumed;
+        s.waits_for_events += v->waits_for_events;
         for (std::size_t i = 0; i < s.exits_by_ec.size(); ++i) {
             s.exits_by_ec[i] += v->exits_by_ec[i];
             s.forwarded_by_ec[i] += v->forwarded_by_ec[i];
@@ -159,13 +159,14 @@ std::string format_summary_table(const RunSummary& summary) {
         out += fmt::format("guest irq_handler: {} vIRQ{}, {} VM exits from entry to ERET ({:.1f} per vIRQ)\n", virqs,
                            virqs == 1 ? "" : "s", summary.irq_handler_exits(),
                            static_cast<double>(summary.irq_handler_exits()) / static_cast<double>(virqs));
-    // Lock-holder preemption's mitigation: a vCPU that spins in WFE traps, and the VMM gives
-    // its pCPU to another vCPU of the same VM if one is preempted.
+    // Lock-holder preemption's mitigation: a vCPU that waits in WFE with no event registered
+    // traps, and the VMM gives its pCPU to another vCPU of the same VM if one is preempted;
+    // else the vCPU waits for its event.
     for (const VmSummary& vm : summary.vms)
-        if (const std::uint64_t spins = vm.directed_yields + vm.spins_resumed)
-            out += fmt::format("pause-loop exits (WFE) of {}: {}; {} yielded to a preempted vCPU of the VM, {} went on "
-                               "(none was preempted)\n",
-                               vm.name, spins, vm.directed_yields, vm.spins_resumed);
+        if (const std::uint64_t spins = vm.directed_yields + vm.waits_for_events)
+            out += fmt::format("pause-loop exits (WFE) of {}: {}; {} yielded to a preempted vCPU of the VM, {} waited for "
+                               "an event (none was preempted)\n",
+                               vm.name, spins, vm.directed_yields, vm.waits_for_events);
     if (!summary.pcpus.empty()) out += format_machine(summary);
     if (summary.host_seconds) {
         const double s = *summary.host_seconds;

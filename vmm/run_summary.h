@@ -31,7 +31,7 @@ struct VmSummary {
     std::uint64_t virqs = 0;
     std::uint64_t irq_handler_exits = 0;  // VM exits from a vIRQ's entry to its handler's ERET
     std::uint64_t directed_yields = 0;    // pause-loop exits (v7 WFE) that gave the pCPU to a preempted vCPU of the VM
-    std::uint64_t spins_resumed = 0;      // ...and those that found none preempted and went on
+    std::uint64_t waits_for_events = 0;   // ...and those that found none preempted and waited for an event
 
     std::uint64_t exits() const;  // exception exits, all classes
 };

@@ -400,7 +400,10 @@ public:
         w.u64(v.irq_handler_exits);
         w.u8(v.in_irq_handler);
         w.u64(v.directed_yields);
-        w.u64(v.spins_resumed);
+        w.u64(v.waits_for_events);
+        w.u8(v.vm().exclusive_monitor().event_pending(v.id()));
+        w.u8(v.waits_for_event);
+        w.u64(v.event_stream_ns);
         w.end();
         save(w, v.timer, "VTMR");
         save(w, v.ptimer, "PTMR");
@@ -461,7 +464,13 @@ public:
         v.irq_handler_exits = r.u64();
         v.in_irq_handler = r.flag();
         v.directed_yields = r.u64();
-        v.spins_resumed = r.u64();
+        v.waits_for_events = r.u64();
+        v.vm().exclusive_monitor().set_event(v.id(), r.flag());
+        v.waits_for_event = r.flag();
+        v.event_stream_ns = r.u64();
+        if (v.waits_for_event && v.state != VcpuState::Blocked) r.fail(fmt::format("vcpu{} waits in WFE but is not blocked", v.id()));
+        if (v.waits_for_event) v.vm().exclusive_monitor().begin_wait(v.id());
+        else v.vm().exclusive_monitor().end_wait(v.id());
         r.finish();
         restore(outer.section("VTMR"), v.timer);
         restore(outer.section("PTMR"), v.ptimer);

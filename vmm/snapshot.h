@@ -17,7 +17,7 @@ namespace trapeze {
 class Monitor;
 class Vm;
 
-inline constexpr std::uint32_t kSnapshotFormatVersion = 1;
+inline constexpr std::uint32_t kSnapshotFormatVersion = 2;  // 2: the event register, a wait in WFE
 
 // A snapshot that cannot be restored here: corrupt, truncated, of another format version,
 // or of another machine (guest, RAM size, vCPUs, version, quantum...). The message says which.

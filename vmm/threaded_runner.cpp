@@ -120,6 +120,7 @@ void ThreadedRunner::run_slice(PhysicalCpu& pcpu, Vcpu& vcpu, Guard& guard) {
     vm.budget_left -= std::min(vm.budget_left, result.retired);
 
     if (result.exit.reason == ExitReason::Exception && !result.exit_handled) monitor_.handle_exit(vcpu, result.exit);
+    monitor_.wake_event_waiters(vm, pcpu.clock_ns);
     if (!vm.running()) return;
     if (pcpu.quantum_left == 0) monitor_.physical_timer_expired(pcpu, vcpu);
     monitor_.stop_if_over_budget(vcpu);

@@ -34,6 +34,10 @@ void Vcpu::reset() {
     gic.distributor = &vm_.gicd();
     gic.affinity = sysreg(SysregId::MPIDR_EL1);
     state = VcpuState::Off;
+    waits_for_event = false;
+    event_stream_ns = ~0ull;
+    vm_.exclusive_monitor().end_wait(id_);
+    vm_.exclusive_monitor().set_event(id_, false);
     requests = kRequestTranslation;
     sync_to_cpu();
 }

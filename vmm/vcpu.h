@@ -24,7 +24,7 @@ enum VcpuRequest : std::uint32_t {
     kRequestTranslation = 1u << 0,  // the virtual EL or a stage-1 register changed: push it to the CPU
     kRequestTimer = 1u << 1,        // a timer was reprogrammed: the slice's deadline moves
     kRequestInterrupts = 1u << 2,   // an interrupt may have become deliverable (GIC, DAIF, timer)
-    kRequestEndSlice = 1u << 3,     // the vCPU waits (a WFE with no one to yield to): let the other pCPUs catch up
+    kRequestEndSlice = 1u << 3,     // the vCPU polls in WFE: let the other pCPUs catch up
 };
 // The requests that make the exit fast path hand control back to the run loop.
 inline constexpr std::uint32_t kRequestsForRunLoop = kRequestTimer | kRequestInterrupts | kRequestEndSlice;
@@ -35,7 +35,7 @@ std::uint32_t sysreg_requests(SysregId id);
 
 enum class VcpuState : std::uint8_t {
     Runnable,
-    Blocked,  // in WFI: waits for an interrupt
+    Blocked,  // in WFI: waits for an interrupt (in WFE, waits_for_event: or for an event)
     Off,      // not yet started (PSCI CPU_ON) or turned off
     Stopped,  // its VM stopped
 };
@@ -76,6 +76,12 @@ public:
     std::uint64_t clock_ns = 0;
     unsigned home = 0;        // the pCPU whose run queue it joins when it becomes ready
     bool starting = false;    // PSCI CPU_ON made it runnable; it has not run yet (ON_PENDING)
+    // Blocked in WFE (Action::wait_for_event): an event (its register, in the VM's global
+    // monitor) or an interrupt it would take ends the wait, not just any pending interrupt.
+    bool waits_for_event = false;
+    // While it waits in WFE: when the event stream (CNTKCTL_EL1.EVNTEN) next sets its event
+    // register, in virtual ns (max(): never).
+    std::uint64_t event_stream_ns = ~0ull;
     std::uint64_t pass = 0;   // the weighted policy's virtual time (see scheduler.h)
 
     // ---- the virtual PSTATE
@@ -152,9 +158,9 @@ public:
     std::uint64_t irq_handler_exits = 0;
     bool in_irq_handler = false;
     // Pause-loop exits (v7: a trapped WFE at EL1): those that gave the pCPU to a preempted
-    // vCPU of the same VM (a directed yield), and those that found none and resumed.
+    // vCPU of the same VM (a directed yield), and those that found none and waited for an event.
     std::uint64_t directed_yields = 0;
-    std::uint64_t spins_resumed = 0;
+    std::uint64_t waits_for_events = 0;
 
 private:
     friend class SnapshotAccess;  // vmm/snapshot.cpp saves and restores the whole context

@@ -57,6 +57,7 @@ public:
     GuestMemory& memory() { return memory_; }
     // The global exclusive monitor its vCPUs share (LDXR/STXR across vCPUs).
     GlobalMonitor& exclusive_monitor() { return exclusive_monitor_; }
+    const GlobalMonitor& exclusive_monitor() const { return exclusive_monitor_; }
     const ElfImage& image() const { return image_; }
     Pl011& uart() { return uart_; }
     GicDistributor& gicd() { return gicd_; }

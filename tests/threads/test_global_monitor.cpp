@@ -5,6 +5,8 @@
 
 #include <array>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "emulator/exception_class.h"
@@ -20,6 +22,10 @@ constexpr std::uint32_t STXR = 0xc8037c02;        // stxr w3, x2, [x0]
 constexpr std::uint32_t STR = 0xf9000002;         // str x2, [x0]
 constexpr std::uint32_t STR_NEXT = 0xf9002002;    // str x2, [x0, #64]: the next granule
 constexpr std::uint32_t HVC = 0xd4000002;         // hvc #0
+constexpr std::uint32_t WFE = 0xd503205f;
+constexpr std::uint32_t SEV = 0xd503209f;
+constexpr std::uint32_t SEVL = 0xd50320bf;
+constexpr std::uint32_t B_NEXT = 0x14000001;      // b .+4: ends a straight-line stretch
 
 // Two vCPUs of one VM: one memory, one global monitor, an interpreter each.
 struct TwoVcpus {
@@ -88,6 +94,131 @@ TEST_CASE("global monitor: a store by vCPU B on another thread clears vCPU A's m
         TwoVcpus::on_thread(m.a, kCodeBase + 4, 1);
         CHECK(m.a.regs.x[3] == 1);
     }
+}
+
+TEST_CASE("the event register: WFE completes when it is set (clearing it), and exits when it is clear") {
+    constexpr std::uint64_t kWaits = kCodeBase, kSev = kCodeBase + 0x100, kMarkAndStore = kCodeBase + 0x200;
+    constexpr std::uint32_t kWfeEsr = (0x01u << 26) | (1u << 25) | (1u << 24) | (0xeu << 20) | 1u;  // EC 0x01, IL, CV, COND AL, TI WFE
+    TwoVcpus m;
+    m.code(kWaits, {SEVL, WFE, WFE, HVC});
+    m.code(kSev, {SEV, HVC});
+    m.code(kMarkAndStore, {LDXR, HVC, STR_NEXT, HVC, STR, HVC});
+    m.a.regs.x[0] = m.b.regs.x[0] = kDataBase;
+    RunResult r = TwoVcpus::on_thread(m.a, kWaits, 100);
+    // SEVL set it, the first WFE cleared it and went on, the second exits.
+    CHECK(r.exit.reason == ExitReason::Exception);
+    CHECK(r.exit.pc == kWaits + 8);
+    CHECK(r.exit.esr == kWfeEsr);
+    CHECK(r.retired == 2);
+    CHECK_FALSE(m.monitor.event_pending(0));
+    CHECK_FALSE(m.monitor.event_pending(1));
+
+    SUBCASE("SEVL is for this vCPU only") {
+        TwoVcpus::on_thread(m.a, kWaits, 1);
+        CHECK(m.monitor.event_pending(0));
+        CHECK_FALSE(m.monitor.event_pending(1));
+    }
+    SUBCASE("SEV by B sets every register: A's WFE completes") {
+        TwoVcpus::on_thread(m.b, kSev, 100);
+        CHECK(m.monitor.event_pending(0));
+        CHECK(m.monitor.event_pending(1));
+        r = TwoVcpus::on_thread(m.a, kWaits + 4, 100);
+        CHECK(r.exit.pc == kWaits + 8);
+        CHECK(r.retired == 1);
+    }
+    SUBCASE("B's store that clears A's mark sets A's register; a store to the next granule does not") {
+        TwoVcpus::on_thread(m.b, kMarkAndStore + 8, 1);  // B stores once: the page is in its write cache
+        TwoVcpus::on_thread(m.a, kMarkAndStore, 1);       // ldxr
+        TwoVcpus::on_thread(m.b, kMarkAndStore + 8, 1);  // str [x0, #64]
+        CHECK(m.monitor.holds(0, kDataBase));
+        CHECK_FALSE(m.monitor.event_pending(0));
+        TwoVcpus::on_thread(m.b, kMarkAndStore + 16, 1);  // str [x0]
+        CHECK_FALSE(m.monitor.holds(0, kDataBase));
+        CHECK(m.monitor.event_pending(0));
+        CHECK_FALSE(m.monitor.event_pending(1));
+        r = TwoVcpus::on_thread(m.a, kWaits + 4, 100);
+        CHECK(r.retired == 1);
+    }
+    SUBCASE("A's own store to its marked granule is no event") {
+        TwoVcpus::on_thread(m.a, kMarkAndStore, 1);
+        TwoVcpus::on_thread(m.a, kMarkAndStore + 16, 1);
+        CHECK_FALSE(m.monitor.event_pending(0));
+    }
+}
+
+TEST_CASE("an event for a vCPU that waits in WFE is noted for the VMM, and kicks the sender") {
+    TwoVcpus m;
+    m.code(kCodeBase, {SEV, B_NEXT, 0xd503201f, HVC});  // sev; b .+4; nop; hvc
+    SUBCASE("nobody waits: no kick, nothing noted") {
+        const RunResult r = TwoVcpus::on_thread(m.b, kCodeBase, 100);
+        CHECK(r.exit.reason == ExitReason::Exception);
+        CHECK(r.retired == 3);
+        CHECK(m.monitor.take_woken() == 0);
+    }
+    SUBCASE("A waits: B's run stops at the next boundary after its SEV, and A is noted") {
+        CHECK(m.monitor.begin_wait(0));
+        const RunResult r = TwoVcpus::on_thread(m.b, kCodeBase, 100);
+        CHECK(r.exit.reason == ExitReason::Kick);
+        CHECK(r.retired == 2);
+        CHECK(m.monitor.take_woken() == 0b01);
+        CHECK(m.monitor.take_woken() == 0);
+        CHECK(m.monitor.event_pending(0));
+    }
+    SUBCASE("an event already registered: the vCPU does not begin to wait") {
+        m.monitor.send_event(0, GlobalMonitor::kMaxVcpus);
+        CHECK_FALSE(m.monitor.begin_wait(0));
+        CHECK_FALSE(m.monitor.waiting(0));
+        CHECK(m.monitor.take_woken() == 0);
+    }
+}
+
+TEST_CASE("events from one host thread to a waiter on another: none lost in 10^5 hand-overs") {
+    // Two vCPUs hand a turn back and forth; each waits for its turn in WFE. The host side does
+    // what the VMM does with a trapped WFE: begin_wait(), then sleep until take_woken() or an
+    // event says so. A lost event leaves both asleep: the test would hang (and time out).
+    constexpr std::uint64_t kRounds = 100'000;
+    constexpr std::uint64_t kTurn = kDataBase;
+    // x0 = &turn, w1 = my turn (0 or 1), x2 = rounds left:
+    // 1: ldaxr w3, [x0]; cmp w3, w1; b.eq 2f; wfe; b 1b
+    // 2: eor w3, w3, #1; stlr w3, [x0]; sev; subs x2, x2, #1; b.ne 1b; hvc #0
+    const std::vector<std::uint32_t> loop = {0x885ffc03, 0x6b01007f, 0x54000060, WFE, 0x17fffffc,
+                                             0x52000063, 0x889ffc03, SEV, 0xf1000442, 0x54fffee1, HVC};
+    TwoVcpus m;
+    m.memory.write(kCodeBase, loop.data(), loop.size() * 4);
+    std::mutex lock;
+    std::condition_variable woken;
+    std::uint64_t waits = 0;
+    auto vcpu = [&](Cpu& cpu, unsigned index) {
+        cpu.regs.x[0] = kTurn;
+        cpu.regs.x[1] = index;
+        cpu.regs.x[2] = kRounds;
+        cpu.regs.pc = kCodeBase;
+        for (;;) {
+            const RunResult r = cpu.run(1ull << 40);
+            {
+                // As the VMM after a slice: wake the waiters an event reached.
+                const std::lock_guard hold(lock);
+                if (m.monitor.take_woken()) woken.notify_all();
+            }
+            if (r.exit.reason != ExitReason::Exception) continue;
+            if (r.exit.ec() == ExceptionClass::Hvc64) return;
+            REQUIRE(r.exit.ec() == ExceptionClass::WfiWfe);
+            cpu.regs.pc = r.exit.pc + 4;
+            std::unique_lock hold(lock);
+            ++waits;
+            if (!m.monitor.begin_wait(index)) continue;  // an event came meanwhile: the WFE completes
+            woken.wait(hold, [&] { return m.monitor.event_pending(index); });
+            m.monitor.end_wait(index);
+        }
+    };
+    std::thread ta([&] { vcpu(m.a, 0); });
+    std::thread tb([&] { vcpu(m.b, 1); });
+    ta.join();
+    tb.join();
+    std::uint32_t turn = 2;
+    m.memory.read(kTurn, &turn, 4);
+    CHECK(turn == 0);  // 2 * 10^5 hand-overs
+    CHECK(waits > 0);
 }
 
 TEST_CASE("exclusives and LSE atomics from two host threads at once: 10^6 increments each, none lost") {

@@ -30,6 +30,8 @@ struct GuestRun {
     VmStatus status;
     std::string console;
     unsigned vcpus_that_ran = 0;
+    std::uint64_t directed_yields = 0;   // pause-loop exits that gave the pCPU to a preempted vCPU
+    std::uint64_t waits_for_events = 0;  // and those that waited in WFE for an event
 };
 
 // One v7 guest on `vcpus` vCPUs over `pcpus` pCPUs, each pCPU on its own host thread.
@@ -46,7 +48,11 @@ GuestRun run_threaded(const std::string& guest, unsigned vcpus, unsigned pcpus) 
     Vm vm(0, config, ElfImage::read_file(config.guest), [&](const std::string& line) { run.console += line; });
     monitor.run(vm);
     run.status = vm.status;
-    for (auto& v : vm.vcpus()) run.vcpus_that_ran += v->retired > 0;
+    for (auto& v : vm.vcpus()) {
+        run.vcpus_that_ran += v->retired > 0;
+        run.directed_yields += v->directed_yields;
+        run.waits_for_events += v->waits_for_events;
+    }
     return run;
 }
 
@@ -97,11 +103,73 @@ TEST_CASE("--threads: lockstorm's acquisitions and the work under its lock are e
             CAPTURE(run);
             const GuestRun r = run_threaded(TRAPEZE_GUESTS_DIR "/lockstorm.elf", vcpus, 2);
             CHECK(r.status == VmStatus::PoweredOff);
+            // Four vCPUs on two pCPUs: two are preempted at any time, so waiters yield to them
+            // (directed yields across host threads).
+            if (vcpus == 4) CHECK(r.directed_yields > 0);
             for (const std::string& line : exact) {
                 CAPTURE(line);
                 CHECK(r.console.find(line + "\n") != std::string::npos);
             }
         }
+    }
+}
+
+TEST_CASE("--threads: waits in WFE with IRQs masked all end (SEV, the monitor's clear): no wake-up is lost") {
+    // events.elf hands a baton round its CPUs 4000 times, each waiting in WFE with IRQs masked:
+    // a lost wake-up leaves every vCPU waiting, and the VM stops as stuck.
+    const std::string expected = read_text(TRAPEZE_EXPECTED_DIR "/events.txt");
+    REQUIRE(!expected.empty());
+    struct Shape {
+        unsigned vcpus, pcpus;
+        int runs;
+    };
+    for (const Shape s : {Shape{2, 2, 20}, Shape{4, 2, 10}, Shape{3, 2, 10}}) {
+        for (int run = 0; run < runs(s.runs); ++run) {
+            CAPTURE(s.vcpus);
+            CAPTURE(run);
+            const GuestRun r = run_threaded(TRAPEZE_GUESTS_DIR "/events.elf", s.vcpus, s.pcpus);
+            CHECK(r.status == VmStatus::PoweredOff);
+            CHECK(r.console == expected);
+            if (s.vcpus == s.pcpus) CHECK(r.waits_for_events > 0);  // with more vCPUs, waiters mostly yield
+        }
+    }
+}
+
+TEST_CASE("an exception return sets the event register: the WFE after it completes without a trap") {
+    // adr x0, 1f; msr elr_el1, x0; mov x1, #0x3c5; msr spsr_el1, x1; eret; 1: wfe; wfe; b .
+    const std::vector<std::uint32_t> code = {0x100000a0, 0xd5184020, 0xd28078a1, 0xd5184001,
+                                             0xd69f03e0, 0xd503205f, 0xd503205f, 0x14000000};
+    for (const bool threads : {false, true}) {
+        CAPTURE(threads);
+        MachineFixture m(v7::install, MonitorOptions{.pcpus = 2, .threads = threads});
+        Vm& vm = m.add_vm("waiter", code);
+        m.monitor.run();
+        // The second WFE traps; alone in its VM, the vCPU waits, and nothing can ever wake it.
+        CHECK(vm.vcpu(0).exits_by_ec[static_cast<std::size_t>(ExceptionClass::WfiWfe)] == 1);
+        CHECK(vm.vcpu(0).waits_for_events == 1);
+        CHECK(vm.status == VmStatus::Failed);
+        CHECK(vm.stop_reason ==
+              "vcpu0 waits in WFE at pc=0x40080018 _start+0x18 but no event or interrupt can ever wake it");
+    }
+}
+
+TEST_CASE("the event stream (CNTKCTL_EL1.EVNTEN) ends a wait in WFE at its next trigger") {
+    // msr daifset, #2; mov x0, #0x44 (EVNTEN, EVNTI = 4); msr cntkctl_el1, x0; wfe; wfe;
+    // x0 = SYSTEM_OFF; hvc #0. Bit 4 of the counter rises at tick 16: 256 ns.
+    const std::vector<std::uint32_t> code = {0xd50342df, 0xd2800880, 0xd518e100, 0xd503205f,
+                                             0xd503205f, 0xd2800100, 0xf2b08000, 0xd4000002};
+    for (const bool threads : {false, true}) {
+        CAPTURE(threads);
+        MachineFixture m(v7::install, MonitorOptions{.pcpus = 1, .threads = threads});
+        Vm& vm = m.add_vm("streamed", code);
+        m.monitor.run();
+        CHECK(vm.status == VmStatus::PoweredOff);
+        // The first WFE traps and waits; the stream's event wakes it and stays registered, so
+        // the second completes at once.
+        CHECK(vm.vcpu(0).exits_by_ec[static_cast<std::size_t>(ExceptionClass::WfiWfe)] == 1);
+        CHECK(vm.vcpu(0).waits_for_events == 1);
+        CHECK(vm.vcpu(0).retired == 4);  // mov, wfe, mov, movk: the trapped instructions do not retire
+        CHECK(m.monitor.pcpu(0).clock_ns == 256 + 3);  // woken at 256 ns, then wfe, mov, movk
     }
 }
 

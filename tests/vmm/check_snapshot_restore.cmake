@@ -5,6 +5,8 @@
 #
 #   cmake -DTARGET=trapeze-v3 -DGUEST=x.elf -DOTHER=y.elf -DAT=N -DWORK=dir -P check_snapshot_restore.cmake
 # With -DSCRIPT=s.script, the stepper's `snapshot` command in the script writes WORK/vm.snap instead.
+# GUEST may be a scenario of several VMs; OTHER is then another scenario, and -DOTHER_REASON
+# the reason the restore onto it gives (by default: a single VM, vm0, ran another image).
 
 file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
@@ -62,9 +64,12 @@ endif()
 
 # Rejected: a truncated snapshot, the guest ELF as a snapshot, and a snapshot of another guest.
 execute_process(COMMAND head -c 1000 ${WORK}/vm.snap OUTPUT_FILE ${WORK}/truncated.snap)
+if(NOT OTHER_REASON)
+  set(OTHER_REASON "vm0 ran another guest image")
+endif()
 foreach(case "${GUEST}|${WORK}/truncated.snap|the snapshot is truncated or padded: its header says"
              "${GUEST}|${GUEST}|not a Trapeze snapshot (no TRAPSNAP magic at its start)"
-             "${OTHER}|${WORK}/vm.snap|the snapshot is of another machine: vm0 ran another guest image"
+             "${OTHER}|${WORK}/vm.snap|the snapshot is of another machine: ${OTHER_REASON}"
              "${GUEST}|${WORK}/no-such.snap|cannot read the snapshot ${WORK}/no-such.snap")
   string(REPLACE "|" ";" parts "${case}")
   list(GET parts 0 guest)

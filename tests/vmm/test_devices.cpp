@@ -29,6 +29,22 @@ TEST_CASE("virtual timer: the condition, IMASK, ISTATUS and the signed TVAL view
     CHECK(t.cval == 1999);
 }
 
+TEST_CASE("event stream: the next 0-to-1 (EVNTDIR 0) or 1-to-0 (EVNTDIR 1) transition of CNTVCT bit EVNTI") {
+    constexpr std::uint64_t kEvnten = 1u << 2, kEvntdir = 1u << 3;
+    CHECK_FALSE(next_event_stream_tick(3u << 4, 5).has_value());  // EVNTEN clear: no stream
+    const std::uint64_t rising = kEvnten | (3u << 4);                // bit 3: period 16, up at 8, down at 16
+    CHECK(next_event_stream_tick(rising, 0) == 8u);
+    CHECK(next_event_stream_tick(rising, 7) == 8u);
+    CHECK(next_event_stream_tick(rising, 8) == 24u);  // strictly after now
+    CHECK(next_event_stream_tick(rising, 23) == 24u);
+    const std::uint64_t falling = rising | kEvntdir;
+    CHECK(next_event_stream_tick(falling, 0) == 16u);
+    CHECK(next_event_stream_tick(falling, 15) == 16u);
+    CHECK(next_event_stream_tick(falling, 16) == 32u);
+    CHECK(next_event_stream_tick(kEvnten | (15u << 4), 100) == 0x8000u);  // bit 15
+    CHECK(next_event_stream_tick(kEvnten, 6) == 7u);                      // bit 0: every other tick
+}
+
 TEST_CASE("GIC: a level PPI is signalled when enabled, group 1, below PMR; IAR acknowledges, EOI drops") {
     GicCpuInterface gic;
     const unsigned ppi = 27;

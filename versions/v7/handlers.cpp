@@ -119,17 +119,18 @@ Action handle_sysreg(Vcpu& vcpu, const Exit& exit) {
 }
 
 // V7:040 WFE: a vCPU waits for an event -- in a spinlock, for the lock holder to release the
-// lock. Blocking it would need the release to be seen as an event; yielding is simpler and
-// is what helps (pause-loop exiting). The yield is directed, as KVM's kvm_vcpu_on_spin: the
-// waiter waits for another vCPU of its own VM, so the one to help is one of those that is
-// preempted (runnable, but on no pCPU) -- perhaps the lock holder -- and not whoever is next
-// in the run queue, which may be another VM's vCPU and help nobody. The VM's preempted vCPUs
-// take turns, from the one after the last boosted. The waiter yields its pCPU, and the
-// target runs next where it waits (the monitor moves it to the front of its run queue, and
-// preempts that pCPU if it is another: KVM's yield_to). If none is preempted, every vCPU of
-// the VM runs, the holder too, and will release the lock soon: the waiter keeps its pCPU and
-// only ends its slice, so that the other pCPUs catch up. (A WFE may complete at any time, so
-// the guest's loop simply tests its lock again.)
+// lock. The interpreter keeps each vCPU's event register: a WFE finds it set (an SEV, SEVL,
+// an exception return, or another vCPU's store that cleared this one's exclusive mark -- a
+// release of the lock it watches) and goes on without a trap. Only a WFE with nothing
+// registered reaches this handler: the vCPU would wait. The VMM sees it spin and helps
+// (pause-loop exiting). The yield is directed, as KVM's kvm_vcpu_on_spin: the waiter waits
+// for another vCPU of its own VM, so the one to help is one of those that is preempted
+// (runnable, but on no pCPU) -- perhaps the lock holder -- and not whoever is next in the run
+// queue, which may be another VM's vCPU and help nobody. The VM's preempted vCPUs take turns,
+// from the one after the last boosted. The waiter yields its pCPU, and the target runs next
+// where it waits (the monitor moves it to the front of its run queue, and preempts that pCPU
+// if it is another: KVM's yield_to). If none is preempted, every vCPU of the VM runs, the
+// holder too: the waiter waits for its event (or an interrupt it would take), off the pCPU.
 Action handle_wfx(Vcpu& vcpu, const Exit& exit) {
     const bool wfe = exit.iss() & 1;
     // SOLUTION BEGIN
@@ -143,9 +144,8 @@ Action handle_wfx(Vcpu& vcpu, const Exit& exit) {
             ++vcpu.directed_yields;
             return Action::yield_to(candidate, "WFE: the vCPU spins: yield to a preempted vCPU of its VM");
         }
-        ++vcpu.spins_resumed;
-        vcpu.make_request(kRequestEndSlice);
-        return Action::resume_next("WFE: the vCPU spins, but every other vCPU of its VM is running: go on");
+        ++vcpu.waits_for_events;
+        return Action::wait_for_event("WFE: every other vCPU of its VM runs: the vCPU waits for an event");
     }
     // SOLUTION END
     return v3::handle_wfx(vcpu, exit);

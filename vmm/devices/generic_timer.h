@@ -14,6 +14,19 @@ inline constexpr std::uint64_t kNanosecondsPerTick = 1'000'000'000 / kCounterFre
 inline constexpr unsigned kVirtualTimerIntid = 27;                 // PPI 27 (CNTV)
 inline constexpr unsigned kPhysicalTimerIntid = 30;                // PPI 30 (CNTP, EL1 physical timer)
 
+// The event stream of the virtual counter (CNTKCTL_EL1.EVNTEN, EVNTDIR, EVNTI): an event
+// each time bit EVNTI of CNTVCT_EL0 goes from 0 to 1 (EVNTDIR = 0) or from 1 to 0. Kernels
+// turn it on so that a WFE waits no longer than its period (Linux's udelay waits in WFE). The
+// counter value of the first trigger after `now`, if the stream is on.
+inline std::optional<std::uint64_t> next_event_stream_tick(std::uint64_t cntkctl, std::uint64_t now) {
+    constexpr std::uint64_t kEvnten = 1u << 2, kEvntdir = 1u << 3;
+    if (!(cntkctl & kEvnten)) return std::nullopt;
+    const unsigned bit = (cntkctl >> 4) & 0xf;
+    const std::uint64_t period = 2ull << bit;                            // the bit's whole cycle
+    const std::uint64_t phase = (cntkctl & kEvntdir) ? 0 : 1ull << bit;  // where the trigger falls in it
+    return now + period - ((now - phase) & (period - 1));
+}
+
 struct GenericTimer {
     static constexpr std::uint64_t kEnable = 1u << 0;
     static constexpr std::uint64_t kImask = 1u << 1;

@@ -57,7 +57,8 @@ void Machine::physical_timer(Snapshot& state) {
         case Action::Kind::ResumeAt: v.set_pc(action.pc); break;
         case Action::Kind::Forwarded: break;  // the handler entered the guest's vector itself
         case Action::Kind::Yield: break;      // a VM switch (v5 on): the vCPU resumes where it was
-        case Action::Kind::Block: v.state = VcpuState::Blocked; break;
+        case Action::Kind::Block:
+        case Action::Kind::WaitForEvent: v.state = VcpuState::Blocked; break;
         case Action::Kind::PowerOff: vm.stop(VmStatus::PoweredOff, "the physical-timer handler powered off"); break;
         case Action::Kind::Stop:
             vm.stop(VmStatus::Failed, "the physical-timer handler stopped the VM: " + action.stop_reason());
