@@ -288,10 +288,13 @@ bool Cpu::access_slow(const Inst* ip, std::uint64_t va, void* data, unsigned siz
         if (!next) return false;
         const std::size_t first = kPageSize - offset;
         if (write) {
-            monitor_->store(vcpu_index_, first_pa, static_cast<unsigned>(first));
-            monitor_->store(vcpu_index_, last_pa_, static_cast<unsigned>(size - first));
+            // The bytes land before the other vCPUs' marks go (and their event with it): one
+            // woken by the clear reads the new value.
             std::memcpy(host + offset, bytes, first);
             std::memcpy(next, bytes + first, size - first);
+            monitor_->store(vcpu_index_, first_pa, static_cast<unsigned>(first));
+            monitor_->store(vcpu_index_, last_pa_, static_cast<unsigned>(size - first));
+            notice_own_kick();
         } else {
             std::memcpy(bytes, host + offset, first);
             std::memcpy(bytes + first, next, size - first);
@@ -303,10 +306,11 @@ bool Cpu::access_slow(const Inst* ip, std::uint64_t va, void* data, unsigned siz
     if (write) {
         // A page another vCPU holds an exclusive mark in stays out of the write cache: each
         // store there must reach the global monitor.
-        monitor_->store(vcpu_index_, last_pa_, size);
+        std::memcpy(host + offset, data, size);
+        monitor_->store(vcpu_index_, last_pa_, size);  // after the bytes land, as above
+        notice_own_kick();
         if (cacheable && !monitor_->watched_by_others(vcpu_index_, last_pa_ >> kPageBits))
             bank.write[vpage % kFastEntries] = {vpage, host};
-        std::memcpy(host + offset, data, size);
     } else {
         if (cacheable) bank.read[vpage % kFastEntries] = {vpage, host};
         std::memcpy(data, host + offset, size);
@@ -334,7 +338,10 @@ std::uint8_t* Cpu::atomic_access(const Inst* ip, std::uint64_t va, unsigned size
     std::uint8_t* host = host_page(ip, va, write ? AccessType::Write : AccessType::Read, el_, false, cacheable,
                                    kind == Atomic::Write);
     if (!host) return nullptr;
-    if (write) monitor_->store(vcpu_index_, last_pa_, size);
+    if (write) {
+        monitor_->store(vcpu_index_, last_pa_, size);
+        notice_own_kick();
+    }
     return host + (va & kPageMask);
 }
 

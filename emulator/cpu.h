@@ -45,6 +45,14 @@ public:
     // instruction, then every kAttentionInterval instructions) with ExitReason::Kick, the
     // count of retired instructions exact. A kick before run() makes it return at once.
     void kick() { attention_.fetch_or(kAttentionKick, std::memory_order_relaxed); }
+    // After an instruction that may have woken a waiting vCPU (SEV, a store that cleared another
+    // vCPU's exclusive mark): if that kicked this interpreter, it stops after this instruction
+    // rather than within kAttentionInterval, so the VMM wakes the waiter at once.
+    void notice_own_kick() {
+        if (!(attention_.load(std::memory_order_relaxed) & kAttentionKick)) [[likely]] return;
+        held_back_ += left_;
+        left_ = 0;
+    }
     // Callable from any thread: empty the write cache at the next such point (the VM's dirty
     // log starts or is fetched: every page's next write must take the slow path again).
     void request_write_cache_flush() { attention_.fetch_or(GlobalMonitor::kFlushWriteCache, std::memory_order_relaxed); }

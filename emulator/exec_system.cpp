@@ -23,6 +23,7 @@ const Inst* wfe(Cpu& cpu, const Inst* ip) {
 }
 const Inst* sev(Cpu& cpu, const Inst* ip) {
     cpu.global_monitor().send_event_all(cpu.vcpu_index());
+    cpu.notice_own_kick();
     return cpu.next(ip + 1);
 }
 const Inst* sevl(Cpu& cpu, const Inst* ip) {

@@ -155,11 +155,12 @@ TEST_CASE("an event for a vCPU that waits in WFE is noted for the VMM, and kicks
         CHECK(r.retired == 3);
         CHECK(m.monitor.take_woken() == 0);
     }
-    SUBCASE("A waits: B's run stops at the next boundary after its SEV, and A is noted") {
+    SUBCASE("A waits: B's run stops right after its SEV, and A is noted") {
         CHECK(m.monitor.begin_wait(0));
         const RunResult r = TwoVcpus::on_thread(m.b, kCodeBase, 100);
         CHECK(r.exit.reason == ExitReason::Kick);
-        CHECK(r.retired == 2);
+        CHECK(r.retired == 1);
+        CHECK(r.exit.pc == kCodeBase + 4);
         CHECK(m.monitor.take_woken() == 0b01);
         CHECK(m.monitor.take_woken() == 0);
         CHECK(m.monitor.event_pending(0));
