@@ -77,6 +77,21 @@ CLI::Option* add_number(CLI::App& app, const NumberSetting& setting, std::option
 }
 
 // An option naming a file: it must not be empty.
+// A count of instructions on the command line (decimal, 0x hex or 0 octal), or the option's
+// error naming what was given.
+std::uint64_t parse_instruction_count(const std::string& flag, const std::string& n) {
+    std::size_t used = 0;
+    std::uint64_t value = 0;
+    try {
+        value = std::stoull(n, &used, 0);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used != n.size() || n.empty() || n[0] == '-')
+        throw CLI::ValidationError(flag, fmt::format("\"{}\" is not a number of instructions", n));
+    return value;
+}
+
 CLI::Option* add_file(CLI::App& app, const std::string& flag, std::string& out, const std::string& help) {
     return app
         .add_option_function<std::string>(
@@ -180,16 +195,7 @@ void declare_options(CLI::App& app, CommandLine& o, const TargetProfile& profile
     app.add_option_function<std::vector<std::string>>(
            "--snapshot-at",
            [&o](const std::vector<std::string>& args) {
-               const std::string& n = args.at(0);
-               std::size_t used = 0;
-               std::uint64_t value = 0;
-               try {
-                   value = std::stoull(n, &used, 0);
-               } catch (const std::exception&) {
-                   used = 0;
-               }
-               if (used != n.size() || n.empty() || n[0] == '-')
-                   throw CLI::ValidationError("--snapshot-at", fmt::format("\"{}\" is not a number of instructions", n));
+               const std::uint64_t value = parse_instruction_count("--snapshot-at", args.at(0));
                if (args.at(1).empty()) throw CLI::ValidationError("--snapshot-at", "needs a file name, not an empty string");
                o.snapshot_at = value;
                o.snapshot_file = args[1];
@@ -247,18 +253,7 @@ void declare_options(CLI::App& app, CommandLine& o, const TargetProfile& profile
         ->excludes("--snapshot-at");
     app.add_option_function<std::string>(
            "--migrate-at",
-           [&o](const std::string& n) {
-               std::size_t used = 0;
-               std::uint64_t value = 0;
-               try {
-                   value = std::stoull(n, &used, 0);
-               } catch (const std::exception&) {
-                   used = 0;
-               }
-               if (used != n.size() || n.empty() || n[0] == '-')
-                   throw CLI::ValidationError("--migrate-at", fmt::format("\"{}\" is not a number of instructions", n));
-               o.migrate_at = value;
-           },
+           [&o](const std::string& n) { o.migrate_at = parse_instruction_count("--migrate-at", n); },
            "start the migration once N instructions have retired (at the next slice boundary)")
         ->type_name("N")
         ->group(migration)

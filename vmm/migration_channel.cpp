@@ -7,13 +7,14 @@
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <cerrno>
 #include <cstring>
 #include <utility>
 
 #include <fmt/format.h>
+
+#include "vmm/crc32.h"
 
 namespace trapeze {
 namespace {
@@ -69,16 +70,6 @@ std::uint64_t get_u64(const std::uint8_t* p) {
     std::uint64_t v = 0;
     for (unsigned i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(p[i]) << (8 * i);
     return v;
-}
-
-std::uint32_t checksum(std::span<const std::uint8_t> bytes) {
-    uLong crc = crc32(0L, Z_NULL, 0);
-    for (std::size_t at = 0; at < bytes.size();) {
-        const auto n = static_cast<uInt>(std::min<std::size_t>(bytes.size() - at, 1u << 30));
-        crc = crc32(crc, bytes.data() + at, n);
-        at += n;
-    }
-    return static_cast<std::uint32_t>(crc);
 }
 
 bool printable_tag(const std::uint8_t* tag) {
@@ -236,7 +227,7 @@ void MigrationChannel::send(std::string_view tag, std::span<const std::uint8_t> 
     write_all(head, sizeof head);
     write_all(payload.data(), payload.size());
     std::uint8_t tail[4];
-    put_u32(tail, checksum(payload));
+    put_u32(tail, crc32_of(payload));
     write_all(tail, sizeof tail);
 }
 
@@ -256,7 +247,7 @@ MigrationMessage MigrationChannel::receive(std::uint64_t max_payload, std::strin
     read_all(m.payload.data(), length);
     std::uint8_t tail[4];
     read_all(tail, sizeof tail);
-    if (get_u32(tail) != checksum(m.payload))
+    if (get_u32(tail) != crc32_of(m.payload))
         throw MigrationError(fmt::format("the stream is corrupt: the CRC-32 of a '{}' message does not match", m.tag));
     return m;
 }

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "vmm/crc32.h"
 #include "vmm/monitor.h"
 
 namespace trapeze {
@@ -117,16 +118,6 @@ private:
     std::size_t at_ = 0;
     std::string where_;
 };
-
-std::uint32_t crc32_of(std::span<const std::uint8_t> bytes) {
-    uLong crc = crc32(0L, Z_NULL, 0);
-    for (std::size_t at = 0; at < bytes.size();) {
-        const auto n = static_cast<uInt>(std::min<std::size_t>(bytes.size() - at, 1u << 30));
-        crc = crc32(crc, bytes.data() + at, n);
-        at += n;
-    }
-    return static_cast<std::uint32_t>(crc);
-}
 
 // FNV-1a over what identifies a guest image: its entry, segments and symbols.
 std::uint64_t image_digest(const ElfImage& image) {
