@@ -295,6 +295,8 @@ bool Cpu::access_slow(const Inst* ip, std::uint64_t va, void* data, unsigned siz
             monitor_->store(vcpu_index_, first_pa, static_cast<unsigned>(first));
             monitor_->store(vcpu_index_, last_pa_, static_cast<unsigned>(size - first));
             notice_own_kick();
+            look_for_code_again(first_pa);
+            look_for_code_again(last_pa_);
         } else {
             std::memcpy(bytes, host + offset, first);
             std::memcpy(bytes + first, next, size - first);
@@ -309,6 +311,7 @@ bool Cpu::access_slow(const Inst* ip, std::uint64_t va, void* data, unsigned siz
         std::memcpy(host + offset, data, size);
         monitor_->store(vcpu_index_, last_pa_, size);  // after the bytes land, as above
         notice_own_kick();
+        look_for_code_again(last_pa_);
         if (cacheable && !monitor_->watched_by_others(vcpu_index_, last_pa_ >> kPageBits))
             bank.write[vpage % kFastEntries] = {vpage, host};
     } else {
@@ -386,10 +389,20 @@ void reset_decoded_page(DecodedPage& page) {
 void Cpu::track(DecodedPage& page) {
     // From now on stores to this page, through any virtual address and by any vCPU, must take
     // the slow path, which invalidates it: the VM marks it as code (the other CPUs drop their
-    // write caches), and this CPU drops its own.
+    // write caches), and this CPU drops its own. The mark comes before the words are read
+    // (see look_for_code_again).
     page.tracked = true;
     code_->mark_code(page.pa >> kPageBits, *cache_);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
     flush_write_cache();
+}
+
+void Cpu::look_for_code_again(std::uint64_t pa) {
+    // host_page looked for code before this store's bytes landed. An interpreter on another
+    // thread may have marked the page and read the old words since: a decoder marks, then
+    // reads; a store writes, then looks, so one of the two sees the other.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (code_->holds_code(pa >> kPageBits)) [[unlikely]] code_->stored(pa >> kPageBits, *cache_);
 }
 
 const Inst* Cpu::enter(std::uint64_t va) {

@@ -288,6 +288,7 @@ private:
     // A stage-1 fault (translation, permission, alignment...): the ISS EL1 sees (no ISV).
     const Inst* data_abort(const Inst* ip, std::uint64_t va, bool write, std::uint32_t fsc);
     void track(DecodedPage& page);
+    void look_for_code_again(std::uint64_t pa);  // after a slow-path store's bytes land
     // This CPU's decoded code is the cache it keeps in `memory`'s DecodedCode.
     void use_code_of(GuestMemory& memory);
 

@@ -325,7 +325,9 @@ TEST_CASE("decoded code: a store by a vCPU on another thread stops the loop a vC
         m.b.regs.pc = kLoop;
         looped = m.b.run(4'000'000'000ull);  // many seconds, unless the store reaches it
     });
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // it runs the decoded loop by now
+    // It runs the decoded loop once the page is marked as code (and the store must stop it).
+    while (!m.memory.decoded_code().holds_code(kLoop >> kPageBits)) std::this_thread::yield();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
     m.a.regs.x[1] = HVC;
     m.a.regs.x[2] = kLoop;
     m.a.regs.pc = kCodeBase;
