@@ -195,13 +195,7 @@ void Migration::give_up(const std::string& why) {
     } catch (const std::exception&) {
         // The destination is gone too: nothing to tell it.
     }
-    channel_.close();
-    vm_.stop_dirty_log();
-    result_.outcome = MigrationResult::Outcome::GaveUp;
-    result_.message = why;
-    result_.source_runs_on = vm_.running();
-    result_.total_host_ms = host_ms_now() - started_ms_;
-    if (events_.finished) events_.finished(result_);
+    end_unmoved(MigrationResult::Outcome::GaveUp, why);
 }
 
 void Migration::fail(const std::string& why_here) {
@@ -214,9 +208,13 @@ void Migration::fail(const std::string& why_here) {
     } catch (const std::exception&) {
         // Nothing more to read: the error here is the reason.
     }
+    end_unmoved(MigrationResult::Outcome::Failed, why);
+}
+
+void Migration::end_unmoved(MigrationResult::Outcome outcome, const std::string& why) {
     channel_.close();
     vm_.stop_dirty_log();
-    result_.outcome = MigrationResult::Outcome::Failed;
+    result_.outcome = outcome;
     result_.message = why;
     result_.source_runs_on = vm_.running();
     result_.total_host_ms = host_ms_now() - started_ms_;

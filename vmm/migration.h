@@ -89,6 +89,8 @@ private:
     void stop_and_copy(const std::vector<std::uint64_t>& pages);
     void give_up(const std::string& why);
     void fail(const std::string& why_here);
+    // Both of the above end here: the link closed, the dirty log off, the VM still at the source.
+    void end_unmoved(MigrationResult::Outcome outcome, const std::string& why);
     void check_destination();  // a rejection the destination sent meanwhile
     std::vector<std::uint8_t> page_message(const std::vector<std::uint64_t>& pages);
     std::uint64_t link_ns(std::uint64_t bytes) const;
