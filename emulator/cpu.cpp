@@ -26,7 +26,10 @@ void Cpu::attach(GuestMemory& memory, GlobalMonitor& monitor, unsigned vcpu_inde
         monitor_ = &monitor;
         vcpu_index_ = vcpu_index;
         monitor.attach(vcpu_index, &attention_);
-        flush_write_cache();  // it kept out the pages the other vCPUs watch: now others are "other"
+        // It kept out the pages the other vCPUs watch: now others are "other". Their requests
+        // so far are met by this flush (take them first: one that comes after is met by it too).
+        monitor.take_mark_requests(vcpu_index);
+        flush_write_cache();
     }
     if (memory_ == &memory) return;
     memory_ = &memory;
@@ -48,8 +51,13 @@ void Cpu::use_code_of(GuestMemory& memory) {
     if (cache_->has_posted()) code_->take_posted(*cache_);
 }
 
-bool Cpu::attend() {
-    const std::uint32_t asked = attention_.exchange(0, std::memory_order_acquire);
+bool Cpu::attend(bool stored) {
+    std::uint32_t asked = attention_.exchange(0, std::memory_order_acquire);
+    while (asked & GlobalMonitor::kDropMarkedPages) {
+        drop_pages_marked_by_others(stored);
+        // An event just sent to a waiter kicks this interpreter; a new mark may have come too.
+        asked = (asked & ~GlobalMonitor::kDropMarkedPages) | attention_.exchange(0, std::memory_order_acquire);
+    }
     if (asked & GlobalMonitor::kFlushWriteCache) flush_write_cache();
     if (asked & kAttentionInvalidateCode) code_->take_posted(*cache_);
     if (!(asked & kAttentionKick)) return false;
@@ -62,6 +70,24 @@ void Cpu::flush_write_cache() {
         for (auto& e : bank.write) e = FastEntry{};
 }
 
+void Cpu::drop_pages_marked_by_others(bool stored) {
+    const std::uint32_t asked_by = monitor_->take_mark_requests(vcpu_index_);
+    if (stored)
+        for (unsigned other = 0; other < GlobalMonitor::kMaxVcpus; ++other)
+            if ((asked_by >> other & 1) && write_cache_holds(monitor_->marked_page(other)))
+                monitor_->send_event(other, vcpu_index_);
+    flush_write_cache();
+}
+
+bool Cpu::write_cache_holds(std::uint64_t page) const {
+    const std::uint8_t* host = memory_ ? memory_->host(page << kPageBits, kPageSize) : nullptr;
+    if (!host) return false;
+    for (const FastBank& bank : banks_)
+        for (const FastEntry& e : bank.write)
+            if (e.host == host) return true;
+    return false;
+}
+
 const RunResult& Cpu::run(std::uint64_t max_instructions) {
     exit_pending_ = false;
     kicked_ = false;
@@ -72,7 +98,7 @@ const RunResult& Cpu::run(std::uint64_t max_instructions) {
         // What other threads asked, looked at before the first instruction and then once
         // per kAttentionInterval instructions, never inside the hot loop.
         if (attention_.load(std::memory_order_relaxed)) [[unlikely]] {
-            if (attend()) break;
+            if (attend(left_ != run_length_)) break;
         }
         held_back_ = left_ > kAttentionInterval ? left_ - kAttentionInterval : 0;
         left_ -= held_back_;
@@ -90,6 +116,14 @@ const RunResult& Cpu::run(std::uint64_t max_instructions) {
         }
         left_ += std::exchange(held_back_, 0);
         if (left_ == 0) break;
+    }
+    // A mark another vCPU made during this run, in a page the run may have stored to through
+    // the write cache: the event such a store owes goes now, not at the next run (which may
+    // be long after). The fence: a mark that comes after this look finds the stores landed.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (attention_.load(std::memory_order_relaxed) & GlobalMonitor::kDropMarkedPages) [[unlikely]] {
+        attention_.fetch_and(~GlobalMonitor::kDropMarkedPages, std::memory_order_acquire);
+        drop_pages_marked_by_others(true);
     }
     if (ip) regs.pc = pc_of(ip);
     result_.retired = max_instructions - left_;
@@ -292,11 +326,8 @@ bool Cpu::access_slow(const Inst* ip, std::uint64_t va, void* data, unsigned siz
             // woken by the clear reads the new value.
             std::memcpy(host + offset, bytes, first);
             std::memcpy(next, bytes + first, size - first);
-            monitor_->store(vcpu_index_, first_pa, static_cast<unsigned>(first));
-            monitor_->store(vcpu_index_, last_pa_, static_cast<unsigned>(size - first));
-            notice_own_kick();
-            look_for_code_again(first_pa);
-            look_for_code_again(last_pa_);
+            store_landed(first_pa, static_cast<unsigned>(first));
+            store_landed(last_pa_, static_cast<unsigned>(size - first));
         } else {
             std::memcpy(bytes, host + offset, first);
             std::memcpy(bytes + first, next, size - first);
@@ -309,9 +340,7 @@ bool Cpu::access_slow(const Inst* ip, std::uint64_t va, void* data, unsigned siz
         // A page another vCPU holds an exclusive mark in stays out of the write cache: each
         // store there must reach the global monitor.
         std::memcpy(host + offset, data, size);
-        monitor_->store(vcpu_index_, last_pa_, size);  // after the bytes land, as above
-        notice_own_kick();
-        look_for_code_again(last_pa_);
+        store_landed(last_pa_, size);
         if (cacheable && !monitor_->watched_by_others(vcpu_index_, last_pa_ >> kPageBits))
             bank.write[vpage % kFastEntries] = {vpage, host};
     } else {
@@ -390,18 +419,22 @@ void Cpu::track(DecodedPage& page) {
     // From now on stores to this page, through any virtual address and by any vCPU, must take
     // the slow path, which invalidates it: the VM marks it as code (the other CPUs drop their
     // write caches), and this CPU drops its own. The mark comes before the words are read
-    // (see look_for_code_again).
+    // (see store_landed).
     page.tracked = true;
     code_->mark_code(page.pa >> kPageBits, *cache_);
     std::atomic_thread_fence(std::memory_order_seq_cst);
     flush_write_cache();
 }
 
-void Cpu::look_for_code_again(std::uint64_t pa) {
-    // host_page looked for code before this store's bytes landed. An interpreter on another
-    // thread may have marked the page and read the old words since: a decoder marks, then
-    // reads; a store writes, then looks, so one of the two sees the other.
+void Cpu::store_landed(std::uint64_t pa, unsigned size) {
+    // The bytes land before the other vCPUs' marks go (and their event with it): one woken by
+    // the clear reads the new value. And host_page looked for code before they landed; an
+    // interpreter on another thread may have marked the page since, as code or exclusive, and
+    // read the old bytes. Each marks, then reads; a store writes, then looks: with the fences
+    // between, one of the two sees the other.
     std::atomic_thread_fence(std::memory_order_seq_cst);
+    monitor_->store(vcpu_index_, pa, size);
+    notice_own_kick();
     if (code_->holds_code(pa >> kPageBits)) [[unlikely]] code_->stored(pa >> kPageBits, *cache_);
 }
 

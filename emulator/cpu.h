@@ -202,14 +202,18 @@ public:
     bool exclusive_covers(std::uint64_t va, unsigned size) const {
         return exclusive_valid_ && exclusive_va_ == va && exclusive_size_ == size;
     }
-    // A load-exclusive of `size` bytes at `va` read `loaded` through the last atomic_access():
-    // mark it in the local monitor and the VM's global one, and keep what it read.
-    void mark_exclusive_loaded(std::uint64_t va, unsigned size, const void* loaded) {
+    // A load-exclusive of `size` bytes at `va`, after its atomic_access() and before it reads:
+    // mark it in the local monitor and the VM's global one. Mark, then read; a store on another
+    // thread writes, then looks for marks (store_landed): one of the two sees the other, so a
+    // load-exclusive that read the old value has its mark cleared, and its event sent.
+    void mark_exclusive_access(std::uint64_t va, unsigned size) {
         mark_exclusive(va, size);
         exclusive_pa_ = last_pa_;
-        std::memcpy(exclusive_value_, loaded, size);
         monitor_->mark(vcpu_index_, last_pa_);
+        std::atomic_thread_fence(std::memory_order_seq_cst);
     }
+    // ...and what it read, which the store-exclusive compares the memory with.
+    void keep_exclusive_value(const void* loaded, unsigned size) { std::memcpy(exclusive_value_, loaded, size); }
     // The store-exclusive the local monitor covers may store (after its atomic_access()):
     // true if no other vCPU's store cleared the global mark meanwhile. Either way the
     // monitors are clear afterwards. `loaded` is what the load-exclusive read: the store is a
@@ -288,7 +292,6 @@ private:
     // A stage-1 fault (translation, permission, alignment...): the ISS EL1 sees (no ISV).
     const Inst* data_abort(const Inst* ip, std::uint64_t va, bool write, std::uint32_t fsc);
     void track(DecodedPage& page);
-    void look_for_code_again(std::uint64_t pa);  // after a slow-path store's bytes land
     // This CPU's decoded code is the cache it keeps in `memory`'s DecodedCode.
     void use_code_of(GuestMemory& memory);
 
@@ -302,9 +305,19 @@ private:
     static_assert(GlobalMonitor::kFlushWriteCache == 1u << 1 && DecodedCode::kFlushWriteCache == 1u << 1);
     static_assert(GlobalMonitor::kWakeWaiters == kAttentionKick);
     static constexpr std::uint32_t kAttentionInvalidateCode = DecodedCode::kInvalidateCode;
-    // Honour what the attention word asks; true if that is a kick (run() returns).
-    bool attend();
+    static_assert(GlobalMonitor::kDropMarkedPages == 1u << 3 && kAttentionInvalidateCode == 1u << 2);
+    // Honour what the attention word asks; true if that is a kick (run() returns). `stored`:
+    // this run may have stored through the write cache already.
+    bool attend(bool stored);
     void flush_write_cache();
+    // Drop from the write cache the pages other vCPUs' new marks are in. `stored`: a store this
+    // interpreter made there through the cache since the mark cleared nothing, so each of those
+    // vCPUs is sent the event it may have missed (WFE may wake for no reason; never for none).
+    void drop_pages_marked_by_others(bool stored);
+    bool write_cache_holds(std::uint64_t page) const;
+    // After the bytes of a slow-path store to guest-physical [pa, pa + size) landed: clear the
+    // other vCPUs' marks there (their event), and invalidate decoded code there.
+    void store_landed(std::uint64_t pa, unsigned size);
 
     GuestMemory* memory_ = nullptr;
     GlobalMonitor* monitor_ = &own_monitor_;

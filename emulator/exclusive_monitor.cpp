@@ -17,12 +17,14 @@ void GlobalMonitor::mark(unsigned vcpu, std::uint64_t pa) {
     if (slot.page.load(std::memory_order_relaxed) == page) return;  // the others already keep it out
     slot.page.store(page, std::memory_order_seq_cst);
     // Until the others have dropped the page from their write caches, their plain stores there
-    // do not clear this mark; STXR still compares the memory with what LDXR read (Cpu), so
-    // only a store of the same value in that window goes unnoticed.
+    // do not clear this mark. STXR still compares the memory with what LDXR read (Cpu), so
+    // only a store of the same value in that window goes unnoticed; and the event such a store
+    // owes this vCPU comes when the other interpreter drops the page.
     for (unsigned other = 0; other < kMaxVcpus; ++other) {
         if (other == vcpu) continue;
+        slots_[other].asked_by.fetch_or(1u << vcpu, std::memory_order_seq_cst);
         if (auto* attention = slots_[other].attention.load(std::memory_order_acquire))
-            attention->fetch_or(kFlushWriteCache, std::memory_order_relaxed);
+            attention->fetch_or(kDropMarkedPages, std::memory_order_seq_cst);
     }
 }
 

@@ -15,16 +15,28 @@ public:
     static constexpr unsigned kMaxVcpus = 8;
     // The Exclusives Reservation Granule: 64 bytes (CTR_EL0.ERG = 4, as the Cortex-A57's).
     static constexpr unsigned kGranuleBits = 6;
-    // The interpreter of vCPU `index` must look at its attention word (Cpu::kAttention*).
+    // The interpreter of vCPU `index` must look at its attention word (Cpu::kAttention*):
+    // empty its write cache (the dirty log starts or a round begins) ...
     static constexpr std::uint32_t kFlushWriteCache = 1u << 1;
+    // ... or drop the pages other vCPUs' new marks are in (take_mark_requests()).
+    static constexpr std::uint32_t kDropMarkedPages = 1u << 3;
     // ... or leave its slice (a kick): it set the event register of a vCPU that waits in WFE,
     // and the VMM must wake that one (take_woken()).
     static constexpr std::uint32_t kWakeWaiters = 1u << 0;
 
     // vCPU `vcpu` marked the granule of guest-physical `pa` (LDXR, LDAXR, LDXP). When its
     // marks move to a new page, every other interpreter is told to drop that page from its
-    // write cache (kFlushWriteCache), so their stores there reach store() from then on.
+    // write cache (kDropMarkedPages), so their stores there reach store() from then on.
     void mark(unsigned vcpu, std::uint64_t pa);
+    // The vCPUs whose marks moved to a new page since vCPU `vcpu`'s interpreter last dropped
+    // theirs, one bit each. A store it made there through its write cache in the meantime
+    // cleared no mark and sent no event: the interpreter sends each of them the event it may
+    // have missed (Cpu::drop_pages_marked_by_others).
+    std::uint32_t take_mark_requests(unsigned vcpu) {
+        return slots_[vcpu].asked_by.load(std::memory_order_relaxed) ? slots_[vcpu].asked_by.exchange(0, std::memory_order_seq_cst) : 0;
+    }
+    // The guest-physical page of vCPU `vcpu`'s latest mark, live or not (~0: none).
+    std::uint64_t marked_page(unsigned vcpu) const { return slots_[vcpu].page.load(std::memory_order_seq_cst); }
     // Take vCPU `vcpu`'s mark on pa's granule: true if it was still there (STXR may store).
     bool take(unsigned vcpu, std::uint64_t pa);
     // Whether vCPU `vcpu` holds a mark on pa's granule now.
@@ -85,6 +97,7 @@ private:
         std::atomic<std::atomic<std::uint32_t>*> attention{nullptr};
         std::atomic<bool> event{false};    // the event register
         std::atomic<bool> waiting{false};  // the VMM holds the vCPU in WFE until an event
+        std::atomic<std::uint32_t> asked_by{0};  // take_mark_requests()
     };
     Slot slots_[kMaxVcpus];
     std::atomic<std::uint32_t> woken_{0};

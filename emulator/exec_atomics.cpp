@@ -75,8 +75,9 @@ const Inst* ldxr(Cpu& cpu, const Inst* ip) {
     const uint64_t address = cpu.regs.x[ip->n];
     const uint8_t* host = cpu.atomic_access(ip, address, sizeof(T), Cpu::Atomic::Read);
     if (!host) return nullptr;
+    cpu.mark_exclusive_access(address, sizeof(T));
     const T value = read_host<T>(host);
-    cpu.mark_exclusive_loaded(address, sizeof(T), &value);
+    cpu.keep_exclusive_value(&value, sizeof(T));
     write_reg(cpu, ip->d, value);
     return cpu.next(ip + 1);
 }
@@ -88,8 +89,9 @@ const Inst* ldxp(Cpu& cpu, const Inst* ip) {
     const uint64_t address = cpu.regs.x[ip->n];
     const uint8_t* host = cpu.atomic_access(ip, address, 2 * sizeof(T), Cpu::Atomic::Read);
     if (!host) return nullptr;
+    cpu.mark_exclusive_access(address, 2 * sizeof(T));
     const PairOf<T> both = read_host<PairOf<T>>(host);  // single-copy atomic, as the pair must be
-    cpu.mark_exclusive_loaded(address, 2 * sizeof(T), &both);
+    cpu.keep_exclusive_value(&both, 2 * sizeof(T));
     write_reg(cpu, ip->d, static_cast<T>(both));
     write_reg(cpu, ip->a, static_cast<T>(both >> (8 * sizeof(T))));
     return cpu.next(ip + 1);

@@ -146,6 +146,66 @@ TEST_CASE("the event register: WFE completes when it is set (clearing it), and e
     }
 }
 
+TEST_CASE("a mark made while another interpreter runs: its stores through the write cache owe an event, and send it") {
+    // B stores to the page (it enters B's write cache), then, inside B's next run, A's LDXR
+    // marks a granule there (from B's exit hook: deterministic, one thread). B's STR after it
+    // goes through the write cache, which looks for no mark: when B drops the page (at its
+    // next attention check, here the run's end) it sends A the event that store owed.
+    constexpr std::uint64_t kMark = kCodeBase, kStores = kCodeBase + 0x100, kNoStore = kCodeBase + 0x200;
+    TwoVcpus m;
+    m.code(kMark, {LDXR, HVC});
+    m.code(kStores, {STR, HVC, STR, B_NEXT, STR_NEXT, HVC});
+    m.code(kNoStore, {HVC, B_NEXT});
+    m.a.regs.x[0] = m.b.regs.x[0] = kDataBase;
+    TwoVcpus::on_thread(m.b, kStores, 1);  // B stores once: the page is in its write cache
+    struct MarkOnHvc {
+        TwoVcpus* m;
+        int hvcs = 0;
+    } hook{&m};
+    const auto mark_by_a = [](void* context, const Exit& exit) {
+        auto& h = *static_cast<MarkOnHvc*>(context);
+        if (++h.hvcs == 1) {
+            h.m->a.regs.pc = kMark;
+            h.m->a.run(1);  // A's ldxr
+        }
+        h.m->b.regs.pc = exit.pc + 4;
+        return true;
+    };
+    m.b.set_exit_hook(mark_by_a, &hook);
+
+    SUBCASE("B stores there after the mark, in the same run: A's register is set, its mark stays") {
+        const RunResult r = [&] {
+            m.b.regs.pc = kStores + 4;
+            return m.b.run(3);  // hvc (A marks), str [x0] through the cache, b .+4
+        }();
+        CHECK(r.retired == 3);
+        CHECK(m.monitor.holds(0, kDataBase));  // the store looked for no mark...
+        CHECK(m.monitor.event_pending(0));     // ...and the event came when B dropped the page
+        CHECK_FALSE(m.monitor.event_pending(1));
+        // The page is out of B's write cache now: B's next store there clears the mark.
+        m.b.set_exit_hook(nullptr, nullptr);
+        CHECK(m.monitor.take_event(0));
+        TwoVcpus::on_thread(m.b, kStores, 1);
+        CHECK_FALSE(m.monitor.holds(0, kDataBase));
+        CHECK(m.monitor.event_pending(0));
+    }
+    SUBCASE("the mark came before B's run: B drops the page first and owes nothing") {
+        m.b.set_exit_hook(nullptr, nullptr);
+        TwoVcpus::on_thread(m.a, kMark, 1);  // ldxr, while B is off its pCPU
+        m.b.regs.pc = kStores + 16;
+        m.b.run(1);  // str [x0, #64]: the next granule, no clear and no event
+        CHECK(m.monitor.holds(0, kDataBase));
+        CHECK_FALSE(m.monitor.event_pending(0));
+    }
+    SUBCASE("B's write cache does not hold A's page: no event") {
+        m.b.flush_tlb();  // empties every fast cache, the write cache with them
+        m.b.regs.pc = kNoStore;
+        m.b.run(2);  // hvc: A marks; b .+4
+        CHECK(m.monitor.holds(0, kDataBase));
+        CHECK_FALSE(m.monitor.event_pending(0));
+    }
+}
+
 TEST_CASE("an event for a vCPU that waits in WFE is noted for the VMM, and kicks the sender") {
     TwoVcpus m;
     m.code(kCodeBase, {SEV, B_NEXT, 0xd503201f, HVC});  // sev; b .+4; nop; hvc
