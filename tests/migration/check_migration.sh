@@ -115,7 +115,7 @@ foreign)  # the destination runs another guest: it refuses, the source runs on
   [ $dst_status = 2 ] || fail "destination exit $dst_status (2 expected)"
   cmp src.txt ref.txt || fail "the source's console is not the whole run's"
   golden dst.err foreign.dst.txt
-  grep -q "^trapeze-v5: migrate: failed: the destination refused it: the snapshot is of another machine: vm0 ran another guest image; the VM runs on here$" src.err \
+  grep -q "^trapeze-v5: migrate: failed: the destination refused it: the VM is another one: vm0 ran another guest image; the VM runs on here$" src.err \
     || fail "no clear refusal" ;;
 *) fail "no such case" ;;
 esac
