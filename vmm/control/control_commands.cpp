@@ -34,9 +34,9 @@ template <VmVerb verb>
 Json run_verb(ControlContext& c, const Json& arguments) {
     const std::string name = name_of(arguments);
     if ((verb == VmVerb::Reset || verb == VmVerb::Destroy) && c.migrations.moving(name))
-        throw ControlError{"MigrationActive", fmt::format("cannot {} VM \"{}\": it is being migrated (migrate-cancel "
-                                                          "first)",
-                                                          vm_verb_rule(verb).phrase, name)};
+        throw ControlError{"MigrationActive", fmt::format("vm-{}: cannot {} VM \"{}\": it is being migrated "
+                                                          "(migrate-cancel first)",
+                                                          vm_verb_rule(verb).name, vm_verb_rule(verb).phrase, name)};
     c.lifecycle.apply(name, verb);
     if (verb == VmVerb::Destroy) return {{"name", name}, {"state", "destroyed"}};
     return vm_answer(c, name);

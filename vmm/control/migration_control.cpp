@@ -49,18 +49,18 @@ void MigrationControl::emit(std::string_view event, Json data) {
 bool MigrationControl::moving(std::string_view name) const { return out_ && out_->status == "active" && out_->name == name; }
 
 void MigrationControl::migrate(const std::string& name, const MigrationOptions& options) {
-    lifecycle_.check(name, VmVerb::Migrate);
+    try {
+        parse_migration_address(options.to);
+    } catch (const MigrationError& e) {
+        throw LifecycleError("InvalidArguments", e.what());
+    }
     if (monitor_.options().threads)
         throw LifecycleError("GenericError", "live migration needs the deterministic mode (no --threads)");
     if (out_ && out_->status == "active")
         throw LifecycleError("MigrationActive", fmt::format("VM \"{}\" is being migrated to {} (one migration out at a "
                                                             "time; migrate-cancel ends it)",
                                                             out_->name, out_->options.to));
-    try {
-        parse_migration_address(options.to);
-    } catch (const MigrationError& e) {
-        throw LifecycleError("InvalidArguments", e.what());
-    }
+    lifecycle_.check(name, VmVerb::Migrate);
     out_.emplace();
     out_->name = name;
     out_->options = options;
