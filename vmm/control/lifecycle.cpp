@@ -146,7 +146,8 @@ void VmLifecycle::apply(std::string_view name, VmVerb verb, std::uint64_t grace)
         case VmVerb::Reset: reset(m); break;
         case VmVerb::Destroy: destroy(m); break;
         case VmVerb::Migrate:  // a migration needs its destination and lives as long as it runs
-            throw LifecycleError("GenericError", "a VM migrates through the control socket's migrate command");
+            throw LifecycleError("GenericError",
+                                 "a VM migrates by the control socket's migrate command, or the stepper's migrate ADDRESS");
     }
 }
 
