@@ -131,7 +131,8 @@ several)  # one VM of two moves (--migrate-vm): the other runs on here, its cons
   { grep '^\[heartbeat\]' src.txt; grep '^\[heartbeat\]' dst.txt; } | cmp - heartbeat.ref \
     || fail "the heartbeat's console across the move differs from the unmoved run's"
   grep -q '^heartbeat *powered off  *10043510 ' dst.err || fail "the heartbeat did not run to its end there"
-  golden src.err several.src.txt ;;
+  golden src.err several.src.txt
+  golden dst.err several.dst.txt ;;  # (nothing ran there before it came: its times are exact too)
 *) fail "no such case" ;;
 esac
 echo "PASS ($case_name)"
