@@ -29,6 +29,7 @@ transcript differs from EXPECTED (the difference is printed), 0 when it is the s
 import difflib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -248,6 +249,10 @@ def main():
             transcript.append(f"== {vm}'s console differs from {os.path.basename(guest)} alone:")
             transcript.extend(difflib.unified_diff(alone, moved, "alone", vm, lineterm=""))
     text = "\n".join(transcript).replace(os.path.abspath(guests), "@GUESTS@").replace(work, "@WORK@") + "\n"
+    for _, console, errors in processes.values():
+        console.close()
+        errors.close()
+    shutil.rmtree(work, ignore_errors=True)
     if update:
         open(expected, "w").write(text)
         return 0
