@@ -49,7 +49,7 @@ bool print_migration_cost(int runs, const std::string& guest, std::uint64_t inst
             std::string dst_error;
             std::thread waiting([&] {
                 try {
-                    receive_migration(destination, parse_migration_address("unix:" + socket), 20'000);
+                    receive_migration(destination, {&arriving}, parse_migration_address("unix:" + socket), 20'000);
                 } catch (const std::exception& e) {
                     dst_error = e.what();
                 }
@@ -60,7 +60,7 @@ bool print_migration_cost(int runs, const std::string& guest, std::uint64_t inst
             Vm leaving(0, config_of(guest), ElfImage::read_file(guest), [](const std::string&) {});
             MigrationOptions options;
             options.to = "unix:" + socket;
-            MigrateAtAgent agent(source, instructions, options, {});
+            MigrateAtAgent agent(source, instructions, "", options, {});
             source.set_debug_agent(&agent);
             source.run(leaving);
             agent.finish();

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -259,6 +260,11 @@ void declare_options(CLI::App& app, CommandLine& o, const TargetProfile& profile
         ->group(migration)
         ->needs("--migrate-to");
     app.get_option("--migrate-to")->needs("--migrate-at");
+    app.add_option("--migrate-vm", o.migrate_vm,
+                   "which VM of the scenario's to move (the others run on here); needed when it has several")
+        ->type_name("NAME")
+        ->group(migration)
+        ->needs("--migrate-to");
     app.add_option("--migrate-bandwidth", o.migrate_bandwidth,
                    "the link's bandwidth in MiB per second of virtual time (default 128)")
         ->type_name("MIB")
@@ -588,9 +594,18 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
             for (const std::string_view line : split_lines(text))
                 std::fprintf(stderr, "%s: migrate: %.*s\n", name.c_str(), static_cast<int>(line.size()), line.data());
         };
-        if (scenario.vms.size() != 1) {
-            std::fprintf(stderr, "%s: --migrate-to moves a machine of one VM; the scenario has %zu\n", name.c_str(),
-                         scenario.vms.size());
+        if (options.migrate_vm.empty() && scenario.vms.size() != 1) {
+            std::fprintf(stderr, "%s: --migrate-to: the scenario has %zu VMs; --migrate-vm NAME says which to move\n",
+                         name.c_str(), scenario.vms.size());
+            return kExitBadInput;
+        }
+        if (!options.migrate_vm.empty() &&
+            std::none_of(scenario.vms.begin(), scenario.vms.end(),
+                         [&options](const VmConfig& c) { return c.name == options.migrate_vm; })) {
+            std::vector<std::string> names;
+            for (const VmConfig& c : scenario.vms) names.push_back(fmt::format("\"{}\"", c.name));
+            std::fprintf(stderr, "%s: --migrate-vm: no VM is named \"%s\" (there %s %s)\n", name.c_str(),
+                         options.migrate_vm.c_str(), names.size() == 1 ? "is" : "are", fmt::format("{}", fmt::join(names, ", ")).c_str());
             return kExitBadInput;
         }
         std::fprintf(stderr,
@@ -599,7 +614,7 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
                      name.c_str(), options.migrate_to.c_str(), static_cast<unsigned long long>(*options.migrate_at),
                      static_cast<unsigned long long>(options.migrate_bandwidth),
                      static_cast<unsigned long long>(options.migrate_threshold));
-        migrate_at = std::make_unique<MigrateAtAgent>(monitor, *options.migrate_at, migration, events);
+        migrate_at = std::make_unique<MigrateAtAgent>(monitor, *options.migrate_at, options.migrate_vm, migration, events);
         progress.reset();
         monitor.set_debug_agent(migrate_at.get());
     }
@@ -623,16 +638,21 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
     }
     if (!options.incoming.empty()) {
         try {
-            if (scenario.vms.size() != 1)
-                throw MigrationError(fmt::format("a migration brings a machine of one VM; the scenario has {}",
-                                                 scenario.vms.size()));
             std::fprintf(stderr, "%s: incoming: waiting at %s\n", name.c_str(), options.incoming.c_str());
-            const IncomingMigration in = receive_migration(monitor, parse_migration_address(options.incoming),
+            std::vector<Vm*> candidates;
+            for (auto& v : vms) candidates.push_back(v.get());
+            const IncomingMigration in = receive_migration(monitor, candidates, parse_migration_address(options.incoming),
                                                            static_cast<int>(options.incoming_timeout) * 1000);
-            std::fprintf(stderr, "%s: incoming: %llu pages in %u page messages, then the vCPUs and devices; the VM runs here "
-                                 "from instruction %llu\n",
-                         name.c_str(), static_cast<unsigned long long>(in.pages), in.rounds,
-                         static_cast<unsigned long long>(in.at_instruction));
+            if (vms.size() == 1)
+                std::fprintf(stderr, "%s: incoming: %llu pages in %u page messages, then the vCPUs and devices; the VM runs "
+                                     "here from instruction %llu\n",
+                             name.c_str(), static_cast<unsigned long long>(in.pages), in.rounds,
+                             static_cast<unsigned long long>(in.at_instruction));
+            else
+                std::fprintf(stderr, "%s: incoming: %s: %llu pages in %u page messages, then the vCPUs and devices; it runs "
+                                     "here from its instruction %llu beside the others\n",
+                             name.c_str(), in.vm.c_str(), static_cast<unsigned long long>(in.pages), in.rounds,
+                             static_cast<unsigned long long>(in.at_instruction));
         } catch (const std::exception& e) {
             std::fprintf(stderr, "%s: --incoming %s: %s\n", name.c_str(), options.incoming.c_str(), e.what());
             return kExitBadInput;

@@ -49,6 +49,7 @@ struct CommandLine {
     // Live migration (vmm/migration.h): the source's destination and when, the destination's address.
     std::string migrate_to;                     // --migrate-to unix:PATH | tcp:HOST:PORT
     std::optional<std::uint64_t> migrate_at;    // --migrate-at N (instructions)
+    std::string migrate_vm;                     // --migrate-vm NAME (one VM of the scenario's several)
     std::uint64_t migrate_bandwidth = 128;      // --migrate-bandwidth MIB (per second of virtual time)
     std::uint64_t migrate_threshold = 64;       // --migrate-threshold PAGES
     unsigned migrate_max_rounds = 30;           // --migrate-max-rounds N

@@ -1,11 +1,16 @@
 // Live migration: the source's rounds, its stop-and-copy, and the destination's side.
 #include "vmm/migration.h"
 
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 
 #include <fmt/format.h>
 
+#include "vmm/devices/generic_timer.h"
 #include "vmm/monitor.h"
 #include "vmm/snapshot.h"
 
@@ -51,15 +56,13 @@ Migration::Migration(Monitor& monitor, Vm& vm, MigrationOptions options, Migrati
     result_.started_at = guest_instructions();
     try {
         if (monitor_.options().threads) throw MigrationError("live migration needs the deterministic mode (no --threads)");
-        if (monitor_.vms().size() != 1)
-            throw MigrationError(fmt::format("live migration moves a machine of one VM; this one has {}", monitor_.vms().size()));
         if (options_.bandwidth_mib == 0) throw MigrationError("the link's bandwidth is 0");
         address_ = parse_migration_address(options_.to);
         channel_ = MigrationChannel::connect(address_);
-        // Who we are: the destination checks it against its own machine before any page.
+        // Which VM this is: the destination checks it against its own before any page.
         std::vector<std::uint8_t> hello(kStreamMagic, kStreamMagic + sizeof kStreamMagic);
         for (unsigned i = 0; i < 4; ++i) hello.push_back(static_cast<std::uint8_t>(kMigrationStreamVersion >> (8 * i)));
-        const std::vector<std::uint8_t> identity = save_snapshot(monitor_, SnapshotMemory::Elsewhere);
+        const std::vector<std::uint8_t> identity = save_vm_state(monitor_, vm_);
         hello.insert(hello.end(), identity.begin(), identity.end());
         channel_.send("HELO", hello);
         // Round 0: every page the VM has touched (the others are zero at both ends).
@@ -165,7 +168,14 @@ void Migration::stop_and_copy(const std::vector<std::uint64_t>& pages) {
     const double stopped_ms = host_ms_now();
     const std::uint64_t before = channel_.bytes_sent();
     channel_.send("PAGE", page_message(pages));
-    channel_.send("STAT", save_snapshot(monitor_, SnapshotMemory::Elsewhere));
+    // The clock it stopped at, then the state: the whole machine when the VM is all of it (a
+    // destination of the same machine goes on exactly), else the VM alone.
+    std::vector<std::uint8_t> state;
+    put_u64(state, monitor_.now_ns());
+    const std::vector<std::uint8_t> snapshot = monitor_.vms().size() == 1 ? save_snapshot(monitor_, SnapshotMemory::Elsewhere)
+                                                                          : save_vm_state(monitor_, vm_);
+    state.insert(state.end(), snapshot.begin(), snapshot.end());
+    channel_.send("STAT", state);
     result_.final_pages = pages.size();
     result_.final_bytes = channel_.bytes_sent() - before;
     const MigrationMessage reply = channel_.receive(kMaxStateBytes);
@@ -253,9 +263,13 @@ std::string describe_migration_result(const MigrationResult& r) {
 
 // ---- --migrate-at
 
-MigrateAtAgent::MigrateAtAgent(Monitor& monitor, std::uint64_t instructions, MigrationOptions options,
-                               MigrationEvents events)
-    : monitor_(monitor), instructions_(instructions), options_(std::move(options)), events_(std::move(events)) {}
+MigrateAtAgent::MigrateAtAgent(Monitor& monitor, std::uint64_t instructions, std::string vm_name,
+                               MigrationOptions options, MigrationEvents events)
+    : monitor_(monitor),
+      instructions_(instructions),
+      vm_name_(std::move(vm_name)),
+      options_(std::move(options)),
+      events_(std::move(events)) {}
 
 std::uint64_t MigrateAtAgent::before_slice(Vcpu& vcpu) {
     if (migration_) {
@@ -263,7 +277,10 @@ std::uint64_t MigrateAtAgent::before_slice(Vcpu& vcpu) {
         return ~0ull;
     }
     if (machine_instructions(monitor_) < instructions_) return ~0ull;
-    migration_ = std::make_unique<Migration>(monitor_, vcpu.vm(), options_, events_);
+    Vm* vm = &vcpu.vm();
+    for (Vm* named : monitor_.vms())
+        if (named->name() == vm_name_) vm = named;
+    migration_ = std::make_unique<Migration>(monitor_, *vm, options_, events_);
     return ~0ull;
 }
 
@@ -292,72 +309,149 @@ void apply_pages(GuestMemory& memory, const std::vector<std::uint8_t>& payload) 
     }
 }
 
-IncomingMigration take_migration(Monitor& monitor, MigrationChannel& channel) {
-    Vm& vm = *monitor.vms().front();
-    GuestMemory& memory = vm.memory();
-    const std::uint64_t max_pages_message = 8 + memory.ram_size() / kPageSize * kPageEntry;
-    MigrationMessage hello = channel.receive(kMaxStateBytes, "HELO");
-    if (hello.tag != "HELO" || hello.payload.size() < 12 ||
-        std::memcmp(hello.payload.data(), kStreamMagic, sizeof kStreamMagic) != 0)
-        throw MigrationError("not a Trapeze migration stream (no TRAPMIGR greeting)");
-    std::uint32_t version = 0;
-    for (unsigned i = 0; i < 4; ++i) version |= static_cast<std::uint32_t>(hello.payload[8 + i]) << (8 * i);
-    if (version != kMigrationStreamVersion)
-        throw MigrationError(fmt::format("migration stream version {}; this Trapeze reads version {}", version,
-                                         kMigrationStreamVersion));
-    try {
-        check_snapshot_machine(monitor, std::span(hello.payload).subspan(12), SnapshotMemory::Elsewhere);
-    } catch (const SnapshotError& e) {
-        throw MigrationError(e.what());
-    }
-    IncomingMigration in;
-    for (;;) {
-        MigrationMessage m = channel.receive(std::max(max_pages_message, kMaxStateBytes));
-        if (m.tag == "PAGE") {
-            apply_pages(memory, m.payload);
-            in.pages += get_u64(m.payload.data());
-            ++in.rounds;
-        } else if (m.tag == "STAT") {
-            try {
-                restore_snapshot(monitor, m.payload, SnapshotMemory::Elsewhere);
-            } catch (const SnapshotError& e) {
-                throw MigrationError(e.what());
-            }
-            in.at_instruction = machine_instructions(monitor);
-            channel.send("OKAY", {});
-            return in;
-        } else if (m.tag == "ABRT") {
-            throw MigrationError("the source gave the migration up: " + text_of(m.payload));
-        } else {
-            throw MigrationError(fmt::format("the stream is corrupt: a '{}' message, which no migration sends", m.tag));
-        }
-    }
-}
-
 }  // namespace
 
-IncomingMigration receive_migration(Monitor& monitor, const MigrationAddress& address, int timeout_ms) {
-    if (monitor.vms().size() != 1)
-        throw MigrationError(fmt::format("live migration moves a machine of one VM; this one has {}", monitor.vms().size()));
+MigrationReceiver::MigrationReceiver(Monitor& monitor, std::vector<Vm*> candidates, const MigrationAddress& address)
+    : monitor_(monitor), candidates_(std::move(candidates)), address_(address), listener_(address) {
     if (monitor.options().threads) throw MigrationError("live migration needs the deterministic mode (no --threads)");
-    // The source sends every page that is not zero; the rest must be zero here too. Done
-    // before waiting, so that it is not part of the downtime.
-    GuestMemory& memory = monitor.vms().front()->memory();
-    for (std::uint64_t i = 0; i < memory.ram_size() / kPageSize; ++i) {
-        std::uint8_t* page = memory.host(memory.ram_base() + i * kPageSize, kPageSize);
-        if (!page_is_zero(page)) std::memset(page, 0, kPageSize);
-    }
-    MigrationChannel channel = MigrationChannel::accept(address, timeout_ms);
+}
+
+int MigrationReceiver::fd() const { return channel_ ? channel_->fd() : listener_.fd(); }
+
+bool MigrationReceiver::poll(int timeout_ms) {
+    if (done_) return true;
     try {
-        return take_migration(monitor, channel);
+        if (!channel_) {
+            channel_ = listener_.accept(timeout_ms);
+            if (!channel_) return false;
+            timeout_ms = 0;
+            // The first message must be a HELO (or it is no migration stream): wait for it.
+            if (take(channel_->receive(kMaxStateBytes, "HELO"))) return true;
+        }
+        while (channel_->readable()) {
+            std::uint64_t most = kMaxStateBytes;
+            if (vm_) most = std::max(most, 8 + vm_->memory().ram_size() / kPageSize * kPageEntry);
+            if (take(channel_->receive(most))) return true;
+        }
+        return false;
     } catch (const MigrationError& e) {
         try {
-            channel.send("FAIL", bytes_of(e.what()));
+            if (channel_) channel_->send("FAIL", bytes_of(e.what()));
         } catch (const std::exception&) {
             // The source is gone: it has nobody to tell.
         }
+        if (channel_) channel_->close();
         throw;
     }
+}
+
+bool MigrationReceiver::take(MigrationMessage m) {
+    if (m.tag == "HELO" && !vm_) {
+        if (m.payload.size() < 12 || std::memcmp(m.payload.data(), kStreamMagic, sizeof kStreamMagic) != 0)
+            throw MigrationError("not a Trapeze migration stream (no TRAPMIGR greeting)");
+        std::uint32_t version = 0;
+        for (unsigned i = 0; i < 4; ++i) version |= static_cast<std::uint32_t>(m.payload[8 + i]) << (8 * i);
+        if (version != kMigrationStreamVersion)
+            throw MigrationError(fmt::format("migration stream version {}; this Trapeze reads version {}", version,
+                                             kMigrationStreamVersion));
+        const auto identity = std::span(m.payload).subspan(12);
+        std::string why;
+        try {
+            const std::string name = vm_state_vm_name(identity);
+            for (Vm* candidate : candidates_)
+                if (candidate->name() == name || candidates_.size() == 1) {
+                    check_vm_state(monitor_, *candidate, identity);
+                    vm_ = candidate;
+                    break;
+                }
+            if (!vm_) {
+                std::vector<std::string> names;
+                for (Vm* candidate : candidates_) names.push_back(fmt::format("\"{}\"", candidate->name()));
+                throw MigrationError(fmt::format("the source moves the VM \"{}\"; no VM here is named so (there {} {})",
+                                                 name, names.size() == 1 ? "is" : "are", fmt::join(names, ", ")));
+            }
+        } catch (const SnapshotError& e) {
+            throw MigrationError(e.what());
+        }
+        in_.vm = vm_->name();
+        // The source sends every page that is not zero; the rest must be zero here too.
+        GuestMemory& memory = vm_->memory();
+        for (std::uint64_t i = 0; i < memory.ram_size() / kPageSize; ++i) {
+            std::uint8_t* page = memory.host(memory.ram_base() + i * kPageSize, kPageSize);
+            if (!page_is_zero(page)) std::memset(page, 0, kPageSize);
+        }
+        return false;
+    }
+    if (!vm_) throw MigrationError(fmt::format("the stream is corrupt: a '{}' message before the HELO", m.tag));
+    if (m.tag == "PAGE") {
+        apply_pages(vm_->memory(), m.payload);
+        in_.pages += get_u64(m.payload.data());
+        ++in_.rounds;
+        return false;
+    }
+    if (m.tag == "STAT") {
+        restore(m.payload);
+        channel_->send("OKAY", {});
+        channel_->close();
+        done_ = true;
+        return true;
+    }
+    if (m.tag == "ABRT") throw MigrationError("the source gave the migration up: " + text_of(m.payload));
+    throw MigrationError(fmt::format("the stream is corrupt: a '{}' message, which no migration sends", m.tag));
+}
+
+void MigrationReceiver::restore(const std::vector<std::uint8_t>& payload) {
+    if (payload.size() < 8) throw MigrationError("the stream is corrupt: a STAT message without the source's clock");
+    const std::uint64_t source_now = get_u64(payload.data());
+    const auto state = std::span(payload).subspan(8);
+    Vm& vm = *vm_;
+    try {
+        check_vm_state(monitor_, vm, state);
+        const auto& on = monitor_.vms();
+        if (std::find(on.begin(), on.end(), &vm) == on.end()) monitor_.add(vm);
+        bool whole = false;
+        if (monitor_.vms().size() == 1 && !is_vm_state(state)) {
+            try {
+                check_snapshot_machine(monitor_, state, SnapshotMemory::Elsewhere);
+                whole = true;
+            } catch (const SnapshotError&) {
+                // Another machine (pCPUs, quantum...): the VM alone joins this one.
+            }
+        }
+        if (whole) {
+            restore_snapshot(monitor_, state, SnapshotMemory::Elsewhere);
+            vm.paused = false;
+        } else {
+            monitor_.pause(vm);  // its vCPUs off the run queues while their state changes
+            // Onto this machine's time, in whole ticks of the counter, never backwards here.
+            const auto tick = static_cast<std::int64_t>(kNanosecondsPerTick);
+            std::int64_t shift = static_cast<std::int64_t>(monitor_.now_ns()) - static_cast<std::int64_t>(source_now);
+            shift = shift >= 0 ? (shift + tick - 1) / tick * tick : -(-shift / tick * tick);
+            restore_vm_state(monitor_, vm, state, shift);
+            monitor_.resume(vm);
+        }
+    } catch (const SnapshotError& e) {
+        throw MigrationError(e.what());
+    }
+    in_.at_instruction = retired_by(vm);
+}
+
+IncomingMigration receive_migration(Monitor& monitor, std::vector<Vm*> candidates, const MigrationAddress& address,
+                                    int timeout_ms) {
+    MigrationReceiver receiver(monitor, std::move(candidates), address);
+    bool done = receiver.poll(timeout_ms);
+    if (!done && !receiver.connected())
+        throw MigrationError(fmt::format("no source connected to {} within {} s", address.text, timeout_ms / 1000));
+    // Connected: each message is waited for; a source silent this long is gone.
+    constexpr int kSilenceMs = 600'000;
+    while (!done) {
+        pollfd p{receiver.fd(), POLLIN, 0};
+        const int ready = ::poll(&p, 1, kSilenceMs);
+        if (ready == 0) throw MigrationError("the source sent nothing for 600 s");
+        if (ready < 0 && errno != EINTR) throw MigrationError("waiting for the source: " + std::string(std::strerror(errno)));
+        done = receiver.poll(0);
+    }
+    return receiver.progress();
 }
 
 }  // namespace trapeze

@@ -5,13 +5,14 @@
 // vmm/snapshot.h), and the VM runs on at the destination. The link has a bandwidth in
 // virtual time, so in the deterministic mode the rounds and their counts are the same on
 // every run. A guest that dirties faster than the link drains is throttled (auto-converge)
-// or, past the last round, the migration stops and the VM runs on here. The stream is
-// docs/migration-stream.md.
+// or, past the last round, the migration stops and the VM runs on here. The VM may be one of
+// several: the others run on here untouched. The stream is docs/migration-stream.md.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -117,11 +118,13 @@ private:
 std::string describe_migration_result(const MigrationResult& result);
 std::string describe_migration_round(const MigrationRound& round);
 
-// --migrate-at N: starts a migration of the machine's VM once N instructions have retired
-// (over the machine, at the next slice boundary), and drives it from then on.
+// --migrate-at N: starts a migration of the VM `vm_name` (empty: the machine's only VM) once
+// N instructions have retired (over the machine, at the next slice boundary), and drives it
+// from then on.
 class MigrateAtAgent final : public DebugAgent {
 public:
-    MigrateAtAgent(Monitor& monitor, std::uint64_t instructions, MigrationOptions options, MigrationEvents events);
+    MigrateAtAgent(Monitor& monitor, std::uint64_t instructions, std::string vm_name, MigrationOptions options,
+                   MigrationEvents events);
     std::uint64_t before_slice(Vcpu& vcpu) override;
     void after_slice(Vcpu&, const RunResult&) override {}
     bool exits_end_slices() const override { return false; }
@@ -133,20 +136,56 @@ public:
 private:
     Monitor& monitor_;
     std::uint64_t instructions_;
+    std::string vm_name_;
     MigrationOptions options_;
     MigrationEvents events_;
     std::unique_ptr<Migration> migration_;
 };
 
-// The destination's side: waits at `address` (at most `timeout_ms`) for a source, checks
-// that it sends this machine (the same scenario, guest and settings), takes its pages and
-// then its state into `monitor`, whose VMs have not run yet. Throws MigrationError (a
-// corrupt or foreign stream, another machine, the source gone) and tells the source so.
+// The destination's side. A VM made here from the same entry as the source's (the same
+// guest, RAM and vCPUs) and not run yet takes the source's pages and then its state. A
+// machine of that one VM takes the source's whole machine when it is the same (pCPUs,
+// quantum: the run goes on exactly as it would have there); otherwise the VM joins this
+// machine's VMs and time, its vCPUs on this machine's pCPUs.
 struct IncomingMigration {
+    std::string vm;  // its name
     std::uint64_t pages = 0;
     unsigned rounds = 0;
-    std::uint64_t at_instruction = 0;  // the machine's instructions when it stopped at the source
+    std::uint64_t at_instruction = 0;  // the VM's instructions when it stopped at the source
 };
-IncomingMigration receive_migration(Monitor& monitor, const MigrationAddress& address, int timeout_ms);
+
+class MigrationReceiver {
+public:
+    // Listens at `address` for a source that moves one of `candidates` (by its name); throws
+    // MigrationError if it cannot listen.
+    MigrationReceiver(Monitor& monitor, std::vector<Vm*> candidates, const MigrationAddress& address);
+    // Takes what has come (a source, whole messages), waiting at most `timeout_ms` for the
+    // first of them and no more once none is waiting. True once the VM's state is in: it is
+    // on the monitor and runs on. Throws MigrationError for a corrupt or foreign stream,
+    // another VM, or the source gone, after telling the source why.
+    bool poll(int timeout_ms = 0);
+    int fd() const;  // what poll() waits on: the listener, then the connection
+    bool connected() const { return channel_.has_value(); }
+    Vm* vm() const { return vm_; }  // the VM the source moves, once its HELO came
+    const IncomingMigration& progress() const { return in_; }
+
+private:
+    bool take(MigrationMessage message);
+    void restore(const std::vector<std::uint8_t>& payload);
+
+    Monitor& monitor_;
+    std::vector<Vm*> candidates_;
+    MigrationAddress address_;
+    MigrationListener listener_;
+    std::optional<MigrationChannel> channel_;
+    Vm* vm_ = nullptr;
+    IncomingMigration in_;
+    bool done_ = false;
+};
+
+// The command line's --incoming: waits at `address` (at most `timeout_ms`) for a source and
+// takes its VM into the one of `candidates` it names, whose machine has not run yet.
+IncomingMigration receive_migration(Monitor& monitor, std::vector<Vm*> candidates, const MigrationAddress& address,
+                                    int timeout_ms);
 
 }  // namespace trapeze

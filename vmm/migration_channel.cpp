@@ -144,47 +144,72 @@ MigrationChannel MigrationChannel::connect(const MigrationAddress& address) {
     throw MigrationError(fmt::format("cannot connect to {}: {}", address.text, why));
 }
 
-MigrationChannel MigrationChannel::accept(const MigrationAddress& address, int timeout_ms) {
-    int listener = -1;
+MigrationListener::MigrationListener(const MigrationAddress& address) : address_(address) {
     if (address.kind == MigrationAddress::Kind::Unix) {
         const sockaddr_un sun = unix_address(address);
-        listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (listener < 0) throw MigrationError(fmt::format("{}: socket: {}", address.text, os_error()));
+        fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd_ < 0) throw MigrationError(fmt::format("{}: socket: {}", address.text, os_error()));
         ::unlink(address.path.c_str());  // a socket file left by an earlier run
-        if (::bind(listener, reinterpret_cast<const sockaddr*>(&sun), sizeof sun) != 0) {
+        if (::bind(fd_, reinterpret_cast<const sockaddr*>(&sun), sizeof sun) != 0) {
             const std::string why = os_error();
-            ::close(listener);
+            close();
             throw MigrationError(fmt::format("cannot listen at {}: {}", address.text, why));
         }
+        bound_ = true;
     } else {
         addrinfo* found = tcp_addresses(address, true);
         std::string why = "no address";
-        for (addrinfo* a = found; a && listener < 0; a = a->ai_next) {
+        for (addrinfo* a = found; a && fd_ < 0; a = a->ai_next) {
             const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
             if (fd < 0) continue;
             const int yes = 1;
             ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-            if (::bind(fd, a->ai_addr, a->ai_addrlen) == 0) listener = fd;
+            if (::bind(fd, a->ai_addr, a->ai_addrlen) == 0) fd_ = fd;
             else {
                 why = os_error();
                 ::close(fd);
             }
         }
         freeaddrinfo(found);
-        if (listener < 0) throw MigrationError(fmt::format("cannot listen at {}: {}", address.text, why));
+        if (fd_ < 0) throw MigrationError(fmt::format("cannot listen at {}: {}", address.text, why));
     }
-    MigrationChannel owner(listener);  // closes the listener on every way out
-    if (::listen(listener, 1) != 0) throw MigrationError(fmt::format("cannot listen at {}: {}", address.text, os_error()));
-    pollfd p{listener, POLLIN, 0};
+    if (::listen(fd_, 1) != 0) {
+        const std::string why = os_error();
+        close();
+        throw MigrationError(fmt::format("cannot listen at {}: {}", address.text, why));
+    }
+}
+
+MigrationListener::~MigrationListener() { close(); }
+
+void MigrationListener::close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    if (bound_) ::unlink(address_.path.c_str());  // taken, or given up: nobody else connects
+    bound_ = false;
+}
+
+std::optional<MigrationChannel> MigrationListener::accept(int timeout_ms) {
+    if (fd_ < 0) return std::nullopt;
+    pollfd p{fd_, POLLIN, 0};
     const int ready = ::poll(&p, 1, timeout_ms);
-    if (address.kind == MigrationAddress::Kind::Unix) ::unlink(address.path.c_str());
-    if (ready == 0)
-        throw MigrationError(fmt::format("no source connected to {} within {} s", address.text, timeout_ms / 1000));
-    if (ready < 0) throw MigrationError(fmt::format("waiting at {}: {}", address.text, os_error()));
-    const int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) throw MigrationError(fmt::format("accepting at {}: {}", address.text, os_error()));
+    if (ready == 0 || (ready < 0 && errno == EINTR)) return std::nullopt;
+    if (ready < 0) throw MigrationError(fmt::format("waiting at {}: {}", address_.text, os_error()));
+    const int fd = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) throw MigrationError(fmt::format("accepting at {}: {}", address_.text, os_error()));
+    close();
     return MigrationChannel(with_receive_timeout(fd, kDestinationWaitSeconds));
 }
+
+MigrationChannel MigrationChannel::accept(const MigrationAddress& address, int timeout_ms) {
+    MigrationListener listener(address);
+    std::optional<MigrationChannel> channel = listener.accept(timeout_ms);
+    if (!channel)
+        throw MigrationError(fmt::format("no source connected to {} within {} s", address.text, timeout_ms / 1000));
+    return std::move(*channel);
+}
+
+int MigrationChannel::fd() const { return fd_; }
 
 bool MigrationChannel::readable() const {
     if (fd_ < 0) return false;

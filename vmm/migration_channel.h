@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -52,10 +53,12 @@ public:
     MigrationMessage receive(std::uint64_t max_payload, std::string_view first = {});
     // Whether a message (or the end of the stream) is waiting, without waiting for one.
     bool readable() const;
+    int fd() const;  // for poll(); -1 once closed
     std::uint64_t bytes_sent() const { return bytes_sent_; }
     void close();
 
 private:
+    friend class MigrationListener;
     explicit MigrationChannel(int fd) : fd_(fd) {}
     void write_all(const void* data, std::size_t n);
     void read_all(void* data, std::size_t n);
@@ -63,7 +66,28 @@ private:
     std::uint64_t bytes_sent_ = 0;
 };
 
+// The destination's socket before a source connects, so that a process with other work (the
+// control socket's) can look for the source between slices instead of waiting for it.
+class MigrationListener {
+public:
+    explicit MigrationListener(const MigrationAddress& address);  // binds and listens; throws MigrationError
+    ~MigrationListener();
+    MigrationListener(const MigrationListener&) = delete;
+    MigrationListener& operator=(const MigrationListener&) = delete;
+    // The source that connected within `timeout_ms` (0: one already waiting), or nothing. Once
+    // one is taken, the listener is closed (a Unix socket's file removed).
+    std::optional<MigrationChannel> accept(int timeout_ms);
+    int fd() const { return fd_; }  // for poll(); -1 once closed
+
+private:
+    void close();
+    MigrationAddress address_;
+    int fd_ = -1;
+    bool bound_ = false;  // a Unix socket's file exists
+};
+
 // The stream's format version, in its first message (HELO) after the magic "TRAPMIGR".
-inline constexpr std::uint32_t kMigrationStreamVersion = 1;
+// 2: the VM moved is named (one VM of a machine of several), STAT carries the source's clock.
+inline constexpr std::uint32_t kMigrationStreamVersion = 2;
 
 }  // namespace trapeze

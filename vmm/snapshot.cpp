@@ -22,6 +22,7 @@ constexpr char kMagic[8] = {'T', 'R', 'A', 'P', 'S', 'N', 'A', 'P'};
 constexpr std::size_t kHeaderSize = 32;  // magic, version, flags, payload length, CRC-32, reserved
 constexpr std::uint32_t kNone = 0xFFFF'FFFF;  // "no vCPU" where a vCPU is named
 constexpr std::uint32_t kFlagMemoryElsewhere = 1;  // no MEM sections: a migration sent the pages
+constexpr std::uint32_t kFlagOneVm = 2;            // one VM's sections, no pCPUs: a migration moves it alone
 
 // ---- little-endian bytes ----
 
@@ -155,7 +156,9 @@ bool page_is_zero(const std::uint8_t* page) {
 class SnapshotAccess {
 public:
     // ---- identity: what must match before anything is restored
-    static void save_machine(Writer& w, const Monitor& m) {
+    static void save_machine(Writer& w, const Monitor& m) { save_machine(w, m, m.vms_); }
+    // The machine's identity, naming only `vms` (a VM that leaves alone names itself).
+    static void save_machine(Writer& w, const Monitor& m, std::span<const Vm* const> vms) {
         w.begin("MACH");
         w.str(m.hooks_.version);
         w.u32(m.pcpu_count());
@@ -163,8 +166,8 @@ public:
         w.u64(m.options_.lockstep_slice);
         w.u8(static_cast<std::uint8_t>(m.options_.policy));
         w.u8(m.options_.balance);
-        w.u32(static_cast<std::uint32_t>(m.vms_.size()));
-        for (const Vm* vm : m.vms_) {
+        w.u32(static_cast<std::uint32_t>(vms.size()));
+        for (const Vm* vm : vms) {
             w.str(vm->name());
             w.u64(vm->memory_.ram_size());
             w.u32(static_cast<std::uint32_t>(vm->vcpus_.size()));
@@ -571,6 +574,83 @@ public:
         return std::move(w.bytes());
     }
 
+    // One VM's sections (VM, UART, GICD, each vCPU's), into a VM no pCPU runs.
+    static std::vector<Exclusive> restore_vm(Reader& r, Vm& vm, SnapshotMemory memory, unsigned pcpus) {
+        Reader vr = r.section("VM  ");
+        vm.counter_offset = vr.u64();
+        vm.budget = vr.u64();
+        vm.budget_left = vr.u64();
+        vm.weight = vr.u32();
+        vm.last_boosted_vcpu = vr.u32();
+        if (vm.last_boosted_vcpu >= vm.vcpus_.size()) vr.fail(fmt::format("it boosted vcpu{} last", vm.last_boosted_vcpu));
+        const std::uint8_t status = vr.u8();
+        if (status > static_cast<std::uint8_t>(VmStatus::Migrated)) vr.fail(fmt::format("the VM's status is {}", status));
+        vm.status = static_cast<VmStatus>(status);
+        vm.stop_reason = vr.str();
+        vr.finish();
+        restore(r.section("UART"), vm.uart_);
+        restore(r.section("GICD"), vm.gicd_);
+        if (memory == SnapshotMemory::Included) restore(r.section("MEM "), vm.memory_);
+        vm.wakeups_.clear();
+        std::vector<Exclusive> exclusives;
+        for (auto& v : vm.vcpus_) exclusives.push_back(restore_vcpu(r, *v, pcpus));
+        return exclusives;
+    }
+
+    // ---- one VM alone (a live migration that takes it out of a machine of several, or puts it
+    // into one): its identity and sections, without the pCPUs, which stay each machine's own.
+    static std::vector<std::uint8_t> save_one(const Monitor& m, const Vm& vm) {
+        Writer w;
+        const Vm* const one[] = {&vm};
+        save_machine(w, m, one);
+        save(w, vm, SnapshotMemory::Elsewhere);
+        return std::move(w.bytes());
+    }
+    // The identity of a snapshot of one VM (or of a machine of one VM) against `vm`: the same
+    // Trapeze, name, RAM, vCPUs and guest image; the pCPUs, quantum and scheduler may differ.
+    static void check_one(Reader r, const Monitor& m, const Vm& vm) {
+        const auto differ = [](std::string what, auto there, auto here) {
+            throw SnapshotError(fmt::format("the VM is another one: {} {} there, {} here", what, there, here));
+        };
+        const std::string version = r.str();
+        if (version != m.hooks_.version) differ("the target's version", version, m.hooks_.version);
+        r.u32();  // pCPUs
+        r.u64();  // quantum
+        r.u64();  // lock-step slice
+        r.u8();   // policy
+        r.u8();   // balancing
+        if (const auto n = r.u32(); n != 1) throw SnapshotError(fmt::format("the snapshot holds {} VMs, not one", n));
+        if (const std::string name = r.str(); name != vm.name()) differ("its name is", name, vm.name());
+        if (const auto ram = r.u64(); ram != vm.memory_.ram_size()) differ("RAM (bytes)", ram, vm.memory_.ram_size());
+        if (const auto n = r.u32(); n != vm.vcpus_.size()) differ("vCPUs", n, vm.vcpus_.size());
+        if (r.u64() != image_digest(vm.image())) throw SnapshotError(fmt::format("the VM is another one: {} ran another guest image", vm.name()));
+        r.finish();
+    }
+    static void restore_one(Monitor& m, Vm& vm, std::span<const std::uint8_t> payload, bool whole_machine,
+                            std::int64_t shift_ns) {
+        Reader r(payload);
+        check_one(r.section("MACH"), m, vm);
+        // Where the VM's vCPUs wait is this machine's placement, not the one it came from.
+        std::vector<unsigned> homes;
+        for (const auto& v : vm.vcpus_) homes.push_back(v->home);
+        restore_vm(r, vm, SnapshotMemory::Elsewhere, ~0u);  // (an exclusive reservation is dropped)
+        if (!whole_machine) r.finish();  // (a machine of this one VM: its pCPUs stay there)
+        for (std::size_t i = 0; i < vm.vcpus_.size(); ++i) {
+            Vcpu& v = *vm.vcpus_[i];
+            v.home = homes[i];
+            // The VM's time goes on from where it was: its vCPUs' clocks and its virtual counter
+            // move with this machine's clock (the shift is whole ticks, so CNTVCT is the same).
+            v.clock_ns = static_cast<std::uint64_t>(static_cast<std::int64_t>(v.clock_ns) + shift_ns);
+            if (v.event_stream_ns != ~0ull)
+                v.event_stream_ns = static_cast<std::uint64_t>(static_cast<std::int64_t>(v.event_stream_ns) + shift_ns);
+        }
+        vm.counter_offset = static_cast<std::uint64_t>(static_cast<std::int64_t>(vm.counter_offset) +
+                                                       shift_ns / static_cast<std::int64_t>(kNanosecondsPerTick));
+        for (auto& p : m.pcpus_) p->cpu.flush_tlb();
+        vm.invalidate_all_code();
+        for (auto& v : vm.vcpus_) v->sync_to_cpu();
+    }
+
     static void restore_all(Monitor& m, std::span<const std::uint8_t> payload, SnapshotMemory memory) {
         Reader r(payload);
         check_machine(r.section("MACH"), m);
@@ -584,25 +664,8 @@ public:
         }
         for (auto& sleepers : m.sleeping_) sleepers.clear();
         std::vector<Exclusive> exclusives;
-        for (Vm* vm : m.vms_) {
-            Reader vr = r.section("VM  ");
-            vm->counter_offset = vr.u64();
-            vm->budget = vr.u64();
-            vm->budget_left = vr.u64();
-            vm->weight = vr.u32();
-            vm->last_boosted_vcpu = vr.u32();
-            if (vm->last_boosted_vcpu >= vm->vcpus_.size()) vr.fail(fmt::format("it boosted vcpu{} last", vm->last_boosted_vcpu));
-            const std::uint8_t status = vr.u8();
-            if (status > static_cast<std::uint8_t>(VmStatus::Migrated)) vr.fail(fmt::format("the VM's status is {}", status));
-            vm->status = static_cast<VmStatus>(status);
-            vm->stop_reason = vr.str();
-            vr.finish();
-            restore(r.section("UART"), vm->uart_);
-            restore(r.section("GICD"), vm->gicd_);
-            if (memory == SnapshotMemory::Included) restore(r.section("MEM "), vm->memory_);
-            vm->wakeups_.clear();
-            for (auto& v : vm->vcpus_) exclusives.push_back(restore_vcpu(r, *v, m.pcpu_count()));
-        }
+        for (Vm* vm : m.vms_)
+            for (const Exclusive& e : restore_vm(r, *vm, memory, m.pcpu_count())) exclusives.push_back(e);
         for (auto& p : m.pcpus_) restore(r.section("PCPU"), m, *p, exclusives);
         Reader gr = r.section("GANG");
         const std::uint32_t gang = gr.u32();
@@ -623,12 +686,13 @@ public:
     }
 };
 
-std::vector<std::uint8_t> save_snapshot(const Monitor& monitor, SnapshotMemory memory) {
-    const std::vector<std::uint8_t> payload = SnapshotAccess::save_all(monitor, memory);
+namespace {
+
+std::vector<std::uint8_t> with_header(const std::vector<std::uint8_t>& payload, std::uint32_t flags) {
     Writer header;
     header.raw(kMagic, sizeof kMagic);
     header.u32(kSnapshotFormatVersion);
-    header.u32(memory == SnapshotMemory::Elsewhere ? kFlagMemoryElsewhere : 0);  // flags
+    header.u32(flags);
     header.u64(payload.size());
     header.u32(crc32_of(payload));
     header.u32(0);  // reserved
@@ -637,10 +701,23 @@ std::vector<std::uint8_t> save_snapshot(const Monitor& monitor, SnapshotMemory m
     return out;
 }
 
+}  // namespace
+
+std::vector<std::uint8_t> save_snapshot(const Monitor& monitor, SnapshotMemory memory) {
+    return with_header(SnapshotAccess::save_all(monitor, memory),
+                       memory == SnapshotMemory::Elsewhere ? kFlagMemoryElsewhere : 0);
+}
+
+std::vector<std::uint8_t> save_vm_state(const Monitor& monitor, const Vm& vm) {
+    return with_header(SnapshotAccess::save_one(monitor, vm), kFlagMemoryElsewhere | kFlagOneVm);
+}
+
 namespace {
 
 // The payload of a well-formed snapshot (magic, version, flags, length and checksum right).
-std::span<const std::uint8_t> snapshot_payload(std::span<const std::uint8_t> snapshot, SnapshotMemory memory) {
+// With `one_vm`, a snapshot of one VM alone is accepted too, and *one_vm says whether it is one.
+std::span<const std::uint8_t> snapshot_payload(std::span<const std::uint8_t> snapshot, SnapshotMemory memory,
+                                               bool* one_vm = nullptr) {
     if (snapshot.size() < kHeaderSize || std::memcmp(snapshot.data(), kMagic, sizeof kMagic) != 0)
         throw SnapshotError("not a Trapeze snapshot (no TRAPSNAP magic at its start)");
     Reader header(snapshot.first(kHeaderSize), "header");
@@ -651,8 +728,11 @@ std::span<const std::uint8_t> snapshot_payload(std::span<const std::uint8_t> sna
         throw SnapshotError(fmt::format("snapshot format version {}; this Trapeze reads version {}", version,
                                         kSnapshotFormatVersion));
     const std::uint32_t flags = header.u32();
-    if (flags & ~kFlagMemoryElsewhere)
+    if (flags & ~(kFlagMemoryElsewhere | kFlagOneVm))
         throw SnapshotError(fmt::format("the snapshot has flags {:#x}, which this Trapeze does not know", flags));
+    if ((flags & kFlagOneVm) && !one_vm)
+        throw SnapshotError("the snapshot holds one VM that a live migration moves, not a machine");
+    if (one_vm) *one_vm = (flags & kFlagOneVm) != 0;
     const bool has_memory = !(flags & kFlagMemoryElsewhere);
     if (has_memory != (memory == SnapshotMemory::Included))
         throw SnapshotError(has_memory ? "a snapshot with memory where a migration's final state (without) was expected"
@@ -683,6 +763,42 @@ void restore_snapshot(Monitor& monitor, std::span<const std::uint8_t> snapshot, 
         SnapshotAccess::check_machine(r.section("MACH"), monitor);
     }
     SnapshotAccess::restore_all(monitor, payload, memory);
+}
+
+void check_vm_state(const Monitor& monitor, const Vm& vm, std::span<const std::uint8_t> state) {
+    bool one_vm = false;
+    Reader r(snapshot_payload(state, SnapshotMemory::Elsewhere, &one_vm));
+    SnapshotAccess::check_one(r.section("MACH"), monitor, vm);
+}
+
+bool is_vm_state(std::span<const std::uint8_t> state) {
+    bool one_vm = false;
+    snapshot_payload(state, SnapshotMemory::Elsewhere, &one_vm);
+    return one_vm;
+}
+
+std::string vm_state_vm_name(std::span<const std::uint8_t> state) {
+    bool one_vm = false;
+    Reader r(snapshot_payload(state, SnapshotMemory::Elsewhere, &one_vm));
+    Reader mach = r.section("MACH");
+    mach.str();  // the target's version
+    mach.u32();
+    mach.u64();
+    mach.u64();
+    mach.u8();
+    mach.u8();
+    if (mach.u32() == 0) mach.fail("it names no VM");
+    return mach.str();
+}
+
+void restore_vm_state(Monitor& monitor, Vm& vm, std::span<const std::uint8_t> state, std::int64_t shift_ns) {
+    bool one_vm = false;
+    const auto payload = snapshot_payload(state, SnapshotMemory::Elsewhere, &one_vm);
+    {
+        Reader r(payload);
+        SnapshotAccess::check_one(r.section("MACH"), monitor, vm);
+    }
+    SnapshotAccess::restore_one(monitor, vm, payload, !one_vm, shift_ns);
 }
 
 void write_snapshot_file(const std::string& path, std::span<const std::uint8_t> snapshot) {

@@ -44,6 +44,21 @@ void restore_snapshot(Monitor& monitor, std::span<const std::uint8_t> snapshot,
 void check_snapshot_machine(const Monitor& monitor, std::span<const std::uint8_t> snapshot,
                             SnapshotMemory memory = SnapshotMemory::Included);
 
+// One VM's state without its memory (header flags 1 and 2): what a live migration sends to
+// move one VM out of a machine of several, or into one. The VM must be on the monitor.
+std::vector<std::uint8_t> save_vm_state(const Monitor& monitor, const Vm& vm);
+// Whether `state` (one VM's, or a machine's of one VM, both without memory) is of `vm`: the
+// same Trapeze, name, RAM, vCPUs and guest image. Throws SnapshotError if not.
+void check_vm_state(const Monitor& monitor, const Vm& vm, std::span<const std::uint8_t> state);
+// Whether a well-formed snapshot without memory is one VM's (flag 2), not a whole machine's.
+bool is_vm_state(std::span<const std::uint8_t> state);
+// The name of the (first) VM a snapshot without memory holds.
+std::string vm_state_vm_name(std::span<const std::uint8_t> state);
+// Put `vm`, which no pCPU runs (paused, or not on the monitor yet), as `state` says: its
+// contexts, devices and counters; its vCPUs keep this machine's placement, and their clocks
+// and the VM's virtual counter move by `shift_ns` (whole ticks) onto this machine's time.
+void restore_vm_state(Monitor& monitor, Vm& vm, std::span<const std::uint8_t> state, std::int64_t shift_ns);
+
 void write_snapshot_file(const std::string& path, std::span<const std::uint8_t> snapshot);
 std::vector<std::uint8_t> read_snapshot_file(const std::string& path);  // throws SnapshotError
 

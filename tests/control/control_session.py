@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Drive a VMM's control socket through a session file and compare the transcript.
 
-    control_session.py VMM SESSION EXPECTED [--guests DIR] [--normalise KEY,...] [--update] [-- VMM_ARGS...]
+    control_session.py VMM SESSION EXPECTED [--guests DIR] [--normalise KEY,...] [--peer] [--peer-normalise KEY,...]
+                       [--update]
+                       [-- VMM_ARGS...]
 
 The VMM runs with --control; the session's lines are:
     # text            copied to the transcript
@@ -12,14 +14,22 @@ The VMM runs with --control; the session's lines are:
     sleep SECONDS     let the VMs run a while (what follows then depends on the host)
     until NAME STATE  ask query-vms (not in the transcript) until the VM NAME is in STATE
     terminate         send the VMM SIGTERM (it ends as after quit)
+    dst: LINE         any of the above, to the peer (--peer: a second VMM, the same program, for
+                      live migration between the two; --peer-normalise: keys normalised in its
+                      lines only, for what depends on when the other process sent something)
+    same-console NAME GUEST   at the end: the console lines of the VM NAME, on the VMM and then
+                      on the peer, must be those of GUEST run alone (an unmoved run)
+@WORK@ in a request is the folder both sockets are in (written @WORK@ in the transcript).
 The transcript holds what was sent (->), what came back (<-), the VMM's exit status and its
-console output. @GUESTS@ in a request is the guests' folder. --normalise sets the values of
+console output (the peer's grouped by VM: its VMs' lines interleave as the host schedules the
+two processes). @GUESTS@ in a request is the guests' folder. --normalise sets the values of
 these keys to 0 (for what depends on how the host scheduled things). Exit status 1 when the
 transcript differs from EXPECTED (the difference is printed), 0 when it is the same.
 """
 import difflib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -46,17 +56,21 @@ def normalise(line, keys):
 
 
 class Session:
-    def __init__(self, path, keys):
+    def __init__(self, path, keys, label=""):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(60)
         self.sock.connect(path)
         self.buffer = b""
         self.keys = keys
         self.out = []
+        self.label = label
         self.events = []  # every event received, so that a wait sees one that came early
         greeting = json.loads(self.read_line())
         greeting["trapeze"]["version"] = "VERSION"
-        self.out.append("<- " + json.dumps(greeting, separators=(",", ":")))
+        self.note("<- " + json.dumps(greeting, separators=(",", ":")))
+
+    def note(self, line):
+        self.out.append(self.label + line)
 
     def read_line(self):
         while b"\n" not in self.buffer:
@@ -69,7 +83,7 @@ class Session:
 
     def receive(self):
         line = self.read_line()
-        self.out.append("<- " + normalise(line, self.keys))
+        self.note("<- " + normalise(line, self.keys))
         reply = json.loads(line)
         if "event" in reply:
             self.events.append(reply)
@@ -79,7 +93,7 @@ class Session:
         if not lines:
             return
         for line in lines:
-            self.out.append("-> " + line)
+            self.note("-> " + line)
         self.sock.sendall("".join(line + "\n" for line in lines).encode())
         answers = 0
         while answers < len(lines):
@@ -88,7 +102,7 @@ class Session:
                 answers += 1
 
     def until(self, name, state):
-        self.out.append(f"(waiting until {name} is {state})")
+        self.note(f"(waiting until {name} is {state})")
         while True:
             self.sock.sendall(b'{"execute":"query-vms","id":"until"}\n')
             while True:
@@ -96,17 +110,33 @@ class Session:
                 reply = json.loads(line)
                 if reply.get("id") == "until":
                     break
-                self.out.append("<- " + normalise(line, self.keys))  # an event
+                self.note("<- " + normalise(line, self.keys))  # an event
             if any(vm["name"] == name and vm["state"] == state for vm in reply.get("return", [])):
                 return
             time.sleep(0.02)
 
     def wait(self, event, name):
-        self.out.append(f"(waiting for {event} of {name})")
+        self.note(f"(waiting for {event} of {name})")
         matches = lambda e: e.get("event") == event and e.get("data", {}).get("name") == name
         while not any(matches(e) for e in self.events):
             self.receive()
         self.events = []  # the next wait looks at what comes after this one
+
+
+def start(vmm, path, vmm_args, work, name):
+    console = open(os.path.join(work, name + "-console.txt"), "w+")
+    errors = open(os.path.join(work, name + "-stderr.txt"), "w+")
+    process = subprocess.Popen([vmm, "--control", path, "--quiet"] + vmm_args, stdout=console, stderr=errors)
+    for _ in range(1000):
+        if os.path.exists(path) or process.poll() is not None:
+            break
+        time.sleep(0.01)
+    return process, console, errors
+
+
+def lines_of(vm, console_text):
+    prefix = f"[{vm}] "
+    return [line[len(prefix):] for line in console_text.splitlines() if line.startswith(prefix)]
 
 
 def main():
@@ -116,75 +146,113 @@ def main():
         vmm_args = args[args.index("--") + 1:]
         args = args[: args.index("--")]
     vmm, session_file, expected = args[0], args[1], args[2]
-    guests, keys, update = os.getcwd(), set(), False
+    guests, keys, update, peer_keys = os.getcwd(), set(), False, None
     i = 3
     while i < len(args):
         if args[i] == "--guests":
             guests, i = os.path.abspath(args[i + 1]), i + 2
         elif args[i] == "--normalise":
             keys, i = set(args[i + 1].split(",")), i + 2
+        elif args[i] == "--peer":
+            peer_keys, i = peer_keys or set(), i + 1
+        elif args[i] == "--peer-normalise":
+            peer_keys, i = set(args[i + 1].split(",")), i + 2
         elif args[i] == "--update":
             update, i = True, i + 1
         else:
             sys.exit(f"control_session.py: unknown option {args[i]}")
 
     work = tempfile.mkdtemp(prefix="trapeze-control-")
-    path = os.path.join(work, "vmm.sock")
-    console = open(os.path.join(work, "console.txt"), "w+")
-    errors = open(os.path.join(work, "stderr.txt"), "w+")
-    process = subprocess.Popen([vmm, "--control", path, "--quiet"] + vmm_args, stdout=console, stderr=errors)
-    for _ in range(1000):
-        if os.path.exists(path) or process.poll() is not None:
-            break
-        time.sleep(0.01)
+    processes = {"": start(vmm, os.path.join(work, "vmm.sock"), vmm_args, work, "vmm")}
+    if peer_keys is not None:
+        processes["dst: "] = start(vmm, os.path.join(work, "dst.sock"), [], work, "dst")
+    paths = {"": os.path.join(work, "vmm.sock"), "dst: ": os.path.join(work, "dst.sock")}
+    out = []
+    sessions = {}
+    same_console = []
     try:
-        s = Session(path, keys)
-        batch = []
+        for label in processes:
+            s = Session(paths[label], keys | peer_keys if label else keys, label)
+            out.extend(s.out)
+            s.out = out  # one transcript, in the order things happened
+            sessions[label] = s
+        batches = {label: [] for label in sessions}
         for raw in open(session_file).read().splitlines():
-            line = raw.replace("@GUESTS@", guests)
-            if line.startswith("-> "):
-                batch.append(line[3:])
-            elif line.startswith("raw "):
-                batch.append(line[4:])
+            line = raw.replace("@GUESTS@", guests).replace("@WORK@", work)
+            label = "dst: " if line.startswith("dst: ") else ""
+            if label:
+                line = line[len(label):]
+            s = sessions[label]
+            if line.startswith("-> ") or line.startswith("raw "):
+                for other in batches:  # what the other VMM was asked goes first
+                    if other != label:
+                        sessions[other].send(batches[other])
+                        batches[other] = []
+                batches[label].append(line[3:] if line.startswith("-> ") else line[4:])
+                continue
+            for other, batch in batches.items():
+                sessions[other].send(batch)
+                batches[other] = []
+            if line.startswith("wait "):
+                _, event, name = line.split()
+                s.wait(event, name)
+            elif line == "terminate":
+                s.note(line)
+                processes[label][0].terminate()
+            elif line.startswith("until "):
+                _, name, state = line.split()
+                s.until(name, state)
+            elif line.startswith("sleep "):
+                time.sleep(float(line.split()[1]))
+                s.note(line)
+            elif line.startswith("same-console "):
+                same_console.append(line.split()[1:])
+            elif line.startswith("#") or not line.strip():
+                s.note(line)
             else:
-                s.send(batch)
-                batch = []
-                if line.startswith("wait "):
-                    _, event, name = line.split()
-                    s.wait(event, name)
-                elif line == "terminate":
-                    s.out.append(line)
-                    process.terminate()
-                elif line.startswith("until "):
-                    _, name, state = line.split()
-                    s.until(name, state)
-                elif line.startswith("sleep "):
-                    time.sleep(float(line.split()[1]))
-                    s.out.append(line)
-                elif line.startswith("#") or not line.strip():
-                    s.out.append(line)
-                else:
-                    sys.exit(f"control_session.py: {session_file}: cannot read: {line}")
-        s.send(batch)
-        status = process.wait(timeout=60)
+                sys.exit(f"control_session.py: {session_file}: cannot read: {line}")
+        for label, batch in batches.items():
+            sessions[label].send(batch)
+        statuses = {label: p[0].wait(timeout=60) for label, p in processes.items()}
     except Exception as e:  # the transcript says what went wrong
-        process.kill()
-        process.wait()
-        s_out = locals().get("s")
-        transcript = (s_out.out if s_out else []) + [f"!! {type(e).__name__}: {e}"]
-        status = "killed"
-    else:
-        transcript = s.out
-    console.seek(0)
-    errors.seek(0)
-    transcript.append(f"== exit status {status}")
-    transcript.append("== console")
-    transcript.extend(console.read().splitlines())
-    if errors.read().strip():
+        for p in processes.values():
+            p[0].kill()
+            p[0].wait()
+        out.append(f"!! {type(e).__name__}: {e}")
+        statuses = {label: "killed" for label in processes}
+    transcript = out
+    consoles = {}
+    for label, (process, console, errors) in processes.items():
+        console.seek(0)
         errors.seek(0)
-        transcript.append("== stderr")
-        transcript.extend(errors.read().splitlines())
-    text = "\n".join(transcript).replace(os.path.abspath(guests), "@GUESTS@") + "\n"
+        consoles[label] = console.read()
+        name = label.rstrip(": ") + " " if label else ""
+        transcript.append(f"== {name}exit status {statuses[label]}")
+        if label:  # the peer's VMs, one after the other
+            lines = consoles[label].splitlines()
+            transcript.append(f"== {name}console (by VM)")
+            transcript.extend(sorted(lines, key=lambda l: l.split("] ")[0] if l.startswith("[") else ""))
+        else:
+            transcript.append("== console")
+            transcript.extend(consoles[label].splitlines())
+        if errors.read().strip():
+            errors.seek(0)
+            transcript.append(f"== {name}stderr")
+            transcript.extend(errors.read().splitlines())
+    for vm, guest in same_console:
+        guest = guest.replace("@GUESTS@", guests)
+        alone = subprocess.run([vmm, guest, "--quiet"], capture_output=True, text=True, timeout=60).stdout.splitlines()
+        moved = lines_of(vm, consoles[""]) + lines_of(vm, consoles.get("dst: ", ""))
+        if moved == alone:
+            transcript.append(f"== {vm}'s console, here and then there: the same {len(alone)} lines as {os.path.basename(guest)} alone")
+        else:
+            transcript.append(f"== {vm}'s console differs from {os.path.basename(guest)} alone:")
+            transcript.extend(difflib.unified_diff(alone, moved, "alone", vm, lineterm=""))
+    text = "\n".join(transcript).replace(os.path.abspath(guests), "@GUESTS@").replace(work, "@WORK@") + "\n"
+    for _, console, errors in processes.values():
+        console.close()
+        errors.close()
+    shutil.rmtree(work, ignore_errors=True)
     if update:
         open(expected, "w").write(text)
         return 0

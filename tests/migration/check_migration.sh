@@ -8,6 +8,7 @@ case_name=$1 target=$2 guests=$3 work=$4 expected=$5
 proxy="python3 $(dirname "$0")/stream_proxy.py"
 guest=$guests/dirty_pages.elf
 [ "$case_name" = smp ] && guest=$guests/v7-smp.json  # one VM of four vCPUs on two pCPUs
+[ "$case_name" = several ] && guest=$guests/v5-two-vms.json  # the kernel and the heartbeat
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
 fail() { echo "FAIL ($case_name): $*"; for f in *.err *.log; do [ -f "$f" ] && { echo "--- $f"; cat "$f"; }; done; exit 1; }
 # The source's and destination's messages, with what differs from run to run masked.
@@ -115,8 +116,23 @@ foreign)  # the destination runs another guest: it refuses, the source runs on
   [ $dst_status = 2 ] || fail "destination exit $dst_status (2 expected)"
   cmp src.txt ref.txt || fail "the source's console is not the whole run's"
   golden dst.err foreign.dst.txt
-  grep -q "^trapeze-v5: migrate: failed: the destination refused it: the snapshot is of another machine: vm0 ran another guest image; the VM runs on here$" src.err \
+  grep -q "^trapeze-v5: migrate: failed: the destination refused it: the VM is another one: vm0 ran another guest image; the VM runs on here$" src.err \
     || fail "no clear refusal" ;;
+several)  # one VM of two moves (--migrate-vm): the other runs on here, its console whole; the
+  # destination runs the same scenario and takes the heartbeat beside its own kernel
+  destination "$guest"
+  source_run dst.sock --migrate-vm heartbeat
+  wait $dst_pid; dst_status=$?
+  [ $src_status = 0 ] || fail "source exit $src_status"
+  [ $dst_status = 0 ] || fail "destination exit $dst_status"
+  grep '^\[kernel\]' ref.txt > kernel.ref; grep '^\[heartbeat\]' ref.txt > heartbeat.ref
+  grep '^\[kernel\]' src.txt | cmp - kernel.ref || fail "the kernel's console here differs from the unmoved run's"
+  grep '^\[kernel\]' dst.txt | cmp - kernel.ref || fail "the destination's own kernel's console differs"
+  { grep '^\[heartbeat\]' src.txt; grep '^\[heartbeat\]' dst.txt; } | cmp - heartbeat.ref \
+    || fail "the heartbeat's console across the move differs from the unmoved run's"
+  grep -q '^heartbeat *powered off  *10043510 ' dst.err || fail "the heartbeat did not run to its end there"
+  golden src.err several.src.txt
+  golden dst.err several.dst.txt ;;  # (nothing ran there before it came: its times are exact too)
 *) fail "no such case" ;;
 esac
 echo "PASS ($case_name)"

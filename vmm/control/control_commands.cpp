@@ -4,9 +4,11 @@
 #include <fmt/format.h>
 
 #include "vmm/control/lifecycle.h"
+#include "vmm/control/migration_control.h"
 #include "vmm/monitor.h"
 #include "vmm/run_summary.h"
 #include "vmm/scenario.h"
+#include "vmm/snapshot.h"
 
 namespace trapeze {
 namespace {
@@ -31,12 +33,16 @@ Json vm_answer(ControlContext& c, const std::string& name) {
 template <VmVerb verb>
 Json run_verb(ControlContext& c, const Json& arguments) {
     const std::string name = name_of(arguments);
+    if ((verb == VmVerb::Reset || verb == VmVerb::Destroy) && c.migrations.moving(name))
+        throw ControlError{"MigrationActive", fmt::format("vm-{}: cannot {} VM \"{}\": it is being migrated "
+                                                          "(migrate-cancel first)",
+                                                          vm_verb_rule(verb).name, vm_verb_rule(verb).phrase, name)};
     c.lifecycle.apply(name, verb);
     if (verb == VmVerb::Destroy) return {{"name", name}, {"state", "destroyed"}};
     return vm_answer(c, name);
 }
 
-Json run_create(ControlContext& c, const Json& arguments) {
+VmConfig vm_entry(const Json& arguments) {
     VmConfig config;
     try {
         config = parse_vm_entry(nlohmann::json::parse(arguments.dump()), ".", "arguments", "vm0");
@@ -44,8 +50,59 @@ Json run_create(ControlContext& c, const Json& arguments) {
         throw ControlError{"InvalidArguments", e.what()};
     }
     config.console_prefix = "[" + config.name + "] ";
-    const ManagedVm& m = c.lifecycle.create(config);
+    return config;
+}
+
+Json run_create(ControlContext& c, const Json& arguments) {
+    const ManagedVm& m = c.lifecycle.create(vm_entry(arguments));
     return vm_answer(c, m.vm->name());
+}
+
+// A Count argument within [low, high], or its default.
+std::uint64_t count_in(const Json& arguments, std::string_view key, std::uint64_t fallback, std::uint64_t low,
+                       std::uint64_t high) {
+    const std::uint64_t n = arguments.value(std::string(key), fallback);
+    if (n < low || n > high)
+        throw ControlError{"InvalidArguments", fmt::format("migrate: \"{}\" must be from {} to {}, not {}", key, low, high, n)};
+    return n;
+}
+
+Json run_migrate(ControlContext& c, const Json& arguments) {
+    const std::string name = name_of(arguments);
+    MigrationOptions options;  // the command line's defaults
+    options.to = arguments.at("to").get<std::string>();
+    options.bandwidth_mib = count_in(arguments, "bandwidth", options.bandwidth_mib, 1, 1 << 20);
+    options.threshold_pages = count_in(arguments, "threshold", options.threshold_pages, 0, ~0ull);
+    options.max_rounds = static_cast<unsigned>(count_in(arguments, "max-rounds", options.max_rounds, 1, 1000));
+    options.max_throttle = static_cast<unsigned>(count_in(arguments, "max-throttle", options.max_throttle, 0, 99));
+    c.migrations.migrate(name, options);
+    return {{"name", name}, {"to", options.to}, {"status", "active"}};
+}
+
+Json run_migrate_incoming(ControlContext& c, const Json& arguments) {
+    if (!arguments.contains("address") || !arguments["address"].is_string())
+        throw ControlError{"InvalidArguments", "migrate-incoming: \"address\" (where the source connects: unix:PATH or "
+                                               "tcp:HOST:PORT) is required, a string"};
+    Json entry = arguments;
+    entry.erase("address");
+    const VmConfig config = vm_entry(entry);
+    c.migrations.incoming(config, arguments["address"].get<std::string>());
+    return vm_answer(c, config.name);
+}
+
+Json run_query_migrate(ControlContext& c, const Json&) { return c.migrations.query(); }
+
+Json run_migrate_cancel(ControlContext& c, const Json&) { return c.migrations.cancel(); }
+
+Json run_snapshot(ControlContext& c, const Json& arguments) {
+    const std::string file = arguments.at("file").get<std::string>();
+    try {
+        const std::vector<std::uint8_t> bytes = save_snapshot(c.monitor);
+        write_snapshot_file(file, bytes);
+        return {{"file", file}, {"bytes", bytes.size()}, {"instructions", machine_instructions(c.monitor)}};
+    } catch (const SnapshotError& e) {
+        throw ControlError{"GenericError", fmt::format("snapshot: {}", e.what())};
+    }
 }
 
 Json run_shutdown(ControlContext& c, const Json& arguments) {
@@ -169,6 +226,16 @@ const ControlArgument kMaybeNameArgument[] = {{"name", ArgumentType::String, fal
 const ControlArgument kShutdownArguments[] = {
     {"name", ArgumentType::String, true, "the VM's name"},
     {"grace", ArgumentType::Count, false, "guest instructions before it is powered off anyway (default 10000000)"}};
+const ControlArgument kMigrateArguments[] = {
+    {"name", ArgumentType::String, true, "the VM's name"},
+    {"to", ArgumentType::String, true, "the destination: unix:PATH or tcp:HOST:PORT"},
+    {"bandwidth", ArgumentType::Count, false, "the link in MiB per second of virtual time (default 128)"},
+    {"threshold", ArgumentType::Count, false, "stop and copy once a round leaves this few dirty pages (default 64)"},
+    {"max-rounds", ArgumentType::Count, false, "give up after this many rounds; the VM runs on here (default 30)"},
+    {"max-throttle", ArgumentType::Count, false, "auto-converge: the largest cut of the VM's share in % (default 90; 0: off)"}};
+const ControlArgument kIncomingArguments[] = {
+    {"address", ArgumentType::String, true, "where the source connects: unix:PATH or tcp:HOST:PORT"}};
+const ControlArgument kFileArgument[] = {{"file", ArgumentType::String, true, "the file to write"}};
 const ControlArgument kEventsArgument[] = {{"events", ArgumentType::EventNames, false, "which events (default: all)"}};
 
 // The commands, in the order query-commands lists them. A handler gets its arguments checked
@@ -186,6 +253,17 @@ const ControlCommand kCommands[] = {
     {"vm-reset", kNameArgument, false, "reload the image and restart at the entry (a paused VM stays paused)",
      run_verb<VmVerb::Reset>},
     {"vm-destroy", kNameArgument, false, "take the VM off the machine and free it, in any state", run_verb<VmVerb::Destroy>},
+    {"migrate", kMigrateArguments, false,
+     "move a running VM to another Trapeze (migrate-incoming there) by pre-copy, from the next slice boundary; its rounds "
+     "and end are events",
+     run_migrate},
+    {"migrate-incoming", kIncomingArguments, true,
+     "make a VM from a scenario's VM entry that waits at an address for its state from a migrate, then runs on",
+     run_migrate_incoming},
+    {"query-migrate", {}, false, "the last migration out and in: status, rounds, pages, downtime", run_query_migrate},
+    {"migrate-cancel", {}, false, "end the running migrations: out, the VM runs on here; in, the waiting VM goes",
+     run_migrate_cancel},
+    {"snapshot", kFileArgument, false, "write the machine (the VMs on its pCPUs) to a snapshot file, as the stepper's snapshot does", run_snapshot},
     {"query-vms", {}, false, "every VM: name, state, vCPUs, memory, instructions, exits", run_query_vms},
     {"query-vcpus", kMaybeNameArgument, false, "every vCPU: its VM, state, PC, virtual EL, pCPU, instructions, exits",
      run_query_vcpus},
@@ -207,6 +285,12 @@ const ControlEvent kEvents[] = {
     {"vm-powered-off", "a VM powered off (shutdown: \"by the guest\" or \"forced\", after a shutdown request)"},
     {"vm-stopped", "a VM stopped (reason: a fault, its budget, nothing can wake it)"},
     {"vm-destroyed", "a VM was destroyed"},
+    {"migration-progress", "a migration's round ended: pages sent, pages the guest dirtied meanwhile, throttle (%)"},
+    {"migration-completed", "a VM moved out: its downtime in guest instructions and host ms; it runs on there"},
+    {"migration-received", "a VM moved in: it runs on here"},
+    {"migration-gave-up", "a migration stopped after its last round (the guest dirtied too fast); the VM runs on here"},
+    {"migration-failed", "a migration failed (the destination refused it or went, a corrupt stream); the source's VM runs on"},
+    {"migration-cancelled", "migrate-cancel ended a migration"},
 };
 
 }  // namespace

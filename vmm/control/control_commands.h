@@ -1,6 +1,6 @@
 // The control socket's commands and events: one table of commands, each row a name, its
-// argument schema, its help and its handler; one table of events. A new command (`migrate`)
-// or event ("migration-progress") is one more row.
+// argument schema, its help and its handler; one table of events. A new command or event is
+// one more row.
 #pragma once
 
 #include <functional>
@@ -13,6 +13,7 @@
 
 namespace trapeze {
 
+class MigrationControl;
 class Monitor;
 class VmLifecycle;
 
@@ -22,6 +23,7 @@ using Json = nlohmann::ordered_json;
 struct ControlContext {
     VmLifecycle& lifecycle;
     Monitor& monitor;
+    MigrationControl& migrations;
     std::set<std::string>& subscriptions;  // the events the asking client receives
     bool& quit;                            // `quit`: the process ends after the answer
     std::function<void(std::string_view event, Json data)> emit;  // to the clients subscribed to it

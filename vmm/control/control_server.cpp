@@ -40,7 +40,8 @@ ControlServer::ControlServer(const std::string& path, Monitor& monitor, VmLifecy
     : path_(path),
       program_(std::move(program)),
       monitor_(monitor),
-      lifecycle_(monitor, std::move(make_vm), [this](const VmEvent& e) { broadcast(e); }) {
+      lifecycle_(monitor, std::move(make_vm), [this](const VmEvent& e) { broadcast(e); }),
+      migrations_(monitor, lifecycle_, [this](const VmEvent& e) { broadcast(e); }) {
     // The socket appears at `path` only once it listens (bound under another name, then
     // renamed), so a client that sees the file can connect at once.
     const std::string bound = path + ".new";
@@ -137,7 +138,7 @@ std::string ControlServer::answer(std::string_view line, std::set<std::string>& 
                                                                    arguments.dump())));
     try {
         check_arguments(*command, arguments);
-        ControlContext context{lifecycle_, monitor_, subscriptions, quit_,
+        ControlContext context{lifecycle_, monitor_, migrations_, subscriptions, quit_,
                                [this](std::string_view event, Json data) {
                                    broadcast(VmEvent{std::string(event), std::move(data)});
                                }};
@@ -217,9 +218,12 @@ void ControlServer::poll_sockets(int timeout_ms) {
     std::vector<pollfd> fds;
     fds.push_back({listen_fd_, POLLIN, 0});
     for (auto& c : clients_) fds.push_back({c->fd, static_cast<short>(POLLIN | (c->out.empty() ? 0 : POLLOUT)), 0});
+    // A source connecting or sending wakes an idle machine too (between_slices takes it).
+    if (const int incoming = migrations_.incoming_fd(); incoming >= 0) fds.push_back({incoming, POLLIN, 0});
+    const std::size_t polled = clients_.size();  // (accepting adds more)
     if (poll(fds.data(), fds.size(), timeout_ms) <= 0) return;  // nothing, or a signal
     if (fds[0].revents & POLLIN) accept_clients();
-    for (std::size_t i = 1; i < fds.size(); ++i) {
+    for (std::size_t i = 1; i <= polled; ++i) {
         Client& c = *clients_[i - 1];
         if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) read_client(c);
         if (quit_) break;
@@ -228,11 +232,14 @@ void ControlServer::poll_sockets(int timeout_ms) {
 
 void ControlServer::between_slices() {
     lifecycle_.between_slices();  // events of VMs that stopped on their own, forced power-offs
+    bool polled = false;
     if (++polls_skipped_ >= kSlicesPerPoll || quit_) {
         polls_skipped_ = 0;
         poll_sockets(0);
-        lifecycle_.between_slices();
+        polled = true;
     }
+    migrations_.between_slices(polled);  // at every boundary: a round ends in virtual time
+    lifecycle_.between_slices();
     for (auto& c : clients_)
         if (!c->out.empty()) flush(*c);
     drop_closed();
@@ -243,6 +250,7 @@ bool ControlServer::wait_while_idle() {
     drop_closed();
     if (quit_requested()) return false;
     poll_sockets(500);  // a signal between the check and poll() is seen within half a second
+    migrations_.between_slices(true);
     lifecycle_.between_slices();
     for (auto& c : clients_) flush(*c);
     drop_closed();

@@ -19,6 +19,7 @@
 
 #include "vmm/control/control_commands.h"
 #include "vmm/control/lifecycle.h"
+#include "vmm/control/migration_control.h"
 #include "vmm/monitor.h"
 
 namespace trapeze {
@@ -66,6 +67,7 @@ private:
     int listen_fd_ = -1;
     Monitor& monitor_;
     VmLifecycle lifecycle_;
+    MigrationControl migrations_;
     std::vector<std::unique_ptr<Client>> clients_;
     bool quit_ = false;
     std::uint64_t polls_skipped_ = 0;

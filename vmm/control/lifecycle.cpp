@@ -10,18 +10,25 @@
 namespace trapeze {
 namespace {
 
-constexpr std::string_view kStateNames[kVmStateCount] = {"created", "running", "paused", "powered-off", "stopped"};
+constexpr std::string_view kStateNames[kVmStateCount] = {"created", "running",  "paused",  "powered-off",
+                                                         "stopped", "migrated", "incoming"};
 
 // Which verb in which state. Refused: an error that names the state; nothing else changes.
-//                                     created running paused powered-off stopped
+//                           created running paused powered-off stopped migrated incoming
 const VmVerbRule kVerbs[] = {
-    {VmVerb::Boot, "boot", "boot", {true, false, false, false, false}, "start a created VM at its entry"},
-    {VmVerb::Pause, "pause", "pause", {false, true, false, false, false}, "take a running VM's vCPUs off the run queues"},
-    {VmVerb::Resume, "resume", "resume", {false, false, true, false, false}, "put a paused VM's vCPUs back, each as it was"},
-    {VmVerb::Shutdown, "shutdown", "shut down", {false, true, false, false, false},
+    {VmVerb::Boot, "boot", "boot", {true, false, false, false, false, false, false}, "start a created VM at its entry"},
+    {VmVerb::Pause, "pause", "pause", {false, true, false, false, false, false, false},
+     "take a running VM's vCPUs off the run queues"},
+    {VmVerb::Resume, "resume", "resume", {false, false, true, false, false, false, false},
+     "put a paused VM's vCPUs back, each as it was"},
+    {VmVerb::Shutdown, "shutdown", "shut down", {false, true, false, false, false, false, false},
      "press the power button (SPI INTID 39); power off after the grace period if the guest does not"},
-    {VmVerb::Reset, "reset", "reset", {false, true, true, true, true}, "reload the image and restart at the entry"},
-    {VmVerb::Destroy, "destroy", "destroy", {true, true, true, true, true}, "take the VM off the machine and free it"},
+    {VmVerb::Reset, "reset", "reset", {false, true, true, true, true, false, false},
+     "reload the image and restart at the entry"},
+    {VmVerb::Destroy, "destroy", "destroy", {true, true, true, true, true, true, false},
+     "take the VM off the machine and free it"},
+    {VmVerb::Migrate, "migrate", "migrate", {false, true, false, false, false, false, false},
+     "move the running VM to another Trapeze by pre-copy; it runs on there"},
 };
 
 std::string what_allows(const VmVerbRule& rule) {
@@ -56,12 +63,13 @@ VmLifecycle::VmLifecycle(Monitor& monitor, MakeVm make_vm, EventSink events)
     : monitor_(monitor), make_vm_(std::move(make_vm)), events_(std::move(events)) {}
 
 VmState VmLifecycle::state(const ManagedVm& m) const {
+    if (m.incoming) return VmState::Incoming;
     if (!m.booted) return VmState::Created;
     switch (m.vm->status) {
         case VmStatus::Running: return m.vm->paused ? VmState::Paused : VmState::Running;
         case VmStatus::PoweredOff: return VmState::PoweredOff;
         case VmStatus::Failed: return VmState::Stopped;
-        case VmStatus::Migrated: return VmState::Stopped;  // it runs on elsewhere; here it is over
+        case VmStatus::Migrated: return VmState::Migrated;  // it runs on elsewhere; here it is over
     }
     return VmState::Stopped;
 }
@@ -111,13 +119,19 @@ const ManagedVm& VmLifecycle::create(const VmConfig& config) {
     return *vms_.back();
 }
 
-void VmLifecycle::apply(std::string_view name, VmVerb verb, std::uint64_t grace) {
-    ManagedVm& m = find_mutable(name);
+const ManagedVm& VmLifecycle::check(std::string_view name, VmVerb verb) const {
+    const ManagedVm& m = find(name);
     const VmVerbRule& rule = vm_verb_rule(verb);
     const VmState now = state(m);
     if (!rule.allowed_in[static_cast<std::size_t>(now)])
         throw LifecycleError("WrongState", fmt::format("cannot {} VM \"{}\": it is {} (only a VM that is {} can be)",
                                                        rule.phrase, name, vm_state_name(now), what_allows(rule)));
+    return m;
+}
+
+void VmLifecycle::apply(std::string_view name, VmVerb verb, std::uint64_t grace) {
+    check(name, verb);
+    ManagedVm& m = find_mutable(name);
     switch (verb) {
         case VmVerb::Boot: boot(m); break;
         case VmVerb::Pause:
@@ -131,7 +145,38 @@ void VmLifecycle::apply(std::string_view name, VmVerb verb, std::uint64_t grace)
         case VmVerb::Shutdown: shutdown(m, grace); break;
         case VmVerb::Reset: reset(m); break;
         case VmVerb::Destroy: destroy(m); break;
+        case VmVerb::Migrate:  // a migration needs its destination and lives as long as it runs
+            throw LifecycleError("GenericError",
+                                 "a VM migrates by the control socket's migrate command, or the stepper's migrate ADDRESS");
     }
+}
+
+const ManagedVm& VmLifecycle::create_incoming(const VmConfig& config) {
+    const ManagedVm& made = create(config);
+    const_cast<ManagedVm&>(made).incoming = true;
+    const_cast<ManagedVm&>(made).reported = VmState::Incoming;
+    return made;
+}
+
+void VmLifecycle::arrived(std::string_view name) {
+    ManagedVm& m = find_mutable(name);
+    m.incoming = false;
+    m.booted = true;  // the migration put it on the monitor
+    m.reported = state(m);
+}
+
+void VmLifecycle::abandon_incoming(std::string_view name) {
+    ManagedVm& m = find_mutable(name);
+    monitor_.remove(*m.vm);  // (if the migration had put it there)
+    m.incoming = false;
+    m.booted = false;
+    destroy(m);
+}
+
+void VmLifecycle::migrated(std::string_view name) {
+    ManagedVm& m = find_mutable(name);
+    monitor_.remove(*m.vm);
+    m.reported = state(m);
 }
 
 void VmLifecycle::boot(ManagedVm& m) {

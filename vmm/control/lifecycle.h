@@ -7,7 +7,9 @@
 //   running --(the guest powers off, or shutdown + grace)--> powered-off
 //   running --(a fault, its budget, nothing can wake it)--> stopped
 //   running, paused, powered-off, stopped --reset--> running (paused stays paused)
-//   any state --destroy--> gone
+//   running --migrate--> (the migration ends) migrated (it runs on elsewhere; off this machine)
+//   (migrate-incoming) incoming --(the state came)--> running
+//   any state but incoming --destroy--> gone
 #pragma once
 
 #include <array>
@@ -29,18 +31,18 @@ namespace trapeze {
 
 class Monitor;
 
-enum class VmState : std::uint8_t { Created, Running, Paused, PoweredOff, Stopped };
-inline constexpr std::size_t kVmStateCount = 5;
+enum class VmState : std::uint8_t { Created, Running, Paused, PoweredOff, Stopped, Migrated, Incoming };
+inline constexpr std::size_t kVmStateCount = 7;
 std::string_view vm_state_name(VmState state);  // "powered-off"
 
-enum class VmVerb : std::uint8_t { Boot, Pause, Resume, Shutdown, Reset, Destroy };
+enum class VmVerb : std::uint8_t { Boot, Pause, Resume, Shutdown, Reset, Destroy, Migrate };
 
 // One row per verb: the states it is allowed in, by VmState.
 struct VmVerbRule {
     VmVerb verb;
     std::string_view name;                       // "shutdown"
     std::string_view phrase;                     // "shut down" (in messages)
-    std::array<bool, kVmStateCount> allowed_in;  // created, running, paused, powered-off, stopped
+    std::array<bool, kVmStateCount> allowed_in;  // created, running, paused, powered-off, stopped, migrated, incoming
     std::string_view what;                       // one line, for help texts
 };
 std::span<const VmVerbRule> vm_verb_rules();
@@ -77,6 +79,7 @@ struct ManagedVm {
     std::uint64_t shutdown_grace = 0;
     bool shutdown_forced = false;  // the grace period ended it, not the guest
     VmState reported = VmState::Created;  // the state the last event told
+    bool incoming = false;  // made by migrate-incoming: waits for its state from a source
 };
 
 class VmLifecycle {
@@ -93,8 +96,18 @@ public:
     void adopt(Vm& vm, const VmConfig& config, std::unique_ptr<Vm> owned, bool booted);
     const ManagedVm& create(const VmConfig& config);
     // Apply `verb` to the VM `name`, or throw LifecycleError (VmNotFound, WrongState).
-    // `grace` is the shutdown's, in guest instructions.
+    // `grace` is the shutdown's, in guest instructions. Migrate only checks the state: the
+    // migration is the caller's.
     void apply(std::string_view name, VmVerb verb, std::uint64_t grace = kDefaultShutdownGrace);
+    // Whether `verb` is allowed on the VM `name` now: the VM, or LifecycleError as apply() throws.
+    const ManagedVm& check(std::string_view name, VmVerb verb) const;
+    // A VM that waits for an incoming migration (created, not booted); `arrived` once its state
+    // came and it runs on the monitor, `abandon` when the migration failed (it is destroyed).
+    const ManagedVm& create_incoming(const VmConfig& config);
+    void arrived(std::string_view name);
+    void abandon_incoming(std::string_view name);
+    // A VM that has moved to another machine leaves this one's monitor.
+    void migrated(std::string_view name);
 
     VmState state(const ManagedVm& m) const;
     const ManagedVm& find(std::string_view name) const;
