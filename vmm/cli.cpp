@@ -502,9 +502,8 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
     std::vector<std::unique_ptr<Vm>> vms;
     try {
         scenario = make_scenario(options, profile, hooks);
-        if (scenario.vms.size() > 1 && (options.step || !options.script.empty() || options.gdb_port))
-            throw ScenarioError(fmt::format("{} follows one VM; the scenario has {} (give it a scenario of one VM)",
-                                            options.gdb_port ? "--gdb" : options.step ? "--step" : "--script",
+        if (scenario.vms.size() > 1 && options.gdb_port)
+            throw ScenarioError(fmt::format("--gdb follows one VM; the scenario has {} (give it a scenario of one VM)",
                                             scenario.vms.size()));
         if (options.trace) tracer.add(std::make_unique<TextTraceSink>(stderr));
         if (!options.trace_json.empty()) tracer.add(std::make_unique<JsonLinesTraceSink>(options.trace_json));
@@ -645,7 +644,7 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::fflush(stdout);
     if (progress) progress->erase();
-    if (stepper) stepper->finish(vm.vcpu(0));
+    if (stepper) stepper->finish();
     if (gdb) gdb->finish();
 
     int status_if_unmigrated = kExitPoweredOff;
