@@ -502,9 +502,6 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
     std::vector<std::unique_ptr<Vm>> vms;
     try {
         scenario = make_scenario(options, profile, hooks);
-        if (scenario.vms.size() > 1 && options.gdb_port)
-            throw ScenarioError(fmt::format("--gdb follows one VM; the scenario has {} (give it a scenario of one VM)",
-                                            scenario.vms.size()));
         if (options.trace) tracer.add(std::make_unique<TextTraceSink>(stderr));
         if (!options.trace_json.empty()) tracer.add(std::make_unique<JsonLinesTraceSink>(options.trace_json));
         if (!options.timeline.empty()) tracer.add(std::make_unique<ChromeTraceSink>(options.timeline));

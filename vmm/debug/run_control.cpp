@@ -65,9 +65,10 @@ const std::vector<TrapKind> kTrapKinds = {
 
 RunControl::RunControl(Vm& vm, std::string_view version) : vm_(vm), version_(version) {}
 
-void RunControl::step(std::uint64_t count) {
+void RunControl::step(std::uint64_t count, const Vcpu* only) {
     mode_ = Mode::Step;
     steps_left_ = std::max<std::uint64_t>(count, 1);
+    step_only_ = only;
 }
 void RunControl::next_trap() { mode_ = Mode::NextTrap; }
 void RunControl::resume() { mode_ = Mode::Running; }
@@ -173,9 +174,9 @@ bool RunControl::remove(unsigned id) {
     return true;
 }
 
-bool RunControl::remove_address(std::uint64_t address) {
+bool RunControl::remove_address(std::uint64_t address, std::optional<unsigned> vm) {
     const auto it = std::find_if(breakpoints_.begin(), breakpoints_.end(), [&](const Breakpoint& b) {
-        return b.kind == Breakpoint::Kind::Address && b.address == address;
+        return b.kind == Breakpoint::Kind::Address && b.address == address && b.vm == vm;
     });
     if (it == breakpoints_.end()) return false;
     breakpoints_.erase(it);
@@ -299,7 +300,9 @@ std::uint64_t RunControl::before_slice(Vcpu& vcpu) {
         } else if (&vcpu == last_vcpu_ && vcpu.pc() != pc_after_slice_) {
             // The VMM moved the PC between slices (a vIRQ entered the vectors): that is a step,
             // and the vector may hold a breakpoint.
-            if (!check_breakpoints(vcpu) && mode_ == Mode::Step && --steps_left_ == 0) stop("stepped");
+            if (!check_breakpoints(vcpu) && mode_ == Mode::Step && (!step_only_ || step_only_ == &vcpu) &&
+                --steps_left_ == 0)
+                stop("stepped");
         } else if (mode_ != Mode::Replay && interrupt_requested()) {
             stop("interrupted (Ctrl-C)");
         }
@@ -357,7 +360,7 @@ void RunControl::after_slice(Vcpu& vcpu, const RunResult& result) {
         return;
     }
     if (steps > 0 && check_breakpoints(vcpu)) return;
-    if (mode_ == Mode::Step) {
+    if (mode_ == Mode::Step && (!step_only_ || step_only_ == &vcpu)) {
         steps_left_ -= std::min(steps_left_, steps);
         if (steps_left_ == 0) stop("stepped");
     }

@@ -54,7 +54,9 @@ public:
     RunControl(Vm& vm, std::string_view version);
 
     // ---- what the front end asks for (between slices, while the run is held)
-    void step(std::uint64_t count);  // run `count` steps: an instruction retired, or a trap handled
+    // Run `count` steps: an instruction retired, or a trap handled; with `only`, steps of that
+    // vCPU (the others run meanwhile as the monitor runs them: GDB's step of one thread).
+    void step(std::uint64_t count, const Vcpu* only = nullptr);
     void next_trap();                // run until the next VM exit (a trap, or the physical timer)
     void resume();                   // run until something stops it
     void stop(std::string why);      // hold the run at the next boundary
@@ -97,7 +99,7 @@ public:
     const Breakpoint& add_switch(std::string_view which = "", const Vm* only_in = nullptr);
     const Breakpoint& add_watch(Vcpu& vcpu, std::uint64_t address, std::uint64_t length);
     bool remove(unsigned id);
-    bool remove_address(std::uint64_t address);  // GDB's z0/z1
+    bool remove_address(std::uint64_t address, std::optional<unsigned> vm = std::nullopt);  // GDB's z0/z1
     bool remove_watch(std::uint64_t address, std::uint64_t length);
     void remove_all() { breakpoints_.clear(); }
     const std::vector<Breakpoint>& breakpoints() const { return breakpoints_; }
@@ -174,6 +176,7 @@ private:
     std::string version_;
     Mode mode_ = Mode::Held;
     std::uint64_t steps_left_ = 0;
+    const Vcpu* step_only_ = nullptr;  // step(): count only this vCPU's steps
     std::vector<Breakpoint> breakpoints_;
     unsigned next_id_ = 1;
     std::optional<TraceEvent> last_trap_;
