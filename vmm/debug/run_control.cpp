@@ -63,7 +63,7 @@ const std::vector<TrapKind> kTrapKinds = {
     {"forward", "an exception the VMM forwards to the guest kernel (v3 on), optionally of one kind: break trap forward abort"},
 };
 
-RunControl::RunControl(Vm& vm, std::string_view version) : vm_(vm), version_(version) {}
+RunControl::RunControl(Vm& vm, std::string_view version) : vm_(vm), lone_vm_{&vm}, version_(version) {}
 
 void RunControl::step(std::uint64_t count, const Vcpu* only) {
     mode_ = Mode::Step;
@@ -377,10 +377,9 @@ void RunControl::refresh_watches() {
 
 // ---- the whole machine
 
-std::vector<Vm*> RunControl::machine_vms() const {
-    if (!monitor_) return {&vm_};
-    return monitor_->vms();
-}
+// A reference: position() asks for it before every slice, one instruction long while a
+// breakpoint is armed.
+const std::vector<Vm*>& RunControl::machine_vms() const { return monitor_ ? monitor_->vms() : lone_vm_; }
 
 bool RunControl::machine_running() const {
     for (const Vm* vm : machine_vms())
@@ -389,7 +388,7 @@ bool RunControl::machine_running() const {
 }
 
 bool RunControl::several_vcpus() const {
-    const std::vector<Vm*> vms = machine_vms();
+    const std::vector<Vm*>& vms = machine_vms();
     if (vms.size() > 1 || (monitor_ && monitor_->pcpu_count() > 1)) return true;
     return std::any_of(vms.begin(), vms.end(), [](Vm* vm) { return vm->vcpus().size() > 1; });
 }
@@ -407,13 +406,13 @@ Vcpu* RunControl::vcpu_by_id(unsigned vm_id, unsigned vcpu_id) const {
 
 Vcpu& RunControl::focus() {
     if (focus_ && vcpu_by_id(focus_->vm().id(), focus_->id()) == focus_) return *focus_;
-    const std::vector<Vm*> vms = machine_vms();  // the focused VM left the machine
+    const std::vector<Vm*>& vms = machine_vms();  // the focused VM left the machine
     focus_ = &(vms.empty() ? vm_ : *vms.front()).vcpu(0);
     return *focus_;
 }
 
 Vm& RunControl::find_vm(std::string_view spec) const {
-    const std::vector<Vm*> vms = machine_vms();
+    const std::vector<Vm*>& vms = machine_vms();
     for (Vm* vm : vms)
         if (vm->name() == spec) return *vm;
     for (Vm* vm : vms)

@@ -114,7 +114,7 @@ public:
     Vm& vm() { return vm_; }
 
     // ---- the whole machine: every VM and vCPU the monitor runs (one VM before it is attached)
-    std::vector<Vm*> machine_vms() const;
+    const std::vector<Vm*>& machine_vms() const;
     bool machine_running() const;  // some VM still runs
     // Several VMs, vCPUs or pCPUs: the stepper names the VM and vCPU of what it shows.
     bool several_vcpus() const;
@@ -171,6 +171,7 @@ private:
     std::uint64_t quiet_until_furthest(std::uint64_t limit);
 
     Vm& vm_;
+    std::vector<Vm*> lone_vm_;  // {&vm_}: the machine until the monitor is attached
     Vcpu* focus_ = nullptr;
     const Vcpu* last_vcpu_ = nullptr;  // the vCPU of the last slice (pc_after_slice_ is its PC)
     std::string version_;
