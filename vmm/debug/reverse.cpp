@@ -57,14 +57,13 @@ bool RunControl::replayable() const {
 
 bool RunControl::checks_breakpoints() const { return mode_ != Mode::Replay || scan_ == Scan::Breakpoints; }
 
-void RunControl::record_checkpoint() {
+void RunControl::record_checkpoint(std::uint64_t now) {
     if (!monitor_ || !replayable()) return;
     if (checkpoint_interval_ == 0) {
         std::uint64_t ram = 0;
         for (Vm* vm : monitor_->vms()) ram += vm->memory().ram_size();
         checkpoint_interval_ = std::max(kMinCheckpointInterval, ram / kRamBytesPerCheckpointStep);
     }
-    const std::uint64_t now = position();
     if (!checkpoints_.empty() && now < checkpoints_.back().position + checkpoint_interval_) return;
     checkpoints_.push_back({now, save_snapshot(*monitor_), last_trap_});
     if (checkpoints_.size() > kMaxCheckpoints) {

@@ -292,7 +292,7 @@ const Migration& RunControl::start_migration(MigrationOptions options, Migration
 
 std::uint64_t RunControl::before_slice(Vcpu& vcpu) {
     if (migration_) migration_->poll();  // a round may end here (and the VM stop, moved)
-    if (mode_ == Mode::Detached) return quiet_until_furthest(~0ull);
+    if (mode_ == Mode::Detached) return monitor_ ? quiet_until_furthest(~0ull, position()) : ~0ull;
     if (mode_ != Mode::Held) {
         if (!pending_stop_.empty()) {
             stop(std::move(pending_stop_));  // an event between slices: a vIRQ injected, a wakeup
@@ -322,25 +322,28 @@ std::uint64_t RunControl::before_slice(Vcpu& vcpu) {
         if (const auto limit = replay()) {
             pc_after_slice_ = vcpu.pc();
             last_vcpu_ = &vcpu;
-            if (machine_running()) record_checkpoint();  // a goto forward records history too
-            return quiet_until_furthest(*limit);  // a goto past the furthest step is new: traced
+            const std::uint64_t now = position();
+            if (machine_running()) record_checkpoint(now);  // a goto forward records history too
+            return quiet_until_furthest(*limit, now);  // a goto past the furthest step is new: traced
         }
     }
     pc_after_slice_ = vcpu.pc();
     last_vcpu_ = &vcpu;
-    if (machine_running()) record_checkpoint();
+    // The machine's step, once per slice: it sums every vCPU's counts (a slice is one
+    // instruction long while a breakpoint is armed).
+    const std::uint64_t now = position();
+    if (machine_running()) record_checkpoint(now);
     std::uint64_t limit = kRunningSlice;
     if (mode_ == Mode::Step) limit = 1;
     for (const Breakpoint& b : breakpoints_)
         if (b.kind == Breakpoint::Kind::Address || b.kind == Breakpoint::Kind::Watch) limit = 1;
-    return quiet_until_furthest(limit);
+    return quiet_until_furthest(limit, now);
 }
 
 // After going back, the run goes forward again over what the trace has shown: it is shown
 // once, so the trace stays quiet up to where the run had got (a slice ends there).
-std::uint64_t RunControl::quiet_until_furthest(std::uint64_t limit) {
+std::uint64_t RunControl::quiet_until_furthest(std::uint64_t limit, std::uint64_t now) {
     if (!monitor_) return limit;
-    const std::uint64_t now = position();
     quiet_ = now < furthest_;
     monitor_->tracer().set_replaying(quiet_);
     if (quiet_) return std::min(limit, furthest_ - now);

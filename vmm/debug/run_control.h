@@ -163,12 +163,12 @@ private:
     // or must look again (a scan moved to an earlier checkpoint).
     std::optional<std::uint64_t> replay();
     void begin_replay(std::uint64_t target, std::string reason);
-    void record_checkpoint();
+    void record_checkpoint(std::uint64_t now);  // `now`: position(), which sums every vCPU's counts
     void restore_checkpoint(std::size_t index);
     Monitor& reverse_monitor() const;
     bool replayable() const;
     bool checks_breakpoints() const;  // not while replaying, unless scanning for them
-    std::uint64_t quiet_until_furthest(std::uint64_t limit);
+    std::uint64_t quiet_until_furthest(std::uint64_t limit, std::uint64_t now);
 
     Vm& vm_;
     std::vector<Vm*> lone_vm_;  // {&vm_}: the machine until the monitor is attached
