@@ -508,10 +508,6 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
     std::vector<std::unique_ptr<Vm>> vms;
     try {
         scenario = make_scenario(options, profile, hooks);
-        if (scenario.vms.size() > 1 && (options.step || !options.script.empty() || options.gdb_port))
-            throw ScenarioError(fmt::format("{} follows one VM; the scenario has {} (give it a scenario of one VM)",
-                                            options.gdb_port ? "--gdb" : options.step ? "--step" : "--script",
-                                            scenario.vms.size()));
         if (options.trace) tracer.add(std::make_unique<TextTraceSink>(stderr));
         if (!options.trace_json.empty()) tracer.add(std::make_unique<JsonLinesTraceSink>(options.trace_json));
         if (!options.timeline.empty()) tracer.add(std::make_unique<ChromeTraceSink>(options.timeline));
@@ -665,7 +661,7 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::fflush(stdout);
     if (progress) progress->erase();
-    if (stepper) stepper->finish(vm.vcpu(0));
+    if (stepper) stepper->finish();
     if (gdb) gdb->finish();
 
     int status_if_unmigrated = kExitPoweredOff;

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <random>
+#include <set>
 
 #include <unistd.h>
 
@@ -138,7 +139,7 @@ public:
 protected:
     void on_hold(Vcpu& vcpu) override {
         if (next == actions.size()) {
-            vm().stop(VmStatus::Failed, "the script is over");
+            stop_machine("the script is over");
             return;
         }
         actions[next++](vcpu);
@@ -316,6 +317,90 @@ TEST_CASE("reverse execution: stepping back N and forward N returns to the same 
     whole.monitor->run();
     CHECK(whole.console.starts_with(m.console));
     CHECK(!m.console.empty());
+}
+
+// The whole machine: every vCPU of every VM, each VM's memory and console.
+struct MachineState {
+    std::vector<test::VcpuSnapshot> vcpus;
+    std::vector<std::uint64_t> memory;
+    std::vector<std::string> output;
+    std::uint64_t position = 0;
+};
+
+MachineState machine_state(ScriptedControl& control) {
+    MachineState s;
+    for (Vm* vm : control.machine_vms()) {
+        for (auto& v : vm->vcpus()) s.vcpus.push_back(test::VcpuSnapshot::of(*v));
+        s.memory.push_back(memory_hash(*vm));
+        s.output.push_back(vm->uart().output());
+    }
+    s.position = control.position();
+    return s;
+}
+
+void check_same_machine(ScriptedControl& control, const MachineState& expected) {
+    const MachineState now = machine_state(control);
+    CHECK(now.position == expected.position);
+    std::size_t i = 0;
+    for (Vm* vm : control.machine_vms())
+        for (auto& v : vm->vcpus()) CHECK_VCPU_STATE(*v, expected.vcpus.at(i++));
+    CHECK(now.memory == expected.memory);
+    CHECK(now.output == expected.output);
+}
+
+TEST_CASE("reverse execution with several VMs on one pCPU: back N and forward N, across VM switches") {
+    // VM 0 runs the ticks guest (timer interrupts, WFI), VM 1 the heartbeat: VM switches (a
+    // quantum of 5000) and wake-ups fall inside the stretches stepped over.
+    Machine m(v7::install, TRAPEZE_GUESTS_DIR "/ticks.elf", 1, 1);
+    VmConfig config;
+    config.name = "beat";
+    config.guest = TRAPEZE_GUESTS_DIR "/heartbeat.elf";
+    config.ram_size = 16 << 20;
+    std::string beat_console;
+    Vm beat(1, config, ElfImage::read_file(config.guest), [&](const std::string& line) { beat_console += line; });
+    m.monitor->add(beat);
+    ScriptedControl control(*m.vm, "v7");
+    control.attach_monitor(*m.monitor);
+    m.tracer.add(std::make_unique<RunControlSink>(control));
+    control.set_checkpoint_interval(20'000);
+    m.monitor->set_debug_agent(&control);
+    std::mt19937_64 random(2027);
+    unsigned held_vm = 0, crossings = 0;  // rounds whose N steps went from one VM into the other
+    MachineState before, after;
+    std::uint64_t n = 0;
+    unsigned rounds = 0;
+    std::set<std::string> held_on;  // the vCPUs the run was held on: both VMs
+    for (unsigned round = 0; round < 10; ++round) {
+        control.actions.push_back([&](Vcpu&) { control.step(1 + random() % 80'000); });
+        control.actions.push_back([&, round](Vcpu& v) {
+            before = machine_state(control);
+            held_on.insert(fmt::format("{}/{}", v.vm().id(), v.id()));
+            held_vm = v.vm().id();
+            n = 1 + random() % (round < 4 ? 50 : 40'000);
+            control.step(n);
+        });
+        control.actions.push_back([&](Vcpu& v) {
+            after = machine_state(control);
+            crossings += v.vm().id() != held_vm;
+            CHECK(after.position == before.position + n);
+            control.reverse_step(n);
+        });
+        control.actions.push_back([&](Vcpu&) {
+            CHECK(control.stop_reason() == fmt::format("stepped back {} to step {}", n, before.position));
+            check_same_machine(control, before);
+            control.step(n);
+        });
+        control.actions.push_back([&](Vcpu&) {
+            check_same_machine(control, after);
+            ++rounds;
+            control.step(1);
+        });
+    }
+    m.monitor->run();
+    CHECK(rounds == 10);
+    CHECK(control.checkpoint_count() > 10);
+    CHECK(held_on.size() == 2);
+    CHECK(crossings >= 2);  // some stretches stepped back over a VM switch
 }
 
 TEST_CASE("reverse execution: reverse-continue goes back to the last breakpoint; goto goes anywhere") {

@@ -39,6 +39,9 @@ std::string where(const Vcpu& vcpu, std::uint64_t address) {
     return symbol.empty() ? fmt::format("{:#x}", address) : fmt::format("{:#x} {}", address, symbol);
 }
 
+// Listed by `help` only on a machine of several VMs or vCPUs (`help focus` always answers).
+bool machine_command(std::string_view name) { return name == "focus" || name == "where" || name == "info"; }
+
 void cmd_help(CommandContext& c, std::string_view args) {
     const auto w = words(args);
     if (!w.empty()) {
@@ -48,11 +51,15 @@ void cmd_help(CommandContext& c, std::string_view args) {
         if (!cmd->alias.empty()) c.out += fmt::format("  short form: {}\n", cmd->alias);
         if (cmd->name == "break")
             for (const TrapKind& t : kTrapKinds) c.out += fmt::format("  break trap {:<7} {}\n", t.name, t.help);
+        if (cmd->name == "break" && c.control.several_vcpus())
+            c.out += "  break switch vm|vcpu   only a VM switch, or only a vCPU switch\n"
+                     "  ... in VM              only in that VM (by name or number): break main in web\n";
         return;
     }
     c.out += "Commands (Enter repeats the last step, next-trap or continue; addresses take expressions "
              "such as sp+16, vectors+0x280, x0):\n";
     for (const DebugCommand& cmd : debug_commands()) {
+        if (machine_command(cmd.name) && !c.control.several_vcpus()) continue;
         const std::string name = cmd.alias.empty() ? std::string(cmd.name) : fmt::format("{} ({})", cmd.name, cmd.alias);
         c.out += fmt::format("  {:<22} {:<22} {}\n", name, cmd.args, cmd.help);
     }
@@ -81,31 +88,47 @@ void list_breakpoints(CommandContext& c) {
         c.out += fmt::format("{:>3}  {}\n", b.id, b.kind == Breakpoint::Kind::Watch ? b.text : "break " + b.text);
 }
 
+// A trailing "in VM" limits a breakpoint to one VM (addresses are per VM); it is taken off `w`.
+Vm* take_vm_limit(CommandContext& c, std::vector<std::string>& w) {
+    if (w.size() < 2 || w[w.size() - 2] != "in") return nullptr;
+    Vm& vm = c.control.find_vm(w.back());
+    w.resize(w.size() - 2);
+    return &vm;
+}
+
 void cmd_break(CommandContext& c, std::string_view args) {
-    const auto w = words(args);
+    auto w = words(args);
     if (w.empty()) return list_breakpoints(c);
+    Vm* only_in = take_vm_limit(c, w);
+    need(!w.empty(), "break ADDR|SYMBOL|trap KIND [REGISTER]|switch [vm|vcpu] [in VM]");
     const Breakpoint* b = nullptr;
     if (w[0] == "trap") {
         need(w.size() == 2 || w.size() == 3, "break trap KIND [REGISTER]  (help break lists the kinds)");
-        b = &c.control.add_trap(w[1], w.size() == 3 ? w[2] : "");
+        b = &c.control.add_trap(w[1], w.size() == 3 ? w[2] : "", only_in);
     } else if (w[0] == "switch") {
-        need(w.size() == 1, "break switch");
-        b = &c.control.add_switch();
+        need(w.size() <= 2, "break switch [vm|vcpu]");
+        b = &c.control.add_switch(w.size() == 2 ? w[1] : "", only_in);
     } else {
         need(w.size() == 1, "break ADDR|SYMBOL|trap KIND [REGISTER]|switch");
-        const std::uint64_t address = evaluate(c.vcpu, w[0]);
-        b = &c.control.add_address(address, where(c.vcpu, address));
+        // A symbol is the limiting VM's (its guest may differ from the focused one's).
+        Vcpu& named = !only_in || &c.vcpu.vm() == only_in ? c.vcpu : only_in->vcpu(0);
+        const std::uint64_t address = evaluate(named, w[0]);
+        b = &c.control.add_address(address, where(named, address), only_in);
     }
     c.out += fmt::format("breakpoint {}: {}\n", b->id, b->text);
 }
 
 void cmd_watch(CommandContext& c, std::string_view args) {
-    const auto w = words(args);
-    need(w.size() == 1 || w.size() == 2, "watch ADDR [LEN]");
-    const std::uint64_t address = evaluate(c.vcpu, w[0]);
+    auto w = words(args);
+    Vm* only_in = take_vm_limit(c, w);
+    need(w.size() == 1 || w.size() == 2, "watch ADDR [LEN] [in VM]");
+    // Memory is per VM: the watch reads it through the focused vCPU, or vCPU 0 of the VM named.
+    Vcpu& vcpu = !only_in || &c.vcpu.vm() == only_in ? c.vcpu : only_in->vcpu(0);
+    const std::uint64_t address = evaluate(vcpu, w[0]);
     const std::uint64_t length = w.size() == 2 ? count_of(c, w[1], 4096, "the length") : 8;
-    const Breakpoint& b = c.control.add_watch(c.vcpu, address, length);
-    c.out += fmt::format("watchpoint {}: {} bytes at {}\n", b.id, length, where(c.vcpu, address));
+    const Breakpoint& b = c.control.add_watch(vcpu, address, length);
+    c.out += fmt::format("watchpoint {}: {} bytes at {}{}\n", b.id, length, where(vcpu, address),
+                         c.control.several_vms() ? " in " + vcpu.vm().name() : "");
 }
 
 void cmd_delete(CommandContext& c, std::string_view args) {
@@ -245,11 +268,17 @@ void cmd_goto(CommandContext& c, std::string_view args) {
 }
 void cmd_when(CommandContext& c, std::string_view args) {
     need(words(args).empty(), "when");
-    const Vcpu& v = c.vcpu;
-    std::uint64_t traps = 0;
-    for (std::uint64_t n : v.exits_by_ec) traps += n;
-    c.out += fmt::format("step {}: {} instructions retired, {} traps handled, {} vIRQs taken\n", c.control.position(),
-                         v.retired, traps, v.virqs_injected);
+    // The machine's steps: every vCPU of every VM counts.
+    std::uint64_t retired = 0, traps = 0, virqs = 0;
+    for (Vm* vm : c.control.machine_vms()) {
+        for (const auto& v : vm->vcpus()) {
+            retired += v->retired;
+            virqs += v->virqs_injected;
+            for (std::uint64_t n : v->exits_by_ec) traps += n;
+        }
+    }
+    c.out += fmt::format("step {}: {} instructions retired, {} traps handled, {} vIRQs taken{}\n", c.control.position(),
+                         retired, traps, virqs, c.control.several_vcpus() ? " (every vCPU of every VM)" : "");
     if (const auto start = c.control.history_start())
         c.out += fmt::format("going back reaches step {} ({} checkpoint{})\n", *start, c.control.checkpoint_count(),
                              c.control.checkpoint_count() == 1 ? "" : "s");
@@ -278,8 +307,29 @@ void cmd_vm(CommandContext& c, std::string_view args) {
 
 void cmd_quit(CommandContext& c, std::string_view args) {
     need(words(args).empty(), "quit");
-    c.vcpu.vm().stop(VmStatus::Failed, "quit from the debugger");
+    c.control.stop_machine("quit from the debugger");
 }
+
+// ---- several VMs and vCPUs: which one the inspection commands look at, and the whole machine
+void cmd_focus(CommandContext& c, std::string_view args) {
+    const auto w = words(args);
+    need(w.size() <= 1, "focus [VM[.VCPU]]  (a VM by name or number: focus web, focus web.1, focus 1.0)");
+    if (w.size() == 1) c.control.set_focus(c.control.find_vcpu(w[0]));
+    Vcpu& v = c.control.focus();
+    c.out += fmt::format("focus: {}\n{}", RunControl::describe(v), show_location(v));
+}
+void cmd_where(CommandContext& c, std::string_view args) {
+    need(words(args).empty(), "where");
+    c.out += fmt::format("{}, step {} of the machine\n{}", RunControl::describe(c.vcpu), c.control.position(),
+                         show_location(c.vcpu));
+}
+void cmd_info(CommandContext& c, std::string_view args) {
+    const auto w = words(args);
+    need(w.size() == 1 && (w[0] == "vms" || w[0] == "vcpus"), "info vms|vcpus");
+    if (w[0] == "vms") c.out += show_machine_vms(c.control.machine_vms(), c.control.lifecycle(), c.vcpu);
+    else c.out += show_machine_vcpus(c.control.machine_vms(), c.vcpu);
+}
+
 
 const DebugCommand kCommands[] = {
     {"help", "", "[COMMAND]", "list the commands, or say more about one", false, false, true, cmd_help},
@@ -324,6 +374,14 @@ const DebugCommand kCommands[] = {
      true, cmd_when},
     {"vm", "", "[VERB NAME]", "the VMs' states; or pause, resume, shutdown, reset, destroy (or boot) VM NAME, as the control "
      "socket does", false, false, false, cmd_vm},
+    {"focus", "", "[VM[.VCPU]]",
+     "the VM (name or number) and vCPU the inspection commands look at (default: where the run stopped); "
+     "break and watch take `in VM`",
+     false, false, true, cmd_focus},
+    {"where", "", "", "which VM, vCPU and pCPU the shown state belongs to, and the machine's step", false, false, true,
+     cmd_where},
+    {"info", "", "vms|vcpus", "every VM (state, vCPUs, instructions, exits) or every vCPU (state, pCPU, PC)", false,
+     false, true, cmd_info},
     {"quit", "q", "", "stop the VM and end the run", false, false, false, cmd_quit},
 };
 

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -179,8 +180,84 @@ void GdbStub::on_event(const TraceEvent& event) {
     if (trace_on_ && client_ >= 0 && waiting_for_stop_) send_packet("O" + gdb::to_hex(format_trace_text(event) + "\n"));
 }
 
-std::string GdbStub::stop_reply(Vcpu& vcpu) const {
-    const std::string thread = fmt::format("thread:{:x};", vcpu.id() + 1);
+std::vector<Vcpu*> GdbStub::machine_vcpus() const {
+    std::vector<Vcpu*> out;
+    for (Vm* vm : machine_vms())
+        for (auto& v : vm->vcpus()) out.push_back(v.get());
+    return out;
+}
+
+bool GdbStub::attached(const Vm& vm) const { return !multiprocess_ || attached_.contains(vm.id()); }
+
+Vcpu& GdbStub::shown(Vcpu& held) const {
+    if (attached(held.vm())) return held;
+    for (Vm* vm : machine_vms())
+        if (attached(*vm)) return vm->vcpu(0);
+    return held;
+}
+
+std::string GdbStub::attach(const std::string& pid) {
+    const auto vcpu = parse_thread("p" + pid);
+    if (!multiprocess_ || !vcpu || !*vcpu) return "E01";
+    attached_.insert((*vcpu)->vm().id());
+    return "T05thread:" + thread_id(**vcpu) + ";";
+}
+
+// D;PID: GDB lets go of one VM (its breakpoints go); the last one ends the session.
+bool GdbStub::detach_process(const std::string& pid, std::string& reply) {
+    const auto vcpu = parse_thread("p" + pid);
+    if (!multiprocess_ || !vcpu || !*vcpu || !attached((*vcpu)->vm())) {
+        reply = "E01";
+        return false;
+    }
+    const unsigned id = (*vcpu)->vm().id();
+    attached_.erase(id);
+    std::vector<unsigned> gone;
+    for (const Breakpoint& b : breakpoints())
+        if (b.vm == id) gone.push_back(b.id);
+    for (const unsigned b : gone) remove(b);
+    reply = "OK";
+    return attached_.empty();
+}
+
+std::string GdbStub::thread_id(const Vcpu& vcpu) const {
+    if (multiprocess_) return fmt::format("p{:x}.{:x}", vcpu.vm().id() + 1, vcpu.id() + 1);
+    const std::vector<Vcpu*> all = machine_vcpus();
+    const auto at = std::find(all.begin(), all.end(), &vcpu);
+    return fmt::format("{:x}", (at - all.begin()) + 1);
+}
+
+std::optional<Vcpu*> GdbStub::parse_thread(std::string_view text) const {
+    // A number as GDB writes one: hex, or -1 for "all".
+    const auto number = [](std::string_view digits) -> std::optional<std::int64_t> {
+        if (digits == "-1") return -1;
+        const auto n = gdb::parse_hex(std::string(digits));
+        if (!n || *n > 0xffff'ffff) return std::nullopt;
+        return static_cast<std::int64_t>(*n);
+    };
+    if (text.starts_with('p')) {
+        const std::size_t dot = text.find('.');
+        const auto pid = number(text.substr(1, dot == std::string_view::npos ? std::string_view::npos : dot - 1));
+        const auto tid = dot == std::string_view::npos ? std::optional<std::int64_t>(0) : number(text.substr(dot + 1));
+        if (!pid || !tid) return std::nullopt;
+        if (*pid == -1) return nullptr;
+        for (Vm* vm : machine_vms()) {
+            if (vm->id() + 1 != *pid) continue;
+            if (*tid <= 0) return &vm->vcpu(0);
+            if (static_cast<std::uint64_t>(*tid) <= vm->vcpus().size()) return &vm->vcpu(static_cast<unsigned>(*tid - 1));
+        }
+        return std::nullopt;
+    }
+    const auto tid = number(text);
+    if (!tid) return std::nullopt;
+    if (*tid <= 0) return nullptr;
+    const std::vector<Vcpu*> all = machine_vcpus();
+    if (static_cast<std::uint64_t>(*tid) > all.size()) return std::nullopt;
+    return all[static_cast<std::size_t>(*tid - 1)];
+}
+
+std::string GdbStub::stop_reply(Vcpu& held) const {
+    const std::string thread = fmt::format("thread:{};", thread_id(shown(held)));
     if (interrupted_) return "T02" + thread;
     if (at_history_start()) return "T05replaylog:begin;" + thread;  // gdb: "No more reverse-execution history"
     if (const auto address = watch_hit()) return fmt::format("T05watch:{:x};{}", *address, thread);
@@ -217,10 +294,12 @@ bool GdbStub::set_register_at(Vcpu& vcpu, unsigned n, std::uint64_t value) {
     return true;
 }
 
+// `g`: the core registers only; GDB reads the virtual EL1 ones with `p`. A short reply fits
+// whatever target description GDB holds (an inferior added by `attach` starts with the
+// default one, and a longer reply than that is refused).
 std::string GdbStub::read_registers(Vcpu& vcpu) const {
     std::string out;
-    const unsigned count = kFirstSysreg + static_cast<unsigned>(gdb_sysregs().size()) + 1;
-    for (unsigned n = 0; n < count; ++n) {
+    for (unsigned n = 0; n < kFirstSysreg; ++n) {
         unsigned bytes = 8;
         const auto v = register_value_at(vcpu, n, bytes);
         out += gdb::register_hex(v.value_or(0), bytes);
@@ -254,7 +333,14 @@ std::string GdbStub::monitor_command(Vcpu& vcpu, const std::string& hex) {
 }
 
 std::string GdbStub::query(Vcpu& vcpu, const std::string& p) {
-    if (p.starts_with("qSupported")) return "PacketSize=4000;qXfer:features:read+;QStartNoAckMode+;vContSupported+;ReverseStep+;ReverseContinue+";
+    if (p.starts_with("qSupported")) {
+        std::string features = "PacketSize=4000;qXfer:features:read+;QStartNoAckMode+;vContSupported+;ReverseStep+;ReverseContinue+";
+        // Several VMs: each an inferior, when GDB speaks the multiprocess extension.
+        multiprocess_ = several_vms() && p.find("multiprocess+") != std::string::npos;
+        attached_ = {machine_vms().front()->id()};
+        if (multiprocess_) features += ";multiprocess+";
+        return features;
+    }
     if (p == "QStartNoAckMode") {
         send_packet("OK");
         ack_mode_ = false;
@@ -272,21 +358,21 @@ std::string GdbStub::query(Vcpu& vcpu, const std::string& p) {
         const std::string chunk = target_xml_.substr(*offset, *length);
         return (*offset + chunk.size() >= target_xml_.size() ? "l" : "m") + chunk;
     }
-    if (p == "qAttached") return "1";
-    if (p == "qC") return fmt::format("QC{:x}", vcpu.id() + 1);
+    if (p == "qAttached" || p.starts_with("qAttached:")) return "1";
+    if (p == "qC") return "QC" + thread_id(shown(vcpu));
     if (p == "qfThreadInfo") {
         std::string out = "m";
-        for (auto& v : vm().vcpus()) out += fmt::format("{}{:x}", out.size() > 1 ? "," : "", v->id() + 1);
+        for (const Vcpu* v : machine_vcpus())
+            if (attached(v->vm())) out += (out.size() > 1 ? "," : "") + thread_id(*v);
         return out;
     }
     if (p == "qsThreadInfo") return "l";
     if (p.starts_with("qThreadExtraInfo,")) {
-        const auto id = gdb::parse_hex(p.substr(17));
-        if (!id || *id == 0 || *id > vm().vcpus().size()) return "E01";
-        const Vcpu& v = vm().vcpu(static_cast<unsigned>(*id - 1));
-        return gdb::to_hex(fmt::format("{}/vcpu{}, virtual EL{}", vm().name(), v.id(), v.el()));
+        const auto v = parse_thread(p.substr(17));
+        if (!v || !*v) return "E01";
+        return gdb::to_hex(fmt::format("{}/vcpu{}, virtual EL{}", (*v)->vm().name(), (*v)->id(), (*v)->el()));
     }
-    if (p.starts_with("qRcmd,")) return monitor_command(vcpu, p.substr(6));
+    if (p.starts_with("qRcmd,")) return monitor_command(selected(vcpu), p.substr(6));
     if (p == "qSymbol::") return "OK";
     return {};  // not supported: an empty reply
 }
@@ -303,8 +389,9 @@ std::string GdbStub::breakpoint(Vcpu& vcpu, const std::string& p) {
         switch (*type) {
             case 0:  // software and hardware breakpoints are the same thing here: a PC check
             case 1:
-                if (insert) add_address(*address, fmt::format("{:#x} (GDB)", *address));
-                else remove_address(*address);
+                // An inferior's breakpoint is in its VM only (GDB selects one of its threads first).
+                if (insert) add_address(*address, fmt::format("{:#x} (GDB)", *address), multiprocess_ ? &vcpu.vm() : nullptr);
+                else remove_address(*address, multiprocess_ ? std::optional<unsigned>(vcpu.vm().id()) : std::nullopt);
                 return "OK";
             case 2:  // write watchpoints
                 if (*kind == 0 || *kind > 4096) return "E01";
@@ -319,12 +406,36 @@ std::string GdbStub::breakpoint(Vcpu& vcpu, const std::string& p) {
 }
 
 bool GdbStub::resume_from(Vcpu& vcpu, const std::string& p, std::string& reply) {
-    // c [addr], s [addr], vCont;ACTION[:thread]...: one vCPU runs, so the first action decides.
+    // c [addr], s [addr], vCont;ACTION[:thread]...: the machine runs as the monitor runs it; a
+    // step action stops when its thread (the Hc thread, for `s`) has made a step.
     char action = p[0];
     std::string rest = p.substr(1);
+    Vcpu* step_thread = resume_thread_;
     if (p.starts_with("vCont;")) {
-        action = p[6];
+        action = 0;
         rest.clear();
+        for (const std::string& item : split(p.substr(6), ';')) {
+            const char kind = item.empty() ? 0 : item[0];
+            const std::size_t colon = item.find(':');
+            if (std::string_view("cCsS").find(kind) == std::string_view::npos || kind == 0 ||
+                (colon != std::string::npos && colon != (kind == 'C' || kind == 'S' ? 3 : 1)) ||
+                (colon == std::string::npos && item.size() != (kind == 'C' || kind == 'S' ? 3 : 1))) {
+                reply = "E01";
+                return false;
+            }
+            const auto thread = colon == std::string::npos ? std::optional<Vcpu*>(nullptr) : parse_thread(item.substr(colon + 1));
+            if (!thread) {
+                reply = "E01";
+                return false;
+            }
+            if (kind == 's' || kind == 'S') {
+                if (action == 's') continue;  // the first step action decides
+                action = 's';
+                step_thread = *thread;
+            } else if (action == 0) {
+                action = 'c';
+            }
+        }
     } else if ((action == 'C' || action == 'S')) {
         rest.clear();  // the signal number means nothing to a VM
     }
@@ -337,7 +448,7 @@ bool GdbStub::resume_from(Vcpu& vcpu, const std::string& p, std::string& reply) 
         vcpu.set_pc(*address);
         state_changed();
     }
-    if (action == 's' || action == 'S') step(1);
+    if (action == 's' || action == 'S') step(1, step_thread);
     else if (action == 'c' || action == 'C') resume();
     else {
         reply = "E01";
@@ -348,14 +459,15 @@ bool GdbStub::resume_from(Vcpu& vcpu, const std::string& p, std::string& reply) 
     return true;
 }
 
-bool GdbStub::serve(Vcpu& vcpu, const std::string& p) {
+bool GdbStub::serve(Vcpu& held, const std::string& p) {
     std::string reply;
+    Vcpu& vcpu = selected(held);  // what registers, memory and breakpoints act on
     if (p.empty()) {
         reply = "";
     } else if (p == "?") {
-        reply = stop_reply(vcpu);
+        reply = stop_reply(held);
     } else if (p[0] == 'q' || p[0] == 'Q') {
-        reply = query(vcpu, p);
+        reply = query(held, p);
         if (p == "QStartNoAckMode") return false;
     } else if (p == "g") {
         reply = read_registers(vcpu);
@@ -421,24 +533,41 @@ bool GdbStub::serve(Vcpu& vcpu, const std::string& p) {
             waiting_for_stop_ = true;
             return true;
         } catch (const std::exception&) {
-            reply = at_history_start() ? stop_reply(vcpu) : "E01";
+            reply = at_history_start() ? stop_reply(held) : "E01";
         }
     } else if (p[0] == 'c' || p[0] == 's' || p[0] == 'C' || p[0] == 'S' || p.starts_with("vCont;")) {
         if (resume_from(vcpu, p, reply)) return true;
-    } else if (p[0] == 'H') {
-        const std::string id = p.size() > 2 ? p.substr(2) : "";
-        const auto n = id == "-1" ? std::optional<std::uint64_t>(0) : gdb::parse_hex(id);
-        reply = n && *n <= vm().vcpus().size() ? "OK" : "E01";
+    } else if (p[0] == 'H') {  // Hg: the thread registers and memory are read from; Hc: the one `s` steps
+        reply = "E01";
+        if (p.size() > 2 && (p[1] == 'g' || p[1] == 'c')) {
+            if (const auto thread = parse_thread(std::string_view(p).substr(2))) {
+                (p[1] == 'g' ? general_ : resume_thread_) = *thread;
+                reply = "OK";
+            }
+        }
     } else if (p[0] == 'T') {
-        const auto n = gdb::parse_hex(p.substr(1));
-        reply = n && *n >= 1 && *n <= vm().vcpus().size() ? "OK" : "E01";
+        const auto thread = parse_thread(std::string_view(p).substr(1));
+        reply = thread && *thread ? "OK" : "E01";
+    } else if (p.starts_with("D;")) {
+        if (!detach_process(p.substr(2), reply)) {
+            send_packet(reply);
+            return false;
+        }
+        send_packet("OK");  // the last inferior: as D
+        close_client();
+        detach();
+        return true;
+    } else if (p.starts_with("vAttach;")) {
+        reply = attach(p.substr(8));
+    } else if (p == "!") {
+        reply = "OK";  // extended-remote: `attach PID` adds a VM as an inferior
     } else if (p[0] == 'D') {
         send_packet("OK");
         close_client();
         detach();  // the guest runs on by itself, with no breakpoints
         return true;
     } else if (p == "k" || p.starts_with("vKill")) {
-        vm().stop(VmStatus::Failed, "killed from GDB");
+        stop_machine("killed from GDB");  // every VM: the inferiors end together
         if (p != "k") send_packet("OK");
         close_client();
         return true;
@@ -449,6 +578,7 @@ bool GdbStub::serve(Vcpu& vcpu, const std::string& p) {
 
 void GdbStub::on_hold(Vcpu& vcpu) {
     if (client_ < 0) accept_client(true);
+    general_ = nullptr;  // a stop reply makes the thread that stopped GDB's general thread too
     if (waiting_for_stop_) {
         send_packet(stop_reply(vcpu));
         waiting_for_stop_ = false;
@@ -480,8 +610,11 @@ void GdbStub::on_hold(Vcpu& vcpu) {
 void GdbStub::finish() {
     if (client_ < 0) return;
     if (waiting_for_stop_ || held()) {
-        // W: the process exited with a status; a VM that powered off exits with 0.
-        send_packet(fmt::format("W{:02x}", vm().status == VmStatus::PoweredOff ? 0 : 1));
+        // W: the process exited with a status; a VM that powered off exits with 0. With several
+        // VMs the machine ends at once: GDB hears it of the first inferior.
+        const Vm& first = shown(machine_vms().front()->vcpu(0)).vm();
+        const std::string process = multiprocess_ ? fmt::format(";process:{:x}", first.id() + 1) : "";
+        send_packet(fmt::format("W{:02x}{}", first.status == VmStatus::PoweredOff ? 0 : 1, process));
     }
     close_client();
 }

@@ -3,11 +3,17 @@
 // system registers in a feature of their own) and memory (through the guest's translation),
 // sets breakpoints and write watchpoints, single-steps, continues, is interrupted with
 // Ctrl-C, sees each vCPU as a thread, and offers the stepper's inspection commands as
-// `monitor` commands (monitor explain, monitor runq, monitor trace on). Listens on
-// 127.0.0.1 only.
+// `monitor` commands (monitor explain, monitor runq, monitor trace on). With several VMs it
+// speaks GDB's multiprocess extension: each VM a process (pid = VM id + 1), each vCPU a
+// thread ("p2.1"); registers, memory and breakpoints are those of the thread GDB selected.
+// GDB is attached to the first VM; `attach 2` (extended-remote) adds the second as an
+// inferior, as QEMU's stub does with its CPU clusters. Listens on 127.0.0.1 only.
 #pragma once
 
 #include <string>
+#include <optional>
+#include <set>
+#include <vector>
 
 #include "vmm/debug/gdb_packet.h"
 #include "vmm/debug/run_control.h"
@@ -46,6 +52,21 @@ private:
     std::string breakpoint(Vcpu& vcpu, const std::string& packet);
     bool resume_from(Vcpu& vcpu, const std::string& packet, std::string& reply);
     std::optional<std::uint64_t> register_value_at(Vcpu& vcpu, unsigned n, unsigned& bytes) const;
+    // "p2.1" (multiprocess) or "1" (a thread number over the machine's vCPUs, from 1).
+    std::string thread_id(const Vcpu& vcpu) const;
+    // A thread id GDB sent: the vCPU, nullptr for "any" or "all" (0, -1, p-1), nullopt if it
+    // names none. A process alone ("p2", "p2.0", "p2.-1") is its first vCPU.
+    std::optional<Vcpu*> parse_thread(std::string_view text) const;
+    std::vector<Vcpu*> machine_vcpus() const;
+    // GDB has this VM as an inferior (always, without the multiprocess extension).
+    bool attached(const Vm& vm) const;
+    // What a stop reply names: the held vCPU, or the first attached VM's if GDB lacks its VM.
+    Vcpu& shown(Vcpu& held) const;
+    // vAttach;PID, D;PID.
+    std::string attach(const std::string& pid);
+    bool detach_process(const std::string& pid, std::string& reply);
+    // The thread whose registers and memory the packets act on (Hg), or the held one.
+    Vcpu& selected(Vcpu& held) const { return general_ ? *general_ : held; }
     bool set_register_at(Vcpu& vcpu, unsigned n, std::uint64_t value);
 
     std::string target_;
@@ -56,6 +77,10 @@ private:
     bool waiting_for_stop_ = false;  // GDB resumed the run and waits for a stop reply
     bool interrupted_ = false;
     bool trace_on_ = false;
+    bool multiprocess_ = false;        // GDB and several VMs: thread ids are pPID.TID
+    std::set<unsigned> attached_;      // multiprocess: the VMs (ids) GDB has as inferiors
+    Vcpu* general_ = nullptr;          // Hg: registers, memory, breakpoints (null: the held vCPU)
+    Vcpu* resume_thread_ = nullptr;    // Hc: the thread `s` steps (null: the machine)
     gdb::PacketReader reader_;
     std::string target_xml_;
 };

@@ -7,6 +7,8 @@
 
 #include "decoder/disassembler.h"
 #include "emulator/exception_class.h"
+#include "emulator/page_walk.h"
+#include "vmm/control/lifecycle.h"
 #include "vmm/debug/expression.h"
 #include "vmm/physical_cpu.h"
 #include "vmm/run_summary.h"
@@ -15,6 +17,52 @@
 
 namespace trapeze {
 namespace {
+
+// The translation a vCPU uses: the interpreter's while it is loaded on a pCPU, else its own
+// registers (another VM's vCPU, or one waiting in a run queue: `focus` looks at those too).
+TranslationRegime regime_of(const Vcpu& vcpu) {
+    return vcpu.loaded() ? vcpu.cpu().translation() : vcpu.translation_regime();
+}
+
+// The walk for `va` through the tables as they are now (not the TLB's copy).
+WalkDescription walk_of(Vcpu& vcpu, std::uint64_t va) {
+    if (vcpu.loaded()) return vcpu.cpu().describe_walk(va);
+    const TranslationRegime regime = vcpu.translation_regime();
+    WalkDescription walk;
+    walk.va = va;
+    walk.mmu_on = regime.mmu_on();
+    if (!walk.mmu_on) {  // flat, Device memory, up to the PA size (as the interpreter does)
+        walk.result.ok = (va >> kPaBits) == 0;
+        walk.result.pa = va;
+        walk.result.device = true;
+        walk.result.fsc = kFscAddressSizeLevel0;
+        return walk;
+    }
+    const WalkResult r = walk_tables(regime, vcpu.vm().memory(), va, &walk);
+    walk.result.ok = r.ok;
+    walk.result.fsc = r.fsc;
+    if (r.ok) {
+        walk.result.pa = r.entry.pa | (va & (r.entry.size() - 1));
+        walk.result.device = r.entry.device();
+        walk.result.attr = r.entry.attr;
+        walk.result.sh = r.entry.sh;
+    }
+    return walk;
+}
+
+// A read at the vCPU's EL now: the walk, then the permission check.
+Translation read_translation(Vcpu& vcpu, std::uint64_t va) {
+    if (vcpu.loaded()) return vcpu.cpu().translate_address(va, AccessType::Read, vcpu.el());
+    const TranslationRegime regime = vcpu.translation_regime();
+    Translation t = walk_of(vcpu, va).result;
+    if (!t.ok || !regime.mmu_on()) return t;
+    const WalkResult r = walk_tables(regime, vcpu.vm().memory(), va);
+    if (!access_permitted(r.entry, AccessType::Read, vcpu.el() == 0 ? 0 : 1, regime.sctlr & sctlr::kWXN)) {
+        t.ok = false;
+        t.fsc = kFscPermissionLevel0 + r.entry.level;
+    }
+    return t;
+}
 
 std::string pstate_text(std::uint32_t pstate) {
     const unsigned el = pstate::el_of(pstate);
@@ -110,7 +158,7 @@ std::string show_registers(const Vcpu& vcpu) {
 }
 
 std::string show_system_registers(const Vcpu& vcpu) {
-    const TranslationRegime& regime = vcpu.cpu().translation();
+    const TranslationRegime regime = regime_of(vcpu);
     std::string out = fmt::format(
         "virtual PSTATE {:#x}: {}; the interpreter runs the guest at EL0 (NZCV is the interpreter's own)\n"
         "SP_EL0 {:#x}  SP_EL1 {:#x}\n",
@@ -152,8 +200,7 @@ std::string show_system_registers(const Vcpu& vcpu) {
 GuestAddress guest_physical(Vcpu& vcpu, std::uint64_t va) {
     // Through the tables as they are now, whatever the permissions (a debugger reads kernel
     // memory while the guest is at EL0), and without filling the guest's TLB.
-    const Translation t = vcpu.cpu().translation().mmu_on() ? vcpu.cpu().describe_walk(va).result
-                                                          : vcpu.cpu().translate_address(va, AccessType::Read, vcpu.el());
+    const Translation t = regime_of(vcpu).mmu_on() ? walk_of(vcpu, va).result : read_translation(vcpu, va);
     if (!t.ok)
         return {std::nullopt, fmt::format("{:#x} does not translate ({}, fault status {:#x})", va,
                                           fault_status_name(t.fsc), t.fsc)};
@@ -236,7 +283,7 @@ std::string show_disassembly(Vcpu& vcpu, std::uint64_t va, unsigned count, const
 }
 
 std::string show_translation(Vcpu& vcpu, std::uint64_t va, std::string_view version) {
-    const std::uint64_t sctlr = vcpu.cpu().translation().sctlr;  // what the interpreter translates with
+    const std::uint64_t sctlr = regime_of(vcpu).sctlr;  // what the interpreter translates with
     if (!(sctlr & kSctlrM)) {
         std::string out = fmt::format("SCTLR_EL1.M = 0: the guest's MMU is off, so VA {:#x} is PA {:#x} (no tables to walk)\n",
                                       va, va);
@@ -248,9 +295,9 @@ std::string show_translation(Vcpu& vcpu, std::uint64_t va, std::string_view vers
     std::string out = fmt::format("TTBR0_EL1 {:#x}  TTBR1_EL1 {:#x}  TCR_EL1 {:#x}\n", vcpu.sysreg(SysregId::TTBR0_EL1),
                                   vcpu.sysreg(SysregId::TTBR1_EL1), vcpu.sysreg(SysregId::TCR_EL1));
     // The walk through the tables as they are now, level by level (not the TLB's copy).
-    out += format_walk(vcpu.cpu().describe_walk(va));
+    out += format_walk(walk_of(vcpu, va));
     if (!out.empty() && out.back() != '\n') out += '\n';
-    const Translation t = vcpu.cpu().translate_address(va, AccessType::Read, vcpu.el());
+    const Translation t = read_translation(vcpu, va);
     if (t.ok)
         out += fmt::format("a read at EL{} now: PA {:#x}{}\n", vcpu.el(), t.pa, t.device ? " (Device memory)" : "");
     else
@@ -274,6 +321,39 @@ std::string show_vcpus(Vm& vm) {
         out += fmt::format("{}/vcpu{}  {:<15} pc={:#x}{}  virtual EL{}  {}\n", vm.name(), v->id(),
                            vcpu_state_name(v->state), v->pc(), symbol.empty() ? "" : " " + symbol, v->el(),
                            v->pcpu ? fmt::format("on pCPU {}", v->pcpu->id) : "not on a pCPU");
+    }
+    return out;
+}
+
+std::string show_machine_vms(const std::vector<Vm*>& vms, const VmLifecycle* lifecycle, const Vcpu& focus) {
+    std::string out = fmt::format("  {:>2}  {:<12} {:<12} {:>5} {:>14} {:>8} {:>8}\n", "id", "VM", "state", "vCPUs",
+                                  "instructions", "exits", "vIRQs");
+    for (Vm* vm : vms) {
+        const VmSummary s = summarize_vm(*vm, "");  // the numbers the run's summary and query-vms give
+        std::string state(vm_status_name(vm->status));
+        if (lifecycle)
+            for (const auto& m : lifecycle->vms())
+                if (m->vm == vm) state = vm_state_name(lifecycle->state(*m));
+        out += fmt::format("{} {:>2}  {:<12} {:<12} {:>5} {:>14} {:>8} {:>8}\n", &focus.vm() == vm ? '*' : ' ', vm->id(),
+                           vm->name(), state, s.vcpus, s.retired, s.exits(), s.virqs);
+    }
+    return out;
+}
+
+std::string show_machine_vcpus(const std::vector<Vm*>& vms, const Vcpu& focus) {
+    std::string out = fmt::format("  {:<16} {:<10} {:<14} {:>14} {:>8}  {}\n", "vCPU", "state", "pCPU", "instructions",
+                                  "exits", "pc");
+    for (Vm* vm : vms) {
+        for (auto& v : vm->vcpus()) {
+            std::uint64_t exits = 0;
+            for (const std::uint64_t n : v->exits_by_ec) exits += n;
+            const std::string symbol = vm->image().describe(v->pc());
+            const std::string pcpu =
+                v->pcpu ? fmt::format("on pCPU{}", v->pcpu->id) : fmt::format("off (pCPU{})", v->home);
+            out += fmt::format("{} {:<16} {:<10} {:<14} {:>14} {:>8}  {:#x}{}\n", v.get() == &focus ? '*' : ' ',
+                               fmt::format("{}/vcpu{}", vm->name(), v->id()), vcpu_state_name(v->state), pcpu,
+                               v->retired, exits, v->pc(), symbol.empty() ? "" : " " + symbol);
+        }
     }
     return out;
 }

@@ -16,6 +16,7 @@ namespace trapeze {
 
 class Vcpu;
 class Vm;
+class VmLifecycle;
 
 // The lecture version of a target as a number: "v2" -> 2, anything else (trapeze-run) -> 0.
 unsigned version_number(std::string_view version);
@@ -39,6 +40,11 @@ std::string show_translation(Vcpu& vcpu, std::uint64_t va, std::string_view vers
 std::string show_vms(Vm& vm);
 std::string show_vcpus(Vm& vm);
 std::string show_run_queues(Vm& vm, std::string_view version);
+// The whole machine (`info vms`, `info vcpus`): each VM's state (the lifecycle's, if any),
+// vCPUs, instructions, exits and vIRQs; each vCPU's state, pCPU, counts and PC. `focus` is
+// starred.
+std::string show_machine_vms(const std::vector<Vm*>& vms, const VmLifecycle* lifecycle, const Vcpu& focus);
+std::string show_machine_vcpus(const std::vector<Vm*>& vms, const Vcpu& focus);
 // The last trap: where, the instruction, ESR decoded field by field, what the VMM did and
 // which registers it changed. `event` is null when no trap happened yet.
 std::string explain_trap(const TraceEvent* event);

@@ -24,7 +24,12 @@ constexpr std::uint64_t kRamBytesPerCheckpointStep = 16;
 
 }  // namespace
 
-std::uint64_t RunControl::position() const { return vm_steps(vm_); }
+// The machine's steps: over every VM, so that going back works across VM and vCPU switches.
+std::uint64_t RunControl::position() const {
+    std::uint64_t steps = 0;
+    for (const Vm* vm : machine_vms()) steps += vm_steps(*vm);
+    return steps;
+}
 
 std::optional<std::uint64_t> RunControl::history_start() const {
     if (checkpoints_.empty()) return std::nullopt;
@@ -33,18 +38,32 @@ std::optional<std::uint64_t> RunControl::history_start() const {
 
 Monitor& RunControl::reverse_monitor() const {
     if (!monitor_) throw std::invalid_argument("reverse execution needs the monitor's deterministic mode");
-    if (monitor_->pcpu_count() != 1 || monitor_->vms().size() != 1 || vm_.vcpus().size() != 1)
-        throw std::invalid_argument("reverse execution needs one VM with one vCPU on one pCPU");
+    if (!replayable())
+        throw std::invalid_argument("reverse execution needs one pCPU and one vCPU per VM (with several, where the "
+                                    "debugger ends a slice changes when the others run or wake, and a replay would differ)");
     return *monitor_;
+}
+
+// A replay cuts its slices elsewhere than the run it repeats: exact when that changes nothing.
+// On several pCPUs a cut slice lets another pCPU run earlier; a vCPU waiting in WFE for
+// another vCPU of its VM wakes at the end of the slice that stored. VMs of one vCPU each
+// taking turns on one pCPU replay exactly, across their switches.
+bool RunControl::replayable() const {
+    if (!monitor_ || monitor_->pcpu_count() != 1) return false;
+    for (Vm* vm : monitor_->vms())
+        if (vm->vcpus().size() != 1) return false;
+    return true;
 }
 
 bool RunControl::checks_breakpoints() const { return mode_ != Mode::Replay || scan_ == Scan::Breakpoints; }
 
-void RunControl::record_checkpoint() {
-    if (!monitor_ || monitor_->pcpu_count() != 1 || monitor_->vms().size() != 1 || vm_.vcpus().size() != 1) return;
-    if (checkpoint_interval_ == 0)
-        checkpoint_interval_ = std::max(kMinCheckpointInterval, vm_.memory().ram_size() / kRamBytesPerCheckpointStep);
-    const std::uint64_t now = position();
+void RunControl::record_checkpoint(std::uint64_t now) {
+    if (!monitor_ || !replayable()) return;
+    if (checkpoint_interval_ == 0) {
+        std::uint64_t ram = 0;
+        for (Vm* vm : monitor_->vms()) ram += vm->memory().ram_size();
+        checkpoint_interval_ = std::max(kMinCheckpointInterval, ram / kRamBytesPerCheckpointStep);
+    }
     if (!checkpoints_.empty() && now < checkpoints_.back().position + checkpoint_interval_) return;
     checkpoints_.push_back({now, save_snapshot(*monitor_), last_trap_});
     if (checkpoints_.size() > kMaxCheckpoints) {
@@ -135,16 +154,13 @@ void RunControl::reverse_next_trap() {
     scan_ = Scan::Traps;
 }
 
-std::optional<std::uint64_t> RunControl::replay(Vcpu& vcpu) {
+std::optional<std::uint64_t> RunControl::replay() {
     if (replay_from_) {
         restore_checkpoint(*replay_from_);
         replay_from_.reset();
         pending_stop_.clear();
-        for (Breakpoint& b : breakpoints_) {
-            if (b.kind != Breakpoint::Kind::Watch) continue;
-            std::string error;
-            read_guest(vcpu, b.address, b.length, b.contents, error);
-        }
+        last_vcpu_ = nullptr;  // the restored machine's PCs are not the last slice's
+        refresh_watches();
     }
     const std::uint64_t now = position();
     if (now < replay_target_) {

@@ -32,6 +32,12 @@ struct Breakpoint {
     std::string reg;            // Trap msr/mrs: the system register, or "" for any
     std::string text;           // how it reads: "main+0x10", "trap msr VBAR_EL1", "watch 0x40080000 8"
     std::vector<std::uint8_t> contents;  // Watch: the bytes last seen
+    // The VM (its id) it stops in, or any. Addresses are per VM: two VMs often run the same
+    // guest at the same addresses. A watchpoint always has one, and reads memory through the
+    // translation of `vcpu` of that VM.
+    std::optional<unsigned> vm;
+    unsigned vcpu = 0;
+    bool in_vm(unsigned id) const { return !vm || *vm == id; }
 };
 
 // The trap kinds `break trap KIND` knows, with a line of help each.
@@ -48,7 +54,9 @@ public:
     RunControl(Vm& vm, std::string_view version);
 
     // ---- what the front end asks for (between slices, while the run is held)
-    void step(std::uint64_t count);  // run `count` steps: an instruction retired, or a trap handled
+    // Run `count` steps: an instruction retired, or a trap handled; with `only`, steps of that
+    // vCPU (the others run meanwhile as the monitor runs them: GDB's step of one thread).
+    void step(std::uint64_t count, const Vcpu* only = nullptr);
     void next_trap();                // run until the next VM exit (a trap, or the physical timer)
     void resume();                   // run until something stops it
     void stop(std::string why);      // hold the run at the next boundary
@@ -84,12 +92,14 @@ public:
     const Migration& start_migration(MigrationOptions options, MigrationEvents events);
 
     // Returns the new breakpoint's description, or throws std::invalid_argument.
-    const Breakpoint& add_address(std::uint64_t address, std::string text);
-    const Breakpoint& add_trap(std::string_view kind, std::string_view reg);
-    const Breakpoint& add_switch();
+    // `only_in`: the VM it is limited to (Breakpoint::vm); a watchpoint is in `vcpu`'s VM.
+    const Breakpoint& add_address(std::uint64_t address, std::string text, const Vm* only_in = nullptr);
+    const Breakpoint& add_trap(std::string_view kind, std::string_view reg, const Vm* only_in = nullptr);
+    // `which`: "" any switch, "vm" a VM switch, "vcpu" a vCPU switch (within one VM).
+    const Breakpoint& add_switch(std::string_view which = "", const Vm* only_in = nullptr);
     const Breakpoint& add_watch(Vcpu& vcpu, std::uint64_t address, std::uint64_t length);
     bool remove(unsigned id);
-    bool remove_address(std::uint64_t address);  // GDB's z0/z1
+    bool remove_address(std::uint64_t address, std::optional<unsigned> vm = std::nullopt);  // GDB's z0/z1
     bool remove_watch(std::uint64_t address, std::uint64_t length);
     void remove_all() { breakpoints_.clear(); }
     const std::vector<Breakpoint>& breakpoints() const { return breakpoints_; }
@@ -102,6 +112,25 @@ public:
     bool stopped_at_breakpoint() const { return breakpoint_hit_; }
     std::string_view version() const { return version_; }
     Vm& vm() { return vm_; }
+
+    // ---- the whole machine: every VM and vCPU the monitor runs (one VM before it is attached)
+    const std::vector<Vm*>& machine_vms() const;
+    bool machine_running() const;  // some VM still runs
+    // Several VMs, vCPUs or pCPUs: the stepper names the VM and vCPU of what it shows.
+    bool several_vcpus() const;
+    bool several_vms() const { return machine_vms().size() > 1; }
+    // End the whole run (quit, GDB's kill): every VM stops with `why`.
+    void stop_machine(const std::string& why);
+    // The vCPU the inspection commands look at: where the run was held last, or the one
+    // `focus` chose since. `spec` names it: "web", "web.1", "web/vcpu1", "1" (index), "1.0".
+    Vcpu& focus();
+    void set_focus(Vcpu& vcpu) { focus_ = &vcpu; }
+    Vcpu& find_vcpu(std::string_view spec) const;
+    Vm& find_vm(std::string_view spec) const;
+    // A vCPU by its VM's id and its own, if the machine still has it.
+    Vcpu* vcpu_by_id(unsigned vm, unsigned vcpu) const;
+    // "kernel/vcpu0 on pCPU0", the words the trace uses.
+    static std::string describe(const Vcpu& vcpu);
 
     // Every trace event, as it happens (the front end adds a sink that calls this).
     void observe(const TraceEvent& event);
@@ -126,23 +155,29 @@ protected:
 
 private:
     bool check_breakpoints(Vcpu& vcpu);
+    void refresh_watches();
     bool trap_matches(const Breakpoint& b, const TraceEvent& e) const;
     static bool class_matches(std::string_view trap, std::string_view reg, const TraceEvent& e);
     Breakpoint& add(Breakpoint b);
     // Reverse execution: replay towards the target (a slice limit), or nullopt once it holds
     // or must look again (a scan moved to an earlier checkpoint).
-    std::optional<std::uint64_t> replay(Vcpu& vcpu);
+    std::optional<std::uint64_t> replay();
     void begin_replay(std::uint64_t target, std::string reason);
-    void record_checkpoint();
+    void record_checkpoint(std::uint64_t now);  // `now`: position(), which sums every vCPU's counts
     void restore_checkpoint(std::size_t index);
     Monitor& reverse_monitor() const;
+    bool replayable() const;
     bool checks_breakpoints() const;  // not while replaying, unless scanning for them
-    std::uint64_t quiet_until_furthest(std::uint64_t limit);
+    std::uint64_t quiet_until_furthest(std::uint64_t limit, std::uint64_t now);
 
     Vm& vm_;
+    std::vector<Vm*> lone_vm_;  // {&vm_}: the machine until the monitor is attached
+    Vcpu* focus_ = nullptr;
+    const Vcpu* last_vcpu_ = nullptr;  // the vCPU of the last slice (pc_after_slice_ is its PC)
     std::string version_;
     Mode mode_ = Mode::Held;
     std::uint64_t steps_left_ = 0;
+    const Vcpu* step_only_ = nullptr;  // step(): count only this vCPU's steps
     std::vector<Breakpoint> breakpoints_;
     unsigned next_id_ = 1;
     std::optional<TraceEvent> last_trap_;

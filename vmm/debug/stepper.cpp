@@ -77,13 +77,31 @@ bool Stepper::interrupt_requested() {
 void Stepper::on_event(const TraceEvent& event) {
     if (trace_on_ || mode() == Mode::Step || mode() == Mode::NextTrap || mode() == Mode::Held)
         print(format_trace_text(event) + "\n");
+    // A switch: said in the lecture's words where the run next stops in the vCPU switched to.
+    if (event.kind == TraceEvent::Kind::VmSwitch || event.kind == TraceEvent::Kind::VcpuSwitch) {
+        switched_to_ = {event.vm, event.vcpu};
+        const std::string_view what = event.what;
+        const std::size_t names = what.find(" switch ");
+        switch_banner_ = fmt::format("{}: pCPU{} {}\n", what.substr(0, names + 7), event.pcpu,
+                                     names == std::string_view::npos ? what : what.substr(names + 8));
+    }
+}
+
+std::string Stepper::prompt() {
+    if (!several_vcpus()) return kPrompt;
+    const Vcpu& v = focus();
+    return fmt::format("(trapeze {}/vcpu{}) ", v.vm().name(), v.id());
+}
+
+std::string Stepper::location(Vcpu& vcpu) {
+    return several_vcpus() ? fmt::format("{} {}", describe(vcpu), show_location(vcpu)) : show_location(vcpu);
 }
 
 std::optional<std::string> Stepper::next_line() {
     if (!script_.empty()) {
         std::string line = script_.front();
         script_.pop_front();
-        print(fmt::format("{}{}\n", kPrompt, line));
+        print(fmt::format("{}{}\n", prompt(), line));
         return line;
     }
     if (!script_done_) {
@@ -94,7 +112,7 @@ std::optional<std::string> Stepper::next_line() {
     for (;;) {
         if (tty_) {
             g_interrupted = 0;
-            char* raw = readline(kPrompt);
+            char* raw = readline(prompt().c_str());
             if (!raw) {
                 if (g_interrupted) {  // Ctrl-C at the prompt: a fresh line, as a shell does
                     g_interrupted = 0;
@@ -109,7 +127,7 @@ std::optional<std::string> Stepper::next_line() {
             if (!trim(line).empty()) add_history(line.c_str());
             return line;
         }
-        print(kPrompt);
+        print(prompt());
         std::string line;
         if (!std::getline(std::cin, line)) {
             print("\n");
@@ -120,14 +138,14 @@ std::optional<std::string> Stepper::next_line() {
     }
 }
 
-bool Stepper::execute(Vcpu& vcpu, const std::string& typed) {
+bool Stepper::execute(const std::string& typed) {
     std::string line = trim(typed);
     if (line.empty()) {
         if (last_repeatable_.empty()) return false;
         line = last_repeatable_;  // Enter repeats the last step
     }
     std::string out;
-    CommandContext context{vcpu, *this, out, trace_on_, [this] { wait_for_enter(); }, nullptr};
+    CommandContext context{focus(), *this, out, trace_on_, [this] { wait_for_enter(); }, nullptr};
     const DebugCommand* command = nullptr;
     run_debug_command(context, line, &command);
     print(out);
@@ -135,13 +153,13 @@ bool Stepper::execute(Vcpu& vcpu, const std::string& typed) {
     if (command->name == "quit") quit_ = true;
     if (command->repeats) last_repeatable_ = line;
     if (command->resumes) {
-        if (finished_ || !vm().running()) {
-            print(fmt::format("the VM is not running: {}\n", vm().stop_reason));
+        if (finished_ || !machine_running()) {
+            print(several_vms() ? "no VM is running\n" : fmt::format("the VM is not running: {}\n", vm().stop_reason));
             return false;
         }
         return true;
     }
-    return !vm().running();  // quit
+    return !machine_running();  // quit
 }
 
 void Stepper::wait_for_enter() {
@@ -160,37 +178,49 @@ void Stepper::on_hold(Vcpu& vcpu) {
     const std::string& why = stop_reason();
     if (!prompt_ready_) {
         prompt_ready_ = true;
-        print(fmt::format("{}: {} {} (help lists the commands)\n", options_.target, vm().name(), why));
+        print(fmt::format("{}: {} {} (help lists the commands)\n", options_.target,
+                          several_vcpus() ? fmt::format("{}/vcpu{}", vcpu.vm().name(), vcpu.id()) : vm().name(), why));
     } else if (why != "stepped") {
         print(fmt::format("stopped: {}\n", why));
     }
+    // Held in another vCPU than last time, which a switch brought in: say so.
+    if (last_held_ && last_held_ != &vcpu && switched_to_ == std::pair{vcpu.vm().id(), vcpu.id()}) print(switch_banner_);
+    last_held_ = &vcpu;
     shown_reason_ = why;
-    print(show_location(vcpu));
+    print(location(vcpu));
     for (;;) {
         const auto line = next_line();
         if (!line) {
             if (options_.interactive) {
-                vm().stop(VmStatus::Failed, "quit from the debugger");
+                stop_machine("quit from the debugger");
             } else {
                 print("(the script is over: the run goes on)\n");
                 detach();
             }
             return;
         }
-        if (execute(vcpu, *line)) return;
+        if (execute(*line)) return;
     }
 }
 
-void Stepper::finish(Vcpu& vcpu) {
+void Stepper::finish() {
     finished_ = true;
     // A breakpoint on the trap that stopped the VM: the run ended before the prompt could say so.
     if (mode() == Mode::Held && stop_reason() != shown_reason_) print(fmt::format("stopped: {}\n", stop_reason()));
-    print(fmt::format("the run is over: {}: {}\n", vm_status_name(vm().status), vm().stop_reason));
-    if (vm().stop_reason == "quit from the debugger") return;
+    bool quit = false;
+    if (several_vms()) {
+        print("the run is over:\n");
+        for (const Vm* v : machine_vms())
+            print(fmt::format("  {}: {}: {}\n", v->name(), vm_status_name(v->status), v->stop_reason));
+    } else {
+        print(fmt::format("the run is over: {}: {}\n", vm_status_name(vm().status), vm().stop_reason));
+    }
+    for (const Vm* v : machine_vms()) quit = quit || v->stop_reason == "quit from the debugger";
+    if (quit) return;
     while (!quit_) {
         const auto line = next_line();
         if (!line) break;
-        execute(vcpu, *line);
+        execute(*line);
     }
 }
 

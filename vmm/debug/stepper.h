@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <deque>
 #include <string>
+#include <utility>
 
 #include "vmm/debug/run_control.h"
 
@@ -27,7 +28,7 @@ public:
     ~Stepper() override;
 
     // The run is over: say how it ended, and keep the prompt (inspection only) until quit.
-    void finish(Vcpu& vcpu);
+    void finish();
 
 protected:
     void on_hold(Vcpu& vcpu) override;
@@ -37,8 +38,12 @@ protected:
 private:
     // The next command line: the script's, then the person's; nullopt at the end of both.
     std::optional<std::string> next_line();
-    // Run one line; true if it resumed the run.
-    bool execute(Vcpu& vcpu, const std::string& line);
+    // Run one line on the focused vCPU; true if it resumed the run.
+    bool execute(const std::string& line);
+    // "(trapeze) "; with several VMs or vCPUs, the focused one's name: "(trapeze web/vcpu1) ".
+    std::string prompt();
+    // Where the vCPU is; with several, which VM, vCPU and pCPU first.
+    std::string location(Vcpu& vcpu);
     void wait_for_enter();
     void print(const std::string& text);
 
@@ -52,6 +57,9 @@ private:
     std::string last_repeatable_;
     bool prompt_ready_ = false;
     std::string shown_reason_;  // the last stop reason printed
+    std::string switch_banner_;  // the last switch: "VM switch: pCPU0 web/vcpu0 -> db/vcpu0"
+    std::pair<unsigned, unsigned> switched_to_{~0u, ~0u};  // its VM and vCPU
+    const Vcpu* last_held_ = nullptr;
 };
 
 }  // namespace trapeze
