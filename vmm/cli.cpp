@@ -212,13 +212,12 @@ void declare_options(CLI::App& app, CommandLine& o, const TargetProfile& profile
              "serve a control socket at PATH (JSON lines, as QEMU's QMP; trapeze-ctl is its client): create, boot, "
              "pause, resume, shut down, reset and destroy VMs while the machine runs, until `quit`; GUEST is optional "
              "(its VMs boot at once). v1..v4 hold one VM at a time, v5 several, v6 on several pCPUs, v7 several "
-             "vCPUs each")
+             "vCPUs each. With --threads the VMs run on host threads (not deterministic)")
         ->type_name("PATH")
         ->group(control)
         ->excludes("--step")
         ->excludes("--script")
         ->excludes("--gdb")
-        ->excludes("--threads")
         ->excludes("--snapshot-at")
         ->excludes("--console-input");
     add_file(app, "--restore", o.restore,
@@ -426,6 +425,9 @@ int run_with_control(const std::string& name, const VersionHooks& hooks, const S
         server->lifecycle().adopt(vm, scenario.vms[i], std::move(vms[i]), true);
     }
     if (!options.quiet) std::fprintf(stderr, "%s: the control socket is %s\n", name.c_str(), options.control.c_str());
+    if (options.threads)
+        std::fprintf(stderr, "%s: --threads: each physical CPU runs on its own host thread; this run is not deterministic\n",
+                     name.c_str());
     monitor.run();
     std::fflush(stdout);
 

@@ -134,6 +134,12 @@ std::uint64_t Monitor::now_ns() const {
     return busy == kNever ? latest : busy;
 }
 
+std::uint64_t Monitor::vm_now_ns(Vm& vm) const {
+    std::uint64_t latest = 0;
+    for (const auto& v : vm.vcpus()) latest = std::max(latest, v->loaded() ? v->pcpu->clock_ns : v->clock_ns);
+    return latest;
+}
+
 // ---- choosing what runs next ----
 
 std::uint64_t Monitor::next_event_ns(const PhysicalCpu& pcpu) const {

@@ -26,6 +26,19 @@ namespace trapeze {
 
 class ConsoleInput;
 
+// What the control's own thread gets from the --threads runner: the VMM lock (held when
+// MachineControl::serve is called) and a way to take a VM's vCPUs off their host threads.
+class ThreadedMachine {
+public:
+    virtual ~ThreadedMachine() = default;
+    // Let the VMM lock go (to wait for the socket), and take it again.
+    virtual void unlock() = 0;
+    virtual void lock() = 0;
+    // Until serve() returns, no pCPU runs a vCPU of `vm` (null: of any VM): those in a slice
+    // are kicked and waited for; the others start no slice.
+    virtual void hold(const Vm* vm) = 0;
+};
+
 // What may change the machine's VMs while it runs (the control socket, vmm/control/): the
 // monitor's loop lets it act between two slices, and waits on it when nothing can run.
 class MachineControl {
@@ -36,6 +49,17 @@ public:
     // Nothing can run now: wait until something is asked. False: the run is over (quit).
     virtual bool wait_while_idle() = 0;
     virtual bool quit_requested() const = 0;
+
+    // ---- --threads: the control runs on a host thread of its own
+    // A pCPU's thread after each of its slices, under the VMM lock: what the VMs did by
+    // themselves (no waiting, no I/O).
+    virtual void after_slice() {}
+    // One round of the control's thread, called under the VMM lock: wait a little for
+    // requests (with the lock let go), then apply them. The run ends once quit_requested().
+    virtual void serve(ThreadedMachine& machine) {
+        machine.unlock();
+        machine.lock();
+    }
 };
 
 struct MonitorOptions {
@@ -93,6 +117,9 @@ public:
     // The machine's virtual time now: where the lock-step loop is (the earliest pCPU with
     // something to run; when nothing runs, the latest clock).
     std::uint64_t now_ns() const;
+    // A VM's virtual time now: the latest clock of its vCPUs (with --threads each pCPU keeps
+    // its own time, and a VM's events are stamped with the VM's).
+    std::uint64_t vm_now_ns(Vm& vm) const;
 
     // Dispatch one exit to the version's handler and apply its Action (public for tests).
     void handle_exit(Vcpu& vcpu, const Exit& exit);
