@@ -143,7 +143,7 @@ void ThreadedRunner::run_slice(PhysicalCpu& pcpu, Vcpu& vcpu, Guard& guard) {
     const std::uint64_t until_timer = deadline_ns == kNever ? kNever : deadline_ns - pcpu.clock_ns;
     const std::uint64_t slice = std::min({pcpu.quantum_left, vm.budget_left, until_timer});
     Running& running = running_[pcpu.id];
-    running = {this, &pcpu, &vcpu, pcpu.clock_ns};
+    running = {this, &pcpu, &vcpu, pcpu.clock_ns, true};  // (in the slice pcpu_loop began)
     pcpu.cpu.set_exit_hook(exit_hook, &running);
     guard.unlock();
     const RunResult& result = pcpu.cpu.run(slice);

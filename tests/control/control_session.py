@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Drive a VMM's control socket through a session file and compare the transcript.
 
-    control_session.py VMM SESSION EXPECTED [--guests DIR] [--normalise KEY,...] [--update] [-- VMM_ARGS...]
+    control_session.py VMM SESSION EXPECTED [--guests DIR] [--normalise KEY,...] [--console-by-vm] [--update]
+                       [-- VMM_ARGS...]
 
 The VMM runs with --control; the session's lines are:
     # text            copied to the transcript
@@ -14,7 +15,9 @@ The VMM runs with --control; the session's lines are:
     terminate         send the VMM SIGTERM (it ends as after quit)
 The transcript holds what was sent (->), what came back (<-), the VMM's exit status and its
 console output. @GUESTS@ in a request is the guests' folder. --normalise sets the values of
-these keys to 0 (for what depends on how the host scheduled things). Exit status 1 when the
+these keys to 0 (for what depends on how the host scheduled things); --console-by-vm puts each
+VM's console lines ("[name] ...") together, in their order (VMs on host threads of their own
+interleave their lines differently on every run). Exit status 1 when the
 transcript differs from EXPECTED (the difference is printed), 0 when it is the same.
 """
 import difflib
@@ -116,13 +119,15 @@ def main():
         vmm_args = args[args.index("--") + 1:]
         args = args[: args.index("--")]
     vmm, session_file, expected = args[0], args[1], args[2]
-    guests, keys, update = os.getcwd(), set(), False
+    guests, keys, update, by_vm = os.getcwd(), set(), False, False
     i = 3
     while i < len(args):
         if args[i] == "--guests":
             guests, i = os.path.abspath(args[i + 1]), i + 2
         elif args[i] == "--normalise":
             keys, i = set(args[i + 1].split(",")), i + 2
+        elif args[i] == "--console-by-vm":
+            by_vm, i = True, i + 1
         elif args[i] == "--update":
             update, i = True, i + 1
         else:
@@ -179,7 +184,11 @@ def main():
     errors.seek(0)
     transcript.append(f"== exit status {status}")
     transcript.append("== console")
-    transcript.extend(console.read().splitlines())
+    lines = console.read().splitlines()
+    if by_vm:
+        vm_of = lambda line: line.split("] ", 1)[0] if line.startswith("[") and "] " in line else ""
+        lines.sort(key=vm_of)  # stable: each VM's lines keep their order
+    transcript.extend(lines)
     if errors.read().strip():
         errors.seek(0)
         transcript.append("== stderr")
