@@ -99,6 +99,9 @@ public:
     // the guest's virtual time decides -- when the VM idles, at each expiry of the quantum, and
     // when nothing else could ever run -- so piped input gives the same run every time.
     void set_console_input(ConsoleInput* input) { console_input_ = input; }
+    // The console input's file while the first VM can take some now (-1: no input, or not now),
+    // for a control socket to wait on beside its own.
+    int console_wake_fd() const;
     const MonitorOptions& options() const { return options_; }
     PhysicalCpu& pcpu(unsigned i) { return *pcpus_.at(i); }
     unsigned pcpu_count() const { return static_cast<unsigned>(pcpus_.size()); }
@@ -148,6 +151,10 @@ private:
     std::uint64_t timer_deadline_ns(const Vcpu& vcpu) const;  // max(): never
     void stop_if_stuck();                       // nothing can ever run again: say why
     bool pump_console(bool wait);               // console input into the PL011; true if some went in
+    // With a control socket the run waits for commands, not for the console: the first VM,
+    // which input may still wake, is not stuck; Ctrl-A x ends the run as `quit` does.
+    bool console_may_wake(const Vm& vm) const;
+    bool console_quit() const;
 
     // ---- switching vCPUs (save -> pick -> restore)
     void switch_out(PhysicalCpu& pcpu);

@@ -242,10 +242,11 @@ void ThreadedRunner::control_loop(MachineControl& control) {
     control_guard_ = &guard;
     while (!done_) {
         control.serve(*this);
+        monitor_.pump_console(false);  // the first VM's console input, when it can take some
         holding_ = false;
         kick_stopped(nullptr);  // a command (or a forced power-off) stopped a VM whose vCPUs run
         changed_.notify_all();  // a VM booted, resumed or reset; the held pCPUs go on
-        if (control.quit_requested()) end_run();
+        if (control.quit_requested() || monitor_.console_quit()) end_run();
     }
     control_guard_ = nullptr;
 }

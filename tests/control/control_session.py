@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Drive a VMM's control socket through a session file and compare the transcript.
 
-    control_session.py VMM SESSION EXPECTED [--guests DIR] [--normalise KEY,...] [--console-by-vm] [--update]
-                       [-- VMM_ARGS...]
+    control_session.py VMM SESSION EXPECTED [--guests DIR] [--normalise KEY,...] [--console-by-vm] [--stdin FILE]
+                       [--update] [-- VMM_ARGS...]
 
 The VMM runs with --control; the session's lines are:
     # text            copied to the transcript
@@ -17,7 +17,8 @@ The transcript holds what was sent (->), what came back (<-), the VMM's exit sta
 console output. @GUESTS@ in a request is the guests' folder. --normalise sets the values of
 these keys to 0 (for what depends on how the host scheduled things); --console-by-vm puts each
 VM's console lines ("[name] ...") together, in their order (VMs on host threads of their own
-interleave their lines differently on every run). Exit status 1 when the
+interleave their lines differently on every run); --stdin gives the VMM that file as its standard
+input (for --console-input). @GUESTS@ in VMM_ARGS is the guests' folder too. Exit status 1 when the
 transcript differs from EXPECTED (the difference is printed), 0 when it is the same.
 """
 import difflib
@@ -92,7 +93,10 @@ class Session:
 
     def until(self, name, state):
         self.out.append(f"(waiting until {name} is {state})")
+        deadline = time.monotonic() + 60
         while True:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{name} is not {state} after 60 s")
             self.sock.sendall(b'{"execute":"query-vms","id":"until"}\n')
             while True:
                 line = self.read_line()
@@ -119,13 +123,15 @@ def main():
         vmm_args = args[args.index("--") + 1:]
         args = args[: args.index("--")]
     vmm, session_file, expected = args[0], args[1], args[2]
-    guests, keys, update, by_vm = os.getcwd(), set(), False, False
+    guests, keys, update, by_vm, stdin = os.getcwd(), set(), False, False, None
     i = 3
     while i < len(args):
         if args[i] == "--guests":
             guests, i = os.path.abspath(args[i + 1]), i + 2
         elif args[i] == "--normalise":
             keys, i = set(args[i + 1].split(",")), i + 2
+        elif args[i] == "--stdin":
+            stdin, i = args[i + 1], i + 2
         elif args[i] == "--console-by-vm":
             by_vm, i = True, i + 1
         elif args[i] == "--update":
@@ -137,7 +143,9 @@ def main():
     path = os.path.join(work, "vmm.sock")
     console = open(os.path.join(work, "console.txt"), "w+")
     errors = open(os.path.join(work, "stderr.txt"), "w+")
-    process = subprocess.Popen([vmm, "--control", path, "--quiet"] + vmm_args, stdout=console, stderr=errors)
+    vmm_args = [a.replace("@GUESTS@", guests) for a in vmm_args]
+    process = subprocess.Popen([vmm, "--control", path, "--quiet"] + vmm_args, stdout=console, stderr=errors,
+                               stdin=open(stdin) if stdin else subprocess.DEVNULL)
     for _ in range(1000):
         if os.path.exists(path) or process.poll() is not None:
             break

@@ -225,14 +225,17 @@ void ControlServer::drop_closed() {
 std::vector<pollfd> ControlServer::poll_set() const {
     std::vector<pollfd> fds;
     fds.push_back({listen_fd_, POLLIN, 0});
+    // The console's input wakes the wait too (the monitor takes it in; nothing to do here).
+    fds.push_back({monitor_.console_wake_fd(), POLLIN, 0});
     for (auto& c : clients_) fds.push_back({c->fd, static_cast<short>(POLLIN | (c->out.empty() ? 0 : POLLOUT)), 0});
     return fds;
 }
 
 void ControlServer::take_ready(const std::vector<pollfd>& fds) {
+    constexpr std::size_t kFirstClient = 2;  // after the listening socket and the console
     if (fds[0].revents & POLLIN) accept_clients();
-    for (std::size_t i = 1; i < fds.size(); ++i) {
-        Client& c = *clients_[i - 1];
+    for (std::size_t i = kFirstClient; i < fds.size(); ++i) {
+        Client& c = *clients_[i - kFirstClient];
         if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) read_client(c);
         if (quit_) break;
     }
