@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "vmm/console_input.h"
 #include "vmm/monitor.h"
 
 namespace trapeze {
@@ -242,13 +243,26 @@ void ThreadedRunner::control_loop(MachineControl& control) {
     control_guard_ = &guard;
     while (!done_) {
         control.serve(*this);
-        monitor_.pump_console(false);  // the first VM's console input, when it can take some
+        if (console_may_go_in()) monitor_.pump_console(false);  // the first VM's console input
         holding_ = false;
         kick_stopped(nullptr);  // a command (or a forced power-off) stopped a VM whose vCPUs run
         changed_.notify_all();  // a VM booted, resumed or reset; the held pCPUs go on
         if (control.quit_requested() || monitor_.console_quit()) end_run();
     }
     control_guard_ = nullptr;
+}
+
+// Piped input goes in only while the first VM waits (none of its vCPUs on a pCPU): a line
+// that came while its receive handler runs -- after it read the FIFO empty, before it wrote
+// UARTICR -- would have its interrupts cleared unseen. (The lock-step loop gives input at
+// moments of virtual time, which a run repeats.) Typed input goes in at once.
+bool ThreadedRunner::console_may_go_in() const {
+    const ConsoleInput* input = monitor_.console_input_;
+    if (!input || monitor_.vms_.empty()) return false;
+    if (input->terminal()) return true;
+    for (auto& v : monitor_.vms_.front()->vcpus())
+        if (v->loaded()) return false;
+    return true;
 }
 
 void ThreadedRunner::hold(const Vm* vm) {

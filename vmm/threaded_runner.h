@@ -74,6 +74,7 @@ private:
     void lock() override { control_guard_->lock(); }
     void hold(const Vm* vm) override;
     void end_run();  // every thread leaves its loop
+    bool console_may_go_in() const;
 
     Monitor& monitor_;
     FairLock lock_;                          // the VMM lock: held by everything but guest code
