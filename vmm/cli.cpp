@@ -213,15 +213,13 @@ void declare_options(CLI::App& app, CommandLine& o, const TargetProfile& profile
              "serve a control socket at PATH (JSON lines, as QEMU's QMP; trapeze-ctl is its client): create, boot, "
              "pause, resume, shut down, reset and destroy VMs while the machine runs, until `quit`; GUEST is optional "
              "(its VMs boot at once). v1..v4 hold one VM at a time, v5 several, v6 on several pCPUs, v7 several "
-             "vCPUs each")
+             "vCPUs each. With --threads the VMs run on host threads (not deterministic)")
         ->type_name("PATH")
         ->group(control)
         ->excludes("--step")
         ->excludes("--script")
         ->excludes("--gdb")
-        ->excludes("--threads")
-        ->excludes("--snapshot-at")
-        ->excludes("--console-input");
+        ->excludes("--snapshot-at");
     add_file(app, "--restore", o.restore,
              "continue the run saved in FILE (by --snapshot-at or the stepper's snapshot) instead of booting the guest; "
              "GUEST must be the same guest, with the same settings")
@@ -303,7 +301,6 @@ void declare_options(CLI::App& app, CommandLine& o, const TargetProfile& profile
         ->check(CLI::Range(1, 86400))
         ->group(migration)
         ->needs("--incoming");
-    app.get_option("--restore")->excludes("--control");
     app.get_option("--migrate-to")->excludes("--control");
     app.get_option("--incoming")->excludes("--control");
 }
@@ -426,13 +423,33 @@ int run_with_control(const std::string& name, const VersionHooks& hooks, const S
         return kExitBadInput;
     }
     ControlServer::handle_signals();
+    for (auto& vm : vms) monitor.add(*vm);
+    // --restore: the command line's machine continues from the snapshot, and is then managed.
+    if (!options.restore.empty()) {
+        try {
+            restore_snapshot(monitor, read_snapshot_file(options.restore));
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "%s: --restore %s: %s\n", name.c_str(), options.restore.c_str(), e.what());
+            return kExitBadInput;
+        }
+    }
     for (std::size_t i = 0; i < vms.size(); ++i) {
         Vm& vm = *vms[i];
-        monitor.add(vm);
         server->lifecycle().adopt(vm, scenario.vms[i], std::move(vms[i]), true);
     }
+    // --console-input: stdin goes to the first VM's console, as without --control.
+    std::unique_ptr<ConsoleInput> console_input;
+    if (options.console_input) {
+        console_input = std::make_unique<ConsoleInput>(STDIN_FILENO);
+        monitor.set_console_input(console_input.get());
+    }
     if (!options.quiet) std::fprintf(stderr, "%s: the control socket is %s\n", name.c_str(), options.control.c_str());
+    if (options.threads)
+        std::fprintf(stderr, "%s: --threads: each physical CPU runs on its own host thread; this run is not deterministic\n",
+                     name.c_str());
     monitor.run();
+    monitor.set_console_input(nullptr);
+    console_input.reset();  // the terminal back as it was
     std::fflush(stdout);
 
     RunSummary summary;

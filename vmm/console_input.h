@@ -24,6 +24,7 @@ public:
     std::string take(std::size_t max, bool wait);
     bool quit_requested() const { return quit_; }  // Ctrl-A x was typed
     bool at_end() const { return end_; }           // the pipe or file has no more
+    int fd() const { return fd_; }                 // to wait for input beside other files (poll)
 
 private:
     std::size_t fill(bool wait);  // read what the fd has into pending_; 0 at the end

@@ -53,11 +53,11 @@ void Monitor::run() {
         for (;;) {
             if (control_) {
                 control_->between_slices();  // commands apply at slice boundaries
-                if (control_->quit_requested()) break;
+                if (control_->quit_requested() || console_quit()) break;
             }
             if (PhysicalCpu* pcpu = next_pcpu()) {
                 step(*pcpu);
-            } else if (pump_console(true)) {
+            } else if (pump_console(!control_)) {  // (a control's wait below looks at the console too)
                 continue;  // only input could wake the machine: it came
             } else if (!control_) {
                 break;
@@ -132,6 +132,12 @@ std::uint64_t Monitor::now_ns() const {
         if (p->current || !p->runqueue.empty()) busy = std::min(busy, p->clock_ns);
     }
     return busy == kNever ? latest : busy;
+}
+
+std::uint64_t Monitor::vm_now_ns(Vm& vm) const {
+    std::uint64_t latest = 0;
+    for (const auto& v : vm.vcpus()) latest = std::max(latest, v->loaded() ? v->pcpu->clock_ns : v->clock_ns);
+    return latest;
 }
 
 // ---- choosing what runs next ----
@@ -279,10 +285,27 @@ void Monitor::wake(Vcpu& vcpu, std::uint64_t now_ns) {
     home.runqueue.join(vcpu);
 }
 
+bool Monitor::console_may_wake(const Vm& vm) const {
+    return control_ && console_input_ && !vms_.empty() && vms_.front() == &vm && !console_input_->at_end() &&
+           !console_input_->quit_requested();
+}
+
+int Monitor::console_wake_fd() const {
+    if (!console_input_ || vms_.empty() || !vms_.front()->running() || console_input_->at_end()) return -1;
+    const Pl011& uart = vms_.front()->uart();
+    // A pipe gives a line when the guest listens (a receive interrupt unmasked) and has taken
+    // the last one; a terminal what was typed, as a real one would.
+    if (uart.rx_room() == 0 || (!console_input_->terminal() && (!uart.rx_empty() || !uart.rx_listening())))
+        return -1;
+    return console_input_->fd();
+}
+
+bool Monitor::console_quit() const { return console_input_ && console_input_->quit_requested(); }
+
 void Monitor::stop_if_stuck() {
     for (Vm* vm : vms_) {
         if (vm->paused && !control_) vm->stop(VmStatus::Failed, "paused, with no control socket that could resume it");
-        if (!vm->running()) continue;
+        if (!vm->running() || console_may_wake(*vm)) continue;
         const Vcpu* blocked = nullptr;
         for (auto& v : vm->vcpus())
             if (v->state == VcpuState::Blocked) blocked = v.get();
@@ -307,11 +330,7 @@ bool Monitor::pump_console(bool wait) {
     if (console_input_->quit_requested()) return quit();
     Pl011& uart = vm.uart();
     if (console_input_->terminal()) uart.show_partial_line();  // the prompt, the echo of what was typed
-    // A pipe gives a line when the guest listens (a receive interrupt unmasked) and has taken
-    // the last one; a terminal what was typed, as a real one would.
-    if (uart.rx_room() == 0 || (!console_input_->terminal() && (!uart.rx_empty() || !uart.rx_listening())))
-        return false;
-    if (console_input_->at_end()) return false;
+    if (console_wake_fd() < 0) return false;
     const std::string bytes = console_input_->take(uart.rx_room(), wait);
     if (console_input_->quit_requested()) return quit();
     if (bytes.empty()) return false;

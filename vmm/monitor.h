@@ -26,6 +26,19 @@ namespace trapeze {
 
 class ConsoleInput;
 
+// What the control's own thread gets from the --threads runner: the VMM lock (held when
+// MachineControl::serve is called) and a way to take a VM's vCPUs off their host threads.
+class ThreadedMachine {
+public:
+    virtual ~ThreadedMachine() = default;
+    // Let the VMM lock go (to wait for the socket), and take it again.
+    virtual void unlock() = 0;
+    virtual void lock() = 0;
+    // Until serve() returns, no pCPU runs a vCPU of `vm` (null: of any VM): those in a slice
+    // are kicked and waited for; the others start no slice.
+    virtual void hold(const Vm* vm) = 0;
+};
+
 // What may change the machine's VMs while it runs (the control socket, vmm/control/): the
 // monitor's loop lets it act between two slices, and waits on it when nothing can run.
 class MachineControl {
@@ -36,6 +49,17 @@ public:
     // Nothing can run now: wait until something is asked. False: the run is over (quit).
     virtual bool wait_while_idle() = 0;
     virtual bool quit_requested() const = 0;
+
+    // ---- --threads: the control runs on a host thread of its own
+    // A pCPU's thread after each of its slices, under the VMM lock: what the VMs did by
+    // themselves (no waiting, no I/O).
+    virtual void after_slice() {}
+    // One round of the control's thread, called under the VMM lock: wait a little for
+    // requests (with the lock let go), then apply them. The run ends once quit_requested().
+    virtual void serve(ThreadedMachine& machine) {
+        machine.unlock();
+        machine.lock();
+    }
 };
 
 struct MonitorOptions {
@@ -75,6 +99,9 @@ public:
     // the guest's virtual time decides -- when the VM idles, at each expiry of the quantum, and
     // when nothing else could ever run -- so piped input gives the same run every time.
     void set_console_input(ConsoleInput* input) { console_input_ = input; }
+    // The console input's file while the first VM can take some now (-1: no input, or not now),
+    // for a control socket to wait on beside its own.
+    int console_wake_fd() const;
     const MonitorOptions& options() const { return options_; }
     PhysicalCpu& pcpu(unsigned i) { return *pcpus_.at(i); }
     unsigned pcpu_count() const { return static_cast<unsigned>(pcpus_.size()); }
@@ -93,6 +120,9 @@ public:
     // The machine's virtual time now: where the lock-step loop is (the earliest pCPU with
     // something to run; when nothing runs, the latest clock).
     std::uint64_t now_ns() const;
+    // A VM's virtual time now: the latest clock of its vCPUs (with --threads each pCPU keeps
+    // its own time, and a VM's events are stamped with the VM's).
+    std::uint64_t vm_now_ns(Vm& vm) const;
 
     // Dispatch one exit to the version's handler and apply its Action (public for tests).
     void handle_exit(Vcpu& vcpu, const Exit& exit);
@@ -121,6 +151,10 @@ private:
     std::uint64_t timer_deadline_ns(const Vcpu& vcpu) const;  // max(): never
     void stop_if_stuck();                       // nothing can ever run again: say why
     bool pump_console(bool wait);               // console input into the PL011; true if some went in
+    // With a control socket the run waits for commands, not for the console: the first VM,
+    // which input may still wake, is not stuck; Ctrl-A x ends the run as `quit` does.
+    bool console_may_wake(const Vm& vm) const;
+    bool console_quit() const;
 
     // ---- switching vCPUs (save -> pick -> restore)
     void switch_out(PhysicalCpu& pcpu);

@@ -1,14 +1,18 @@
 // The --threads mode: one host thread per pCPU, guest code outside the VMM lock.
 #include "vmm/threaded_runner.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <exception>
 #include <limits>
 #include <thread>
 
 #include <fmt/format.h>
 
+#include "vmm/console_input.h"
 #include "vmm/monitor.h"
 
 namespace trapeze {
@@ -17,6 +21,8 @@ namespace {
 constexpr std::uint64_t kNever = std::numeric_limits<std::uint64_t>::max();
 // How long an idle pCPU sleeps before it looks at the clocks of the busy ones again.
 constexpr std::chrono::microseconds kIdlePoll{200};
+// How long a pCPU waits, with a control socket, when nothing can run until a command comes.
+constexpr std::chrono::milliseconds kCommandPoll{50};
 
 }  // namespace
 
@@ -31,31 +37,54 @@ void ThreadedRunner::FairLock::unlock() {
     serving_.notify_all();
 }
 
-ThreadedRunner::ThreadedRunner(Monitor& monitor) : monitor_(monitor), running_(monitor.pcpu_count()) {}
+ThreadedRunner::ThreadedRunner(Monitor& monitor)
+    : monitor_(monitor), control_(monitor.control_), running_(monitor.pcpu_count()) {}
 
 void ThreadedRunner::run() {
     std::exception_ptr failure;
     std::mutex failure_lock;
+    const auto fail = [this, &failure, &failure_lock] {
+        // The handlers' own failures stop their VM; anything else ends the whole run.
+        {
+            const std::lock_guard first(failure_lock);
+            if (!failure) failure = std::current_exception();
+        }
+        const std::lock_guard vmm(lock_);
+        end_run();
+    };
+    // With a control socket, SIGINT and SIGTERM go to the control's thread (this one): its
+    // wait for the socket ends at once.
+    sigset_t signals, previous;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    if (control_) pthread_sigmask(SIG_BLOCK, &signals, &previous);
     std::vector<std::thread> threads;
     for (auto& p : monitor_.pcpus_) {
-        threads.emplace_back([this, &p, &failure, &failure_lock] {
+        threads.emplace_back([this, &p, &fail] {
             try {
                 pcpu_loop(*p);
             } catch (...) {
-                // The handlers' own failures stop their VM; anything else ends the whole run.
-                {
-                    const std::lock_guard hold(failure_lock);
-                    if (!failure) failure = std::current_exception();
-                }
-                const std::lock_guard hold(lock_);
-                done_ = true;
-                for (auto& other : monitor_.pcpus_) other->cpu.kick();
-                changed_.notify_all();
+                fail();
             }
         });
     }
+    if (control_) {
+        pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+        try {
+            control_loop(*control_);
+        } catch (...) {
+            fail();
+        }
+    }
     for (std::thread& t : threads) t.join();
     if (failure) std::rethrow_exception(failure);
+}
+
+void ThreadedRunner::end_run() {
+    done_ = true;
+    for (auto& p : monitor_.pcpus_) p->cpu.kick();
+    changed_.notify_all();
 }
 
 bool ThreadedRunner::any_vm_running() const {
@@ -65,7 +94,15 @@ bool ThreadedRunner::any_vm_running() const {
 void ThreadedRunner::pcpu_loop(PhysicalCpu& pcpu) {
     Guard guard(lock_);
     while (!done_) {
+        if (holding_) {  // the control applies commands: wait until it is done
+            changed_.wait(guard);
+            continue;
+        }
         if (!any_vm_running()) {
+            if (control_) {  // a command may start more
+                changed_.wait_for(guard, kCommandPoll);
+                continue;
+            }
             done_ = true;
             changed_.notify_all();
             break;
@@ -78,16 +115,19 @@ void ThreadedRunner::pcpu_loop(PhysicalCpu& pcpu) {
             continue;
         }
         Vcpu& vcpu = *pcpu.current;
+        Running& running = running_[pcpu.id];
+        running.in_slice = true;
         run_slice(pcpu, vcpu, guard);
-        changed_.notify_all();  // a handler may have woken vCPUs queued on other pCPUs
+        if (control_) control_->after_slice();  // a forced power-off, the events of VMs that stopped
         if (!vcpu.vm().running()) {
-            kick_stopped(&pcpu);
-            continue;  // drop_stopped puts it away
-        }
-        if (vcpu.state != VcpuState::Runnable || pcpu.reschedule) {
+            kick_stopped(&pcpu);  // drop_stopped puts it away
+        } else if (vcpu.state != VcpuState::Runnable || pcpu.reschedule) {
             pcpu.reschedule = false;
             monitor_.switch_out(pcpu);
         }
+        if (control_) kick_stopped(&pcpu);
+        running.in_slice = false;
+        changed_.notify_all();  // a handler may have woken vCPUs queued on other pCPUs; the control may wait
     }
 }
 
@@ -104,7 +144,7 @@ void ThreadedRunner::run_slice(PhysicalCpu& pcpu, Vcpu& vcpu, Guard& guard) {
     const std::uint64_t until_timer = deadline_ns == kNever ? kNever : deadline_ns - pcpu.clock_ns;
     const std::uint64_t slice = std::min({pcpu.quantum_left, vm.budget_left, until_timer});
     Running& running = running_[pcpu.id];
-    running = {this, &pcpu, &vcpu, pcpu.clock_ns};
+    running = {this, &pcpu, &vcpu, pcpu.clock_ns, true};  // (in the slice pcpu_loop began)
     pcpu.cpu.set_exit_hook(exit_hook, &running);
     guard.unlock();
     const RunResult& result = pcpu.cpu.run(slice);
@@ -175,9 +215,12 @@ void ThreadedRunner::idle(PhysicalCpu& pcpu, Guard& guard) {
         for (auto& p : monitor_.pcpus_) first = std::min(first, earliest_timer(p->id));
         if (first == kNever) {
             monitor_.stop_if_stuck();
-            done_ = true;
-            for (auto& p : monitor_.pcpus_) p->cpu.kick();
-            changed_.notify_all();
+            if (control_) {  // a command may start more
+                control_->after_slice();  // (the events of the VMs that stopped)
+                changed_.wait_for(guard, kCommandPoll);
+                return;
+            }
+            end_run();
             return;
         }
         if (mine == first) {
@@ -191,6 +234,48 @@ void ThreadedRunner::idle(PhysicalCpu& pcpu, Guard& guard) {
     ++idle_;
     changed_.wait_for(guard, kIdlePoll);
     --idle_;
+}
+
+// ---- the control's thread ----
+
+void ThreadedRunner::control_loop(MachineControl& control) {
+    Guard guard(lock_);
+    control_guard_ = &guard;
+    while (!done_) {
+        control.serve(*this);
+        if (console_may_go_in()) monitor_.pump_console(false);  // the first VM's console input
+        holding_ = false;
+        kick_stopped(nullptr);  // a command (or a forced power-off) stopped a VM whose vCPUs run
+        changed_.notify_all();  // a VM booted, resumed or reset; the held pCPUs go on
+        if (control.quit_requested() || monitor_.console_quit()) end_run();
+    }
+    control_guard_ = nullptr;
+}
+
+// Piped input goes in only while the first VM waits (none of its vCPUs on a pCPU): a line
+// that came while its receive handler runs -- after it read the FIFO empty, before it wrote
+// UARTICR -- would have its interrupts cleared unseen. (The lock-step loop gives input at
+// moments of virtual time, which a run repeats.) Typed input goes in at once.
+bool ThreadedRunner::console_may_go_in() const {
+    const ConsoleInput* input = monitor_.console_input_;
+    if (!input || monitor_.vms_.empty()) return false;
+    if (input->terminal()) return true;
+    for (auto& v : monitor_.vms_.front()->vcpus())
+        if (v->loaded()) return false;
+    return true;
+}
+
+void ThreadedRunner::hold(const Vm* vm) {
+    holding_ = true;
+    const auto runs_it = [this, vm](const PhysicalCpu& p) {
+        return running_[p.id].in_slice && p.current && (!vm || &p.current->vm() == vm);
+    };
+    for (auto& p : monitor_.pcpus_)
+        if (runs_it(*p)) p->cpu.kick();
+    changed_.wait(*control_guard_, [&] {
+        return done_ || std::none_of(monitor_.pcpus_.begin(), monitor_.pcpus_.end(),
+                                     [&](const auto& p) { return runs_it(*p); });
+    });
 }
 
 }  // namespace trapeze

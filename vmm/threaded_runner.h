@@ -14,6 +14,12 @@
 // Virtual time: each pCPU's clock counts its own retired instructions; an idle pCPU catches
 // up with the busy ones (never past its sleepers' next timer), and when every pCPU is idle
 // the one with the earliest timer jumps to it.
+//
+// With a MachineControl (--control) the calling thread serves it: it waits for the socket
+// without the lock, then applies the commands under it. A command on a VM first holds the
+// pCPUs that run its vCPUs (kicked, they finish their slice and start no other); the other
+// pCPUs run on, and only those whose slice ends meanwhile wait for the commands to be done.
+// The run ends at `quit` (or a signal), not when no VM is left.
 #pragma once
 
 #include <atomic>
@@ -23,14 +29,14 @@
 #include <vector>
 
 #include "emulator/exit.h"
+#include "vmm/monitor.h"
 
 namespace trapeze {
 
-class Monitor;
 class Vcpu;
 struct PhysicalCpu;
 
-class ThreadedRunner {
+class ThreadedRunner final : private ThreadedMachine {
 public:
     explicit ThreadedRunner(Monitor& monitor);
     ThreadedRunner(const ThreadedRunner&) = delete;
@@ -62,11 +68,22 @@ private:
     bool any_vm_running() const;
     static bool exit_hook(void* context, const Exit& exit);
 
+    // ---- the control's thread (ThreadedMachine)
+    void control_loop(MachineControl& control);
+    void unlock() override { control_guard_->unlock(); }
+    void lock() override { control_guard_->lock(); }
+    void hold(const Vm* vm) override;
+    void end_run();  // every thread leaves its loop
+    bool console_may_go_in() const;
+
     Monitor& monitor_;
     FairLock lock_;                          // the VMM lock: held by everything but guest code
     std::condition_variable_any changed_;   // a run queue, a sleeper or the end of the run changed
     unsigned idle_ = 0;                  // pCPUs waiting in idle()
     bool done_ = false;
+    MachineControl* control_ = nullptr;  // the monitor's, if any
+    Guard* control_guard_ = nullptr;     // the control thread's hold on the VMM lock
+    bool holding_ = false;               // the control applies commands: no pCPU starts a slice
 
     // What a pCPU's exit hook needs to know about the slice it runs now.
     struct Running {
@@ -74,6 +91,7 @@ private:
         PhysicalCpu* pcpu = nullptr;
         Vcpu* vcpu = nullptr;
         std::uint64_t slice_start_ns = 0;
+        bool in_slice = false;  // from the slice's start until its vCPU is put away or goes on
     };
     std::vector<Running> running_;  // by pCPU
 };

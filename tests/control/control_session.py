@@ -1,9 +1,8 @@
 #!/usr/bin/env python3
 """Drive a VMM's control socket through a session file and compare the transcript.
 
-    control_session.py VMM SESSION EXPECTED [--guests DIR] [--normalise KEY,...] [--peer] [--peer-normalise KEY,...]
-                       [--update]
-                       [-- VMM_ARGS...]
+    control_session.py VMM SESSION EXPECTED [--guests DIR] [--normalise KEY,...] [--console-by-vm] [--stdin FILE]
+                       [--peer] [--peer-normalise KEY,...] [--update] [-- VMM_ARGS...]
 
 The VMM runs with --control; the session's lines are:
     # text            copied to the transcript
@@ -23,7 +22,10 @@ The VMM runs with --control; the session's lines are:
 The transcript holds what was sent (->), what came back (<-), the VMM's exit status and its
 console output (the peer's grouped by VM: its VMs' lines interleave as the host schedules the
 two processes). @GUESTS@ in a request is the guests' folder. --normalise sets the values of
-these keys to 0 (for what depends on how the host scheduled things). Exit status 1 when the
+these keys to 0 (for what depends on how the host scheduled things); --console-by-vm puts each
+VM's console lines ("[name] ...") together, in their order (VMs on host threads of their own
+interleave their lines differently on every run); --stdin gives the VMM that file as its standard
+input (for --console-input). @GUESTS@ in VMM_ARGS is the guests' folder too. Exit status 1 when the
 transcript differs from EXPECTED (the difference is printed), 0 when it is the same.
 """
 import difflib
@@ -103,7 +105,10 @@ class Session:
 
     def until(self, name, state):
         self.note(f"(waiting until {name} is {state})")
+        deadline = time.monotonic() + 60
         while True:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{name} is not {state} after 60 s")
             self.sock.sendall(b'{"execute":"query-vms","id":"until"}\n')
             while True:
                 line = self.read_line()
@@ -123,15 +128,20 @@ class Session:
         self.events = []  # the next wait looks at what comes after this one
 
 
-def start(vmm, path, vmm_args, work, name):
+def start(vmm, path, vmm_args, work, name, stdin=None):
     console = open(os.path.join(work, name + "-console.txt"), "w+")
     errors = open(os.path.join(work, name + "-stderr.txt"), "w+")
-    process = subprocess.Popen([vmm, "--control", path, "--quiet"] + vmm_args, stdout=console, stderr=errors)
+    process = subprocess.Popen([vmm, "--control", path, "--quiet"] + vmm_args, stdout=console, stderr=errors,
+                               stdin=open(stdin) if stdin else subprocess.DEVNULL)
     for _ in range(1000):
         if os.path.exists(path) or process.poll() is not None:
             break
         time.sleep(0.01)
     return process, console, errors
+
+
+def vm_of(line):
+    return line.split("] ", 1)[0] if line.startswith("[") and "] " in line else ""
 
 
 def lines_of(vm, console_text):
@@ -146,7 +156,7 @@ def main():
         vmm_args = args[args.index("--") + 1:]
         args = args[: args.index("--")]
     vmm, session_file, expected = args[0], args[1], args[2]
-    guests, keys, update, peer_keys = os.getcwd(), set(), False, None
+    guests, keys, update, peer_keys, by_vm, stdin = os.getcwd(), set(), False, None, False, None
     i = 3
     while i < len(args):
         if args[i] == "--guests":
@@ -157,13 +167,18 @@ def main():
             peer_keys, i = peer_keys or set(), i + 1
         elif args[i] == "--peer-normalise":
             peer_keys, i = set(args[i + 1].split(",")), i + 2
+        elif args[i] == "--stdin":
+            stdin, i = args[i + 1], i + 2
+        elif args[i] == "--console-by-vm":
+            by_vm, i = True, i + 1
         elif args[i] == "--update":
             update, i = True, i + 1
         else:
             sys.exit(f"control_session.py: unknown option {args[i]}")
 
     work = tempfile.mkdtemp(prefix="trapeze-control-")
-    processes = {"": start(vmm, os.path.join(work, "vmm.sock"), vmm_args, work, "vmm")}
+    vmm_args = [a.replace("@GUESTS@", guests) for a in vmm_args]
+    processes = {"": start(vmm, os.path.join(work, "vmm.sock"), vmm_args, work, "vmm", stdin)}
     if peer_keys is not None:
         processes["dst: "] = start(vmm, os.path.join(work, "dst.sock"), [], work, "dst")
     paths = {"": os.path.join(work, "vmm.sock"), "dst: ": os.path.join(work, "dst.sock")}
@@ -231,10 +246,13 @@ def main():
         if label:  # the peer's VMs, one after the other
             lines = consoles[label].splitlines()
             transcript.append(f"== {name}console (by VM)")
-            transcript.extend(sorted(lines, key=lambda l: l.split("] ")[0] if l.startswith("[") else ""))
+            transcript.extend(sorted(lines, key=vm_of))
         else:
             transcript.append("== console")
-            transcript.extend(consoles[label].splitlines())
+            lines = consoles[label].splitlines()
+            if by_vm:
+                lines.sort(key=vm_of)  # stable: each VM's lines keep their order
+            transcript.extend(lines)
         if errors.read().strip():
             errors.seek(0)
             transcript.append(f"== {name}stderr")

@@ -96,6 +96,9 @@ Json run_migrate_cancel(ControlContext& c, const Json&) { return c.migrations.ca
 
 Json run_snapshot(ControlContext& c, const Json& arguments) {
     const std::string file = arguments.at("file").get<std::string>();
+    // Each pCPU thread keeps its own clock: a snapshot is of the lock-step machine only.
+    if (c.monitor.options().threads)
+        throw ControlError{"GenericError", "snapshot: needs the deterministic mode (no --threads)"};
     try {
         const std::vector<std::uint8_t> bytes = save_snapshot(c.monitor);
         write_snapshot_file(file, bytes);

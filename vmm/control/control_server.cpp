@@ -8,6 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -29,6 +30,9 @@ constexpr std::size_t kMaxLine = 1 << 20;     // a longer request is refused
 constexpr std::size_t kMaxPending = 8 << 20;  // a client that reads nothing is dropped
 // While VMs run, the socket is looked at once per this many slices (a poll() is a system call).
 constexpr std::uint64_t kSlicesPerPoll = 16;
+// --threads: how long the control's thread waits for the socket before it looks at the VMs
+// again (their events, a shutdown's grace period) and at a signal.
+constexpr int kThreadedPollMs = 10;
 
 Json error_answer(std::string_view error_class, std::string_view description) {
     return {{"error", {{"class", error_class}, {"desc", description}}}};
@@ -93,14 +97,18 @@ void ControlServer::handle_signals() {
 
 bool ControlServer::quit_requested() const { return quit_ || g_signalled; }
 
-Json ControlServer::timestamp() const {
-    const std::uint64_t ns = monitor_.now_ns();
+Json ControlServer::timestamp(const VmEvent* event) const {
+    std::uint64_t ns = monitor_.now_ns();
+    // With --threads each pCPU keeps its own time: an event about a VM tells the VM's.
+    if (monitor_.options().threads && event && event->data.contains("name") && event->data["name"].is_string())
+        for (const auto& m : lifecycle_.vms())
+            if (m->vm->name() == event->data["name"].get_ref<const std::string&>()) ns = monitor_.vm_now_ns(*m->vm);
     return {{"seconds", ns / 1'000'000'000}, {"microseconds", ns % 1'000'000'000 / 1000}};
 }
 
 void ControlServer::broadcast(const VmEvent& event) {
     const std::string line =
-        Json{{"event", event.name}, {"data", event.data}, {"timestamp", timestamp()}}.dump(-1, ' ', false,
+        Json{{"event", event.name}, {"data", event.data}, {"timestamp", timestamp(&event)}}.dump(-1, ' ', false,
                                                                                               Json::error_handler_t::replace) +
         "\n";
     for (auto& c : clients_)
@@ -138,6 +146,7 @@ std::string ControlServer::answer(std::string_view line, std::set<std::string>& 
                                                                    arguments.dump())));
     try {
         check_arguments(*command, arguments);
+        if (machine_) hold_for(name, arguments);
         ControlContext context{lifecycle_, monitor_, migrations_, subscriptions, quit_,
                                [this](std::string_view event, Json data) {
                                    broadcast(VmEvent{std::string(event), std::move(data)});
@@ -214,20 +223,32 @@ void ControlServer::drop_closed() {
     });
 }
 
-void ControlServer::poll_sockets(int timeout_ms) {
+std::vector<pollfd> ControlServer::poll_set() const {
     std::vector<pollfd> fds;
     fds.push_back({listen_fd_, POLLIN, 0});
+    // The console's input wakes the wait too (the monitor takes it in; nothing to do here),
+    // and so does a migration's source connecting or sending (between_slices takes it). A
+    // negative fd is one poll() leaves alone.
+    fds.push_back({monitor_.console_wake_fd(), POLLIN, 0});
+    fds.push_back({migrations_.incoming_fd(), POLLIN, 0});
+    static_assert(kFirstClient == 3);
     for (auto& c : clients_) fds.push_back({c->fd, static_cast<short>(POLLIN | (c->out.empty() ? 0 : POLLOUT)), 0});
-    // A source connecting or sending wakes an idle machine too (between_slices takes it).
-    if (const int incoming = migrations_.incoming_fd(); incoming >= 0) fds.push_back({incoming, POLLIN, 0});
-    const std::size_t polled = clients_.size();  // (accepting adds more)
-    if (poll(fds.data(), fds.size(), timeout_ms) <= 0) return;  // nothing, or a signal
+    return fds;
+}
+
+void ControlServer::take_ready(const std::vector<pollfd>& fds) {
     if (fds[0].revents & POLLIN) accept_clients();
-    for (std::size_t i = 1; i <= polled; ++i) {
-        Client& c = *clients_[i - 1];
+    for (std::size_t i = kFirstClient; i < fds.size(); ++i) {
+        Client& c = *clients_[i - kFirstClient];
         if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) read_client(c);
         if (quit_) break;
     }
+}
+
+void ControlServer::poll_sockets(int timeout_ms) {
+    std::vector<pollfd> fds = poll_set();
+    if (poll(fds.data(), fds.size(), timeout_ms) <= 0) return;  // nothing, or a signal
+    take_ready(fds);
 }
 
 void ControlServer::between_slices() {
@@ -255,6 +276,44 @@ bool ControlServer::wait_while_idle() {
     for (auto& c : clients_) flush(*c);
     drop_closed();
     return !quit_requested();
+}
+
+// ---- --threads: the control's own thread ----
+
+void ControlServer::after_slice() { lifecycle_.between_slices(); }
+
+void ControlServer::serve(ThreadedMachine& machine) {
+    lifecycle_.between_slices();
+    for (auto& c : clients_) flush(*c);
+    drop_closed();
+    if (quit_requested()) return;
+    // Only this thread adds or drops clients: the set stays valid while the lock is let go.
+    std::vector<pollfd> fds = poll_set();
+    machine.unlock();
+    const int ready = poll(fds.data(), fds.size(), kThreadedPollMs);
+    machine.lock();
+    if (ready > 0) {
+        machine_ = &machine;
+        take_ready(fds);
+        machine_ = nullptr;
+    }
+    lifecycle_.between_slices();
+    for (auto& c : clients_) flush(*c);
+    drop_closed();
+}
+
+void ControlServer::hold_for(std::string_view command, const Json& arguments) {
+    // What changes no VM and reads none (vm-create makes one nobody runs yet).
+    constexpr std::string_view kMachineOnly[] = {"vm-create", "subscribe", "unsubscribe", "query-commands",
+                                                 "query-events", "quit"};
+    if (std::find(std::begin(kMachineOnly), std::end(kMachineOnly), command) != std::end(kMachineOnly)) return;
+    const Vm* vm = nullptr;  // every VM's (the queries)
+    if (arguments.contains("name") && arguments["name"].is_string()) {
+        for (const auto& m : lifecycle_.vms())
+            if (m->vm->name() == arguments["name"].get_ref<const std::string&>()) vm = m->vm;
+        if (!vm) return;  // no such VM: the answer is an error, nothing runs it
+    }
+    machine_->hold(vm);
 }
 
 }  // namespace trapeze

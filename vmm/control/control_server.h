@@ -7,8 +7,12 @@
 //
 // The server is the monitor's MachineControl: it reads the socket between slices without
 // blocking, and blocks in poll() when nothing can run. Commands take effect at the slice
-// boundary where they are read.
+// boundary where they are read. With --threads it runs on a thread of its own (serve()):
+// every command is applied under the VMM lock, once the pCPUs that run the VM it names (or,
+// for the queries, any VM) have left their slices; events are stamped with their VM's time.
 #pragma once
+
+#include <poll.h>
 
 #include <csignal>
 #include <memory>
@@ -38,6 +42,8 @@ public:
     void between_slices() override;
     bool wait_while_idle() override;
     bool quit_requested() const override;
+    void after_slice() override;
+    void serve(ThreadedMachine& machine) override;
 
     // SIGINT and SIGTERM end the run as `quit` does (at the next slice boundary).
     static void handle_signals();
@@ -59,8 +65,14 @@ private:
     void flush(Client& client);
     void drop_closed();
     void poll_sockets(int timeout_ms);
+    // The listening socket, the console's input, a migration's source, then the clients.
+    static constexpr std::size_t kFirstClient = 3;
+    std::vector<pollfd> poll_set() const;
+    void take_ready(const std::vector<pollfd>& fds);  // accept, read and answer what poll() found
+    // --threads: stop the pCPUs that run what `command` looks at or changes.
+    void hold_for(std::string_view command, const Json& arguments);
     void broadcast(const VmEvent& event);
-    Json timestamp() const;
+    Json timestamp(const VmEvent* event) const;
 
     std::string path_;
     std::string program_;
@@ -71,6 +83,7 @@ private:
     std::vector<std::unique_ptr<Client>> clients_;
     bool quit_ = false;
     std::uint64_t polls_skipped_ = 0;
+    ThreadedMachine* machine_ = nullptr;  // while serve() applies commands (--threads)
 };
 
 }  // namespace trapeze
