@@ -280,15 +280,7 @@ WalkDescription Cpu::describe_walk(std::uint64_t va) {
         walk.result = translate(va, AccessType::Read, el_, false);
         return walk;
     }
-    const WalkResult r = walk_tables(regime_, *memory_, va, &walk);
-    walk.result.ok = r.ok;
-    walk.result.fsc = r.fsc;
-    if (r.ok) {
-        walk.result.pa = r.entry.pa | (va & (r.entry.size() - 1));
-        walk.result.device = r.entry.device();
-        walk.result.attr = r.entry.attr;
-        walk.result.sh = r.entry.sh;
-    }
+    describe_table_walk(regime_, *memory_, va, walk);
     return walk;
 }
 

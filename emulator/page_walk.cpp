@@ -195,4 +195,17 @@ std::string format_walk(const WalkDescription& walk) {
     return text;
 }
 
+void describe_table_walk(const TranslationRegime& regime, GuestMemory& memory, std::uint64_t va,
+                         WalkDescription& walk) {
+    const WalkResult r = walk_tables(regime, memory, va, &walk);
+    walk.result.ok = r.ok;
+    walk.result.fsc = r.fsc;
+    if (r.ok) {
+        walk.result.pa = r.entry.pa | (va & (r.entry.size() - 1));
+        walk.result.device = r.entry.device();
+        walk.result.attr = r.entry.attr;
+        walk.result.sh = r.entry.sh;
+    }
+}
+
 }  // namespace trapeze

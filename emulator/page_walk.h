@@ -51,6 +51,9 @@ struct WalkResult {
 // address above the PA size (address size), AF = 0 (access flag). `trace` collects the steps.
 WalkResult walk_tables(const TranslationRegime& regime, GuestMemory& memory, std::uint64_t va,
                        WalkDescription* trace = nullptr);
+// The same walk, for the debuggers: its steps and its outcome (the MMU is on in `regime`).
+void describe_table_walk(const TranslationRegime& regime, GuestMemory& memory, std::uint64_t va,
+                         WalkDescription& walk);
 
 // The ASID translations are tagged with now: TCR_EL1.A1 picks TTBR0's or TTBR1's, TCR_EL1.AS
 // its width.

@@ -399,6 +399,19 @@ void write_console_now(const std::string& text) {
     std::fflush(stdout);
 }
 
+// --restore FILE (none if empty): the machine continues from the snapshot. False, after
+// saying why, if it cannot.
+bool restore_from_file(Monitor& monitor, const std::string& file, const std::string& name) {
+    if (file.empty()) return true;
+    try {
+        restore_snapshot(monitor, read_snapshot_file(file));
+        return true;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s: --restore %s: %s\n", name.c_str(), file.c_str(), e.what());
+        return false;
+    }
+}
+
 // --control: the machine runs the command line's VMs (if any) and the ones the control socket
 // creates, until `quit` or a signal; then the summary of the VMs that are left.
 int run_with_control(const std::string& name, const VersionHooks& hooks, const Scenario& scenario,
@@ -425,14 +438,7 @@ int run_with_control(const std::string& name, const VersionHooks& hooks, const S
     ControlServer::handle_signals();
     for (auto& vm : vms) monitor.add(*vm);
     // --restore: the command line's machine continues from the snapshot, and is then managed.
-    if (!options.restore.empty()) {
-        try {
-            restore_snapshot(monitor, read_snapshot_file(options.restore));
-        } catch (const std::exception& e) {
-            std::fprintf(stderr, "%s: --restore %s: %s\n", name.c_str(), options.restore.c_str(), e.what());
-            return kExitBadInput;
-        }
-    }
+    if (!restore_from_file(monitor, options.restore, name)) return kExitBadInput;
     for (std::size_t i = 0; i < vms.size(); ++i) {
         Vm& vm = *vms[i];
         server->lifecycle().adopt(vm, scenario.vms[i], std::move(vms[i]), true);
@@ -641,14 +647,7 @@ int run_target(const TargetProfile& profile, int argc, char** argv) {
     VmLifecycle lifecycle(monitor, nullptr, nullptr);
     for (std::size_t i = 0; i < vms.size(); ++i) lifecycle.adopt(*vms[i], scenario.vms[i], nullptr, true);
     if (stepper) stepper->attach_lifecycle(lifecycle);
-    if (!options.restore.empty()) {
-        try {
-            restore_snapshot(monitor, read_snapshot_file(options.restore));
-        } catch (const std::exception& e) {
-            std::fprintf(stderr, "%s: --restore %s: %s\n", name.c_str(), options.restore.c_str(), e.what());
-            return kExitBadInput;
-        }
-    }
+    if (!restore_from_file(monitor, options.restore, name)) return kExitBadInput;
     if (!options.incoming.empty()) {
         try {
             std::fprintf(stderr, "%s: incoming: waiting at %s\n", name.c_str(), options.incoming.c_str());

@@ -38,15 +38,7 @@ WalkDescription walk_of(Vcpu& vcpu, std::uint64_t va) {
         walk.result.fsc = kFscAddressSizeLevel0;
         return walk;
     }
-    const WalkResult r = walk_tables(regime, vcpu.vm().memory(), va, &walk);
-    walk.result.ok = r.ok;
-    walk.result.fsc = r.fsc;
-    if (r.ok) {
-        walk.result.pa = r.entry.pa | (va & (r.entry.size() - 1));
-        walk.result.device = r.entry.device();
-        walk.result.attr = r.entry.attr;
-        walk.result.sh = r.entry.sh;
-    }
+    describe_table_walk(regime, vcpu.vm().memory(), va, walk);
     return walk;
 }
 
