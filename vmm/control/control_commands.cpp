@@ -1,6 +1,8 @@
 // The control socket's command table and each command.
 #include "vmm/control/control_commands.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "vmm/control/lifecycle.h"
@@ -147,6 +149,9 @@ Json run_query_vcpus(ControlContext& c, const Json& arguments) {
     if (arguments.contains("name")) c.lifecycle.find(name_of(arguments));  // VmNotFound
     for (const auto& m : c.lifecycle.vms()) {
         if (arguments.contains("name") && m->vm->name() != name_of(arguments)) continue;
+        // A VM not on the machine (created, migrated away, waiting for its state) has no pCPU.
+        const auto& on_machine = c.monitor.vms();
+        const bool placed = std::find(on_machine.begin(), on_machine.end(), m->vm) != on_machine.end();
         for (auto& v : m->vm->vcpus()) {
             std::uint64_t exits = 0;
             for (const std::uint64_t n : v->exits_by_ec) exits += n;
@@ -155,7 +160,7 @@ Json run_query_vcpus(ControlContext& c, const Json& arguments) {
                              {"state", vcpu_state_name(v->state)},
                              {"pc", fmt::format("{:#x}", v->pc())},
                              {"el", v->el()},
-                             {"pcpu", v->home},
+                             {"pcpu", placed ? Json(v->home) : Json(nullptr)},
                              {"instructions", v->retired},
                              {"exits", exits}});
         }
