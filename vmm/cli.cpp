@@ -211,7 +211,8 @@ void declare_options(CLI::App& app, CommandLine& o, const TargetProfile& profile
     const std::string control = "Control";
     add_file(app, "--control", o.control,
              "serve a control socket at PATH (JSON lines, as QEMU's QMP; trapeze-ctl is its client): create, boot, "
-             "pause, resume, shut down, reset and destroy VMs while the machine runs, until `quit`; GUEST is optional "
+             "pause, resume, shut down, reset, destroy and migrate VMs, and snapshot the machine, while it runs, until "
+             "`quit`; GUEST is optional "
              "(its VMs boot at once). v1..v4 hold one VM at a time, v5 several, v6 on several pCPUs, v7 several "
              "vCPUs each. With --threads the VMs run on host threads (not deterministic)")
         ->type_name("PATH")
