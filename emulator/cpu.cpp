@@ -362,10 +362,6 @@ std::uint8_t* Cpu::atomic_access(const Inst* ip, std::uint64_t va, unsigned size
     std::uint8_t* host = host_page(ip, va, write ? AccessType::Write : AccessType::Read, el_, false, cacheable,
                                    kind == Atomic::Write);
     if (!host) return nullptr;
-    if (write) {
-        monitor_->store(vcpu_index_, last_pa_, size);
-        notice_own_kick();
-    }
     return host + (va & kPageMask);
 }
 
@@ -416,6 +412,12 @@ void Cpu::track(DecodedPage& page) {
     code_->mark_code(page.pa >> kPageBits, *cache_);
     std::atomic_thread_fence(std::memory_order_seq_cst);
     flush_write_cache();
+}
+
+void Cpu::atomic_landed(unsigned size) {
+    std::atomic_thread_fence(std::memory_order_seq_cst);  // as store_landed's, for the same reason
+    monitor_->store(vcpu_index_, last_pa_, size);
+    notice_own_kick();
 }
 
 void Cpu::store_landed(std::uint64_t pa, unsigned size) {

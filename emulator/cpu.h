@@ -167,6 +167,11 @@ public:
     // have had it too, and 1 otherwise (a read-only page), as the manual's ESR_ELx.WnR says.
     enum class Atomic : std::uint8_t { Read, Write, ReadModifyWrite };
     std::uint8_t* atomic_access(const Inst* ip, std::uint64_t va, unsigned size, Atomic kind);
+    // After the bytes of an atomic that writes landed (a store-exclusive that failed too):
+    // clear the other vCPUs' marks on them, and send their events. After, not before: a vCPU
+    // woken by the clear reads the new value (else it would read the old one and wait again,
+    // with nothing left to wake it).
+    void atomic_landed(unsigned size);
 
     // The local exclusive monitor (LDXR marks, STXR checks and clears).
     void mark_exclusive(std::uint64_t va, unsigned size) {

@@ -66,6 +66,7 @@ const Inst* stlr(Cpu& cpu, const Inst* ip) {
     uint8_t* host = cpu.atomic_access(ip, cpu.regs.x[ip->n], sizeof(T), Cpu::Atomic::Write);
     if (!host) return nullptr;
     write_host(host, read_reg<T>(cpu, ip->m));
+    cpu.atomic_landed(sizeof(T));
     return cpu.next(ip + 1);
 }
 
@@ -115,10 +116,14 @@ inline Exclusive store_exclusive(Cpu& cpu, const Inst* ip, uint64_t address, T v
     uint8_t* host = cpu.atomic_access(ip, address, sizeof(T), Cpu::Atomic::Write);
     if (!host) return Exclusive::Faulted;
     const void* loaded;
-    if (!cpu.take_exclusive(loaded)) return Exclusive::Failed;
-    T expected;
-    std::memcpy(&expected, loaded, sizeof(T));
-    return compare_and_swap(host, expected, value) ? Exclusive::Stored : Exclusive::Failed;
+    Exclusive result = Exclusive::Failed;
+    if (cpu.take_exclusive(loaded)) {
+        T expected;
+        std::memcpy(&expected, loaded, sizeof(T));
+        if (compare_and_swap(host, expected, value)) result = Exclusive::Stored;
+    }
+    cpu.atomic_landed(sizeof(T));
+    return result;
 }
 
 // ---- Store exclusive (STXR, STLXR): d = Ws (status), m = Rt, n = Rn.
@@ -176,6 +181,7 @@ const Inst* atomic_op(Cpu& cpu, const Inst* ip) {
         while (!compare_and_swap(host, old, atomic_result<T, Op>(old, operand))) {
         }
     }
+    cpu.atomic_landed(sizeof(T));
     write_reg(cpu, ip->d, old);  // B, H and W forms zero-extend into the W/X register
     return cpu.next(ip + 1);
 }
@@ -191,6 +197,7 @@ const Inst* cas(Cpu& cpu, const Inst* ip) {
     if (!host) return nullptr;
     T old = expected;
     compare_and_swap(host, old, desired);  // old: what memory held, whether or not it matched
+    cpu.atomic_landed(sizeof(T));
     write_reg(cpu, ip->a, old);
     return cpu.next(ip + 1);
 }
@@ -207,6 +214,7 @@ const Inst* casp(Cpu& cpu, const Inst* ip) {
     if (!host) return nullptr;
     PairOf<T> old = pair<T>(expected0, expected1);
     compare_and_swap(host, old, pair<T>(desired0, desired1));
+    cpu.atomic_landed(2 * sizeof(T));
     write_reg(cpu, ip->m, static_cast<T>(old));
     write_reg(cpu, ip->b1, static_cast<T>(old >> (8 * sizeof(T))));
     return cpu.next(ip + 1);
