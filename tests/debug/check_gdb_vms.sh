@@ -8,26 +8,11 @@
 # usage: check_gdb_vms.sh TARGET SCENARIO GUEST SESSION.gdb EXPECTED_CONSOLE WORKDIR
 set -euo pipefail
 target=$1 scenario=$2 guest=$3 session=$4 console=$5 work=$6
-rm -rf "$work" && mkdir -p "$work"
-sed "s|build-guest-placeholder|$guest|" "$session" > "$work/session.gdb"
-"$target" "$scenario" --gdb 0 --gdb-wait --quiet > "$work/console.txt" 2> "$work/stderr.txt" &
-pid=$!
-trap "kill $pid 2>/dev/null || true" EXIT
-port=""
-for _ in $(seq 1 100); do
-  port=$(sed -n 's/.*waiting for GDB on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/stderr.txt" | head -1)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || { echo "the stub never said its port:"; cat "$work/stderr.txt"; exit 1; }
-timeout 120 gdb-multiarch -batch -nx -ex "target extended-remote :$port" -x "$work/session.gdb" "$guest" \
-  > "$work/gdb.txt" 2>&1 || true
-wait $pid && status=0 || status=$?
-trap - EXIT
+# The session names the guest's path; it is written beside WORKDIR (run_gdb_session empties that).
+sed "s|build-guest-placeholder|$guest|" "$session" > "$work.gdb"
+. "$(dirname "$0")/gdb_session.sh"
+run_gdb_session "$target" "$guest" "$work.gdb" "$work" "$scenario" extended-remote
 
-expect() {
-  grep -qF -- "$1" "$work/gdb.txt" || { echo "GDB's output lacks: $1"; echo "--- it was:"; cat "$work/gdb.txt"; exit 1; }
-}
 expect "* 1    Thread 1.1 (a/vcpu0, virtual EL1) _start ()"
 expect "[New inferior 2]"
 expect "* 2.1  Thread 2.1 (b/vcpu0, virtual EL1) _start ()"
